@@ -1,0 +1,73 @@
+"""The `posturewatch` command: global options, then one sub-command per job.
+
+Each sub-command lives in posturewatch/commands/<name>.py with a `register(sub)`
+that adds its parser and sets `handler(args, ctx) -> int`. A UserError anywhere
+becomes one line on stderr and its exit status (2); never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from posturewatch import __version__
+from posturewatch.context import Context
+from posturewatch.errors import UserError
+
+COMMANDS = (
+    "demo",
+    "analyze",
+    "record",
+    "calibrate",
+    "run",
+    "report",
+    "service",
+    "autostart",
+    "doctor",
+    "config",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="posturewatch",
+        description="Watches your sitting posture through the webcam and prompts "
+        "upper-back breaks. Frames never leave memory; only numbers are kept, locally.",
+    )
+    parser.add_argument("--version", action="version", version=f"posturewatch {__version__}")
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="keep all state (config, profiles, database) in DIR "
+        "(default: $POSTUREWATCH_DATA_DIR, else the platform's user directories)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name in COMMANDS:
+        module = importlib.import_module(f"posturewatch.commands.{name}")
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="posturewatch: %(levelname)s: %(message)s",
+        stream=sys.stderr,
+    )
+    ctx = Context.from_args(args.data_dir)
+    try:
+        return int(args.handler(args, ctx) or 0)
+    except UserError as exc:
+        print(f"posturewatch: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,1 @@
+"""Sub-commands of `posturewatch`, one module each (see cli.py)."""

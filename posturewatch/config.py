@@ -1,0 +1,85 @@
+"""The one typed configuration: a TOML file in the platform's config directory.
+
+Each section is the settings dataclass of the module it tunes; this file only
+gathers them, so a reader finds a threshold next to the code that uses it. A
+missing file means defaults; a broken one is an error naming the file and key,
+and is never rewritten by the tool.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from posturewatch.detector import DetectorSettings
+from posturewatch.monitor import CameraSettings, SamplingSettings
+from posturewatch.notifiers import NotifierSettings
+from posturewatch.scheduler import SchedulerSettings
+from posturewatch.settings import ConfigError, from_table, to_table
+from posturewatch.store import StoreSettings
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+@dataclass(frozen=True)
+class Config:
+    profile: str = "default"
+    """Which calibration profile to use (profiles/<name>.json in the data directory)."""
+    camera: CameraSettings = field(default_factory=CameraSettings)
+    sampling: SamplingSettings = field(default_factory=SamplingSettings)
+    detector: DetectorSettings = field(default_factory=DetectorSettings)
+    scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
+    notifications: NotifierSettings = field(default_factory=NotifierSettings)
+    store: StoreSettings = field(default_factory=StoreSettings)
+
+
+def parse_config(text: str, name: str) -> Config:
+    """Config from TOML text; `name` is used in error messages."""
+    try:
+        table: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{name}: not valid TOML ({exc})") from None
+    return from_table(Config, table, name)
+
+
+def load_config(path: Path) -> Config:
+    if not path.exists():
+        return Config()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config {path}: {exc}") from None
+    return parse_config(text, str(path))
+
+
+def dump_config(config: Config) -> str:
+    """TOML text of a config (no third-party writer needed for our flat tables)."""
+    lines: list[str] = []
+    top = to_table(config)
+    for key, value in top.items():
+        if not isinstance(value, dict):
+            lines.append(f"{key} = {_toml_value(value)}")
+    for key, value in top.items():
+        if isinstance(value, dict):
+            lines.append("")
+            lines.append(f"[{key}]")
+            for k, v in value.items():
+                lines.append(f"{k} = {_toml_value(v)}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return repr(v)
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    raise TypeError(f"cannot write {v!r} as TOML")

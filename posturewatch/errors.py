@@ -1,0 +1,13 @@
+"""The one exception a user ever sees: it becomes one line on stderr and exit status 2."""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """A problem with the user's input or machine (missing file, busy camera, bad
+    config). The message is a complete sentence naming what is wrong; the CLI prints
+    it as `posturewatch: <message>` and exits with `exit_code`, never a traceback."""
+
+    def __init__(self, message: str, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code

@@ -1,0 +1,97 @@
+"""One stream of Observations, whatever the source.
+
+A camera, a video or an image folder goes through the pose estimator; a landmark
+recording (issue 7) is read back as it was stored and never loads the model.
+Everything downstream (analyze, calibrate, run) reads from this one interface.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import TracebackType
+from typing import Protocol
+
+from posturewatch.sources import FrameSource, ImageFolderSource, is_landmark_recording, open_frame_source
+from posturewatch.types import Observation
+
+
+class ObservationSource(Protocol):
+    """`read(not_before_s)`: the next observation at or after that time, or None at
+    the end of a recording. `release()` lets a camera go between checks."""
+
+    live: bool
+    description: str
+
+    def read(self, not_before_s: float | None = None) -> Observation | None: ...
+
+    def release(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class EstimatedObservations:
+    """Frames through the pose model. The model is built on first use, so a camera
+    that cannot be opened fails before a second is spent loading it."""
+
+    def __init__(self, frames: FrameSource, model_path: Path | None = None) -> None:
+        self.frames = frames
+        self.live = frames.live
+        self.description = frames.description
+        self.model_path = model_path
+        self._estimator: object | None = None
+        self.model_name = ""
+        self.model_version = ""
+
+    def _get_estimator(self):  # type: ignore[no-untyped-def]
+        from posturewatch.pose import make_estimator
+
+        if self._estimator is None:
+            est = make_estimator(
+                self.model_path, static_image_mode=isinstance(self.frames, ImageFolderSource)
+            )
+            self.model_name, self.model_version = est.name, est.version
+            self._estimator = est
+        return self._estimator
+
+    def read(self, not_before_s: float | None = None) -> Observation | None:
+        frame = self.frames.read(not_before_s)
+        if frame is None:
+            return None
+        return self._get_estimator().estimate(frame)  # type: ignore[no-any-return]
+
+    def release(self) -> None:
+        self.frames.release()
+
+    def close(self) -> None:
+        self.frames.close()
+        if self._estimator is not None:
+            self._estimator.close()  # type: ignore[attr-defined]
+            self._estimator = None
+
+    def __enter__(self) -> EstimatedObservations:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def open_observations(
+    spec: str,
+    fps: float | None = None,
+    model_path: Path | None = None,
+    camera_width: int | None = 640,
+    camera_height: int | None = 480,
+) -> ObservationSource:
+    """A landmark recording is replayed as stored; anything else goes through the model."""
+    path = Path(spec).expanduser()
+    if is_landmark_recording(path):
+        from posturewatch.recording import RecordingReader
+
+        return RecordingReader(path)
+    frames = open_frame_source(spec, fps, camera_width, camera_height)
+    return EstimatedObservations(frames, model_path)

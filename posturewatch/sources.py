@@ -1,0 +1,272 @@
+"""Frame sources: a camera, a video file, or a folder (or glob) of images.
+
+All three answer the same two calls, so the rest of the product cannot tell a
+recording from a live camera. A recording's frames carry media time (the video's
+own clock, or index / fps for images), never the wall clock, so a recorded hour
+replays in seconds with the same timings it had.
+
+OpenCV is imported lazily: a landmark recording replays without it.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import time
+from abc import ABC, abstractmethod
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from posturewatch.errors import UserError
+from posturewatch.types import Frame
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
+VIDEO_SUFFIXES = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg"})
+
+
+class CameraUnavailable(UserError):
+    """The camera cannot be opened or stopped delivering frames (busy in a video
+    call, unplugged, no permission). The background service waits and retries."""
+
+
+class FrameSource(ABC):
+    """Where frames come from.
+
+    `read(not_before_s)` returns the next frame whose time is at least
+    `not_before_s` (recordings skip the frames in between without decoding them;
+    a camera returns its freshest frame now), or None at the end of a recording.
+    """
+
+    live: bool = False
+    description: str = ""
+
+    @abstractmethod
+    def read(self, not_before_s: float | None = None) -> Frame | None: ...
+
+    def release(self) -> None:
+        """Let go of the device between checks (a camera's light goes off); the next
+        read() opens it again. Nothing to do for recordings."""
+
+    def close(self) -> None:
+        self.release()
+
+    def __enter__(self) -> FrameSource:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _cv2() -> Any:
+    import cv2
+
+    return cv2
+
+
+class ImageFolderSource(FrameSource):
+    """Images in sorted path order, `fps` of them per second of media time."""
+
+    def __init__(self, paths: list[Path], fps: float = 1.0, description: str = "") -> None:
+        if fps <= 0:
+            raise UserError(f"--fps must be positive, got {fps}")
+        if not paths:
+            raise UserError(f"no images found in {description or 'the given source'}")
+        self.paths = paths
+        self.fps = fps
+        self.description = description or str(paths[0].parent)
+        self._next = 0
+
+    def read(self, not_before_s: float | None = None) -> Frame | None:
+        if not_before_s is not None:
+            # Skip to the first image at or after the requested time, without decoding.
+            first = int(-(-not_before_s * self.fps // 1)) if not_before_s > 0 else 0
+            self._next = max(self._next, first)
+        if self._next >= len(self.paths):
+            return None
+        index = self._next
+        self._next += 1
+        path = self.paths[index]
+        image = _imread(path)
+        return Frame(index=index, time_s=index / self.fps, image=image, path=str(path))
+
+
+def _imread(path: Path) -> npt.NDArray[np.uint8]:
+    cv2 = _cv2()
+    try:
+        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    except Exception as exc:  # OpenCV raises on some malformed files
+        raise UserError(f"cannot read image {path}: {exc}") from None
+    if image is None:
+        raise UserError(f"cannot read image {path}: not an image or unreadable")
+    return image  # type: ignore[no-any-return]
+
+
+class VideoFileSource(FrameSource):
+    """A video file; times come from its frame rate, so it replays at any speed."""
+
+    def __init__(self, path: Path, fps: float | None = None) -> None:
+        cv2 = _cv2()
+        self.path = path
+        self.description = str(path)
+        self._cap = cv2.VideoCapture(str(path))
+        if not self._cap.isOpened():
+            raise UserError(f"cannot read video {path}: not a video OpenCV can decode")
+        native = float(self._cap.get(cv2.CAP_PROP_FPS) or 0.0)
+        self.fps = fps or (native if native > 0 else 30.0)
+        self._index = -1
+        self._delivered = 0
+
+    def read(self, not_before_s: float | None = None) -> Frame | None:
+        target = 0.0 if not_before_s is None else not_before_s
+        while True:
+            if not self._cap.grab():
+                if self._delivered == 0 and self._index < 0:
+                    raise UserError(f"cannot read video {self.path}: no decodable frames")
+                return None
+            self._index += 1
+            t = self._index / self.fps
+            if t + 1e-9 >= target:
+                ok, image = self._cap.retrieve()
+                if not ok or image is None:
+                    raise UserError(f"cannot read video {self.path}: frame {self._index} is corrupt")
+                self._delivered += 1
+                return Frame(index=self._index, time_s=t, image=image, path=None)
+
+    def close(self) -> None:
+        self._cap.release()
+
+
+class CameraSource(FrameSource):
+    """A webcam by index or device path.
+
+    Drivers keep a queue of frames; a check that read the head of that queue would
+    judge the posture of some seconds ago. So every read first drains what the
+    driver buffered (grab() without decoding) and decodes only the newest frame.
+    """
+
+    live = True
+
+    def __init__(
+        self,
+        device: int | str = 0,
+        width: int | None = 640,
+        height: int | None = 480,
+        warmup_frames: int = 3,
+        flush_frames: int = 4,
+    ) -> None:
+        self.device = device
+        self.width = width
+        self.height = height
+        self.warmup_frames = warmup_frames
+        self.flush_frames = flush_frames
+        self.description = f"camera {device}"
+        self._cap: Any = None
+        self._t0 = time.monotonic()
+        self._index = 0
+
+    def _open(self) -> Any:
+        cv2 = _cv2()
+        cap = cv2.VideoCapture(self.device)
+        if not cap.isOpened():
+            cap.release()
+            raise CameraUnavailable(
+                f"{self.description} could not be opened: it is missing, busy in another "
+                "program, or this user may not use it"
+            )
+        cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)
+        if self.width and self.height:
+            cap.set(cv2.CAP_PROP_FRAME_WIDTH, self.width)
+            cap.set(cv2.CAP_PROP_FRAME_HEIGHT, self.height)
+        # The first frames after opening are dark while auto-exposure settles.
+        for _ in range(self.warmup_frames):
+            cap.grab()
+        return cap
+
+    def read(self, not_before_s: float | None = None) -> Frame | None:
+        fresh_open = self._cap is None
+        if fresh_open:
+            self._cap = self._open()
+        if not fresh_open:
+            for _ in range(self.flush_frames):
+                self._cap.grab()
+        ok, image = self._cap.read()
+        if not ok or image is None:
+            self.release()
+            raise CameraUnavailable(f"{self.description} stopped delivering frames")
+        frame = Frame(index=self._index, time_s=time.monotonic() - self._t0, image=image)
+        self._index += 1
+        return frame
+
+    def release(self) -> None:
+        if self._cap is not None:
+            self._cap.release()
+            self._cap = None
+
+
+def parse_camera(spec: str) -> int | str | None:
+    """`camera`, `camera:N`, `camera:/dev/videoN`, a bare index or /dev/video*;
+    None when the spec is not a camera."""
+    if spec == "camera":
+        return 0
+    if spec.startswith("camera:"):
+        rest = spec.split(":", 1)[1]
+        return int(rest) if rest.isdigit() else rest
+    if spec.isdigit():
+        return int(spec)
+    if spec.startswith("/dev/video"):
+        return spec
+    return None
+
+
+def is_landmark_recording(path: Path) -> bool:
+    """Landmark recordings are JSON lines, optionally gzipped (see docs/landmark-recordings.md)."""
+    name = path.name.lower()
+    return name.endswith((".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz"))
+
+
+def open_frame_source(
+    spec: str,
+    fps: float | None = None,
+    camera_width: int | None = 640,
+    camera_height: int | None = 480,
+) -> FrameSource:
+    """Turn what the user typed into a frame source, or a one-line UserError."""
+    camera = parse_camera(spec)
+    if camera is not None:
+        return CameraSource(camera, camera_width, camera_height)
+    path = Path(spec).expanduser()
+    if any(ch in spec for ch in "*?["):
+        matches = sorted(Path(p) for p in glob.glob(os.path.expanduser(spec)))
+        images = [p for p in matches if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()]
+        if not images:
+            raise UserError(f"no images match {spec}")
+        return ImageFolderSource(images, fps or 1.0, spec)
+    if not path.exists():
+        raise UserError(f"source not found: {spec}")
+    if path.is_dir():
+        images = sorted(
+            p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+        )
+        if not images:
+            raise UserError(f"no images found in folder {spec}")
+        return ImageFolderSource(images, fps or 1.0, str(path))
+    suffix = path.suffix.lower()
+    if suffix in IMAGE_SUFFIXES:
+        return ImageFolderSource([path], fps or 1.0, str(path))
+    if suffix in VIDEO_SUFFIXES:
+        return VideoFileSource(path, fps)
+    # Unknown suffix: let OpenCV try it as a video, with a clear message if it cannot.
+    try:
+        return VideoFileSource(path, fps)
+    except UserError:
+        raise UserError(f"cannot read {spec}: not an image, a video or a folder of images") from None

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Install posturewatch into ./.venv (created if missing). With --system, also the
+# Debian packages the tests need: a virtual screen, a private D-Bus session, a
+# notification daemon and headless Chromium. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [[ "${1:-}" == "--system" ]]; then
+    pkgs=(xvfb dbus dbus-x11 dunst libnotify-bin chromium)
+    missing=()
+    for p in "${pkgs[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    if ((${#missing[@]})); then
+        SUDO=""
+        [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+        echo "setup: installing ${missing[*]}" >&2
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    fi
+    extras="dev"
+else
+    extras="${POSTUREWATCH_EXTRAS:-}"
+fi
+
+PY="${PYTHON:-python3}"
+if [[ ! -x .venv/bin/python ]]; then
+    "$PY" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
+if [[ -n "$extras" ]]; then
+    .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[$extras]"
+else
+    .venv/bin/python -m pip install -q --disable-pip-version-check -e .
+fi
