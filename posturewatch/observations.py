@@ -87,11 +87,16 @@ def open_observations(
     camera_width: int | None = 640,
     camera_height: int | None = 480,
 ) -> ObservationSource:
-    """A landmark recording is replayed as stored; anything else goes through the model."""
+    """A landmark recording is replayed as stored, a timeline (.toml) replays its
+    photos' landmarks; anything else goes through the model."""
     path = Path(spec).expanduser()
     if is_landmark_recording(path):
         from posturewatch.recording import RecordingReader
 
         return RecordingReader(path)
+    if path.suffix.lower() == ".toml" and path.is_file():
+        from posturewatch.timeline import TimelineSource, load_timeline
+
+        return TimelineSource(load_timeline(path))
     frames = open_frame_source(spec, fps, camera_width, camera_height)
     return EstimatedObservations(frames, model_path)

@@ -1,0 +1,94 @@
+"""Where the time comes from, passed into the monitor.
+
+A camera is judged on the wall clock. A recording is judged on its own media time,
+anchored at an origin (`--start-at`, default now), so an eight-hour recording
+replays in seconds with the prompts it would have produced; `realtime=True` paces
+it as a camera would deliver it instead.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime
+from typing import Protocol
+
+from posturewatch.errors import UserError
+
+
+class Clock(Protocol):
+    def stamp(self, source_time_s: float) -> float:
+        """Epoch seconds of an observation taken at `source_time_s` of its source."""
+        ...
+
+    def now(self) -> float:
+        """Epoch seconds now (for a recording: the time of the latest observation)."""
+        ...
+
+    def sleep(self, seconds: float, stop: threading.Event | None = None) -> None:
+        """Wait, returning early when `stop` is set."""
+        ...
+
+
+class WallClock:
+    """The real clock, for a live camera."""
+
+    def stamp(self, source_time_s: float) -> float:
+        return time.time()
+
+    def now(self) -> float:
+        return time.time()
+
+    def sleep(self, seconds: float, stop: threading.Event | None = None) -> None:
+        if seconds <= 0:
+            return
+        if stop is not None:
+            stop.wait(seconds)
+        else:
+            time.sleep(seconds)
+
+
+class MediaClock:
+    """A recording's clock: origin + media time. Waiting costs nothing, since the
+    next observation simply lies later in the recording, unless `realtime`."""
+
+    def __init__(self, origin_s: float, realtime: bool = False) -> None:
+        self.origin_s = origin_s
+        self.realtime = realtime
+        self._now = origin_s
+        self._wall_start: float | None = None
+        self._media_start = 0.0
+
+    def stamp(self, source_time_s: float) -> float:
+        if self.realtime:
+            if self._wall_start is None:
+                self._wall_start, self._media_start = time.monotonic(), source_time_s
+            due = self._wall_start + (source_time_s - self._media_start)
+            delay = due - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+        self._now = self.origin_s + source_time_s
+        return self._now
+
+    def now(self) -> float:
+        return self._now
+
+    def sleep(self, seconds: float, stop: threading.Event | None = None) -> None:
+        if stop is not None and stop.is_set():
+            return
+
+
+def parse_start_at(text: str | None) -> float:
+    """`--start-at 2026-11-23T09:00` (local time unless an offset is given) -> epoch
+    seconds; None means now."""
+    if text is None:
+        return time.time()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise UserError(
+            f"--start-at: cannot read {text!r} as a date and time (e.g. 2026-11-23T09:00)"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.astimezone()  # the system's local zone
+    return moment.timestamp()

@@ -1,0 +1,43 @@
+"""`posturewatch config`: where the config file is, what it says, and a check of it."""
+
+from __future__ import annotations
+
+import argparse
+
+from posturewatch.config import Config, dump_config
+from posturewatch.context import Context
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("config", help="show the config file's path and effective settings")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--path", action="store_true", help="print only the config file's path")
+    group.add_argument(
+        "--defaults", action="store_true", help="print the default config as TOML"
+    )
+    group.add_argument(
+        "--init", action="store_true", help="write the defaults to the config file if it is missing"
+    )
+    p.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace, ctx: Context) -> int:
+    path = ctx.paths.config_file
+    if args.path:
+        print(path)
+        return 0
+    if args.defaults:
+        print(dump_config(Config()), end="")
+        return 0
+    if args.init:
+        if path.exists():
+            print(f"{path} exists; left as it is")
+            return 0
+        ctx.paths.ensure()
+        path.write_text(dump_config(Config()), encoding="utf-8")
+        print(f"wrote {path}")
+        return 0
+    config = ctx.config  # validates; a bad key is a one-line error naming it
+    print(f"# {path}{'' if path.exists() else ' (missing: defaults in use)'}")
+    print(dump_config(config), end="")
+    return 0
