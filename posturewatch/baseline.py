@@ -1,0 +1,430 @@
+"""The user's calibrated neutral posture, and the profile file that keeps it.
+
+Posture is judged as a deviation from *this person's* upright sitting, never from
+an ideal body: necks, shoulders and webcam angles differ too much for absolute
+thresholds. A calibration is a few seconds of sitting well; the baseline is the
+robust centre (median) and spread (MAD) of every posture number over the frames
+that were fit to judge. A calibration that cannot be trusted (nobody there, face
+turned away, fidgeting, too near) is refused with a one-line reason rather than
+saved, because every later judgement inherits its errors.
+
+The profile is a small JSON file written atomically; a corrupt one is reported,
+never silently replaced.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import statistics
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from posturewatch.errors import UserError
+from posturewatch.types import Observation, PostureMetrics, View
+
+FORMAT_NAME = "posturewatch-baseline"
+FORMAT_VERSION = 1
+
+METRIC_NAMES: tuple[str, ...] = tuple(f.name for f in fields(PostureMetrics) if f.name != "view")
+"""Every number of PostureMetrics; each gets a centre and a spread in the baseline."""
+
+OPTIONAL_METRICS = frozenset({"distance_cm"})
+"""Numbers a frame may lack (None); their baseline entry may be null."""
+
+MAD_TO_SIGMA = 1.4826
+"""Scales a median absolute deviation to a normal distribution's standard deviation."""
+
+
+class CalibrationError(UserError):
+    """A calibration that must not be saved; the message says why and what to do."""
+
+
+class ProfileMissing(UserError):
+    """No profile file yet: the user has not calibrated."""
+
+
+class ProfileCorrupt(UserError):
+    """A profile file that exists but cannot be trusted; it is never overwritten silently."""
+
+
+@dataclass(frozen=True)
+class MetricStats:
+    """Robust centre and spread of one posture number during calibration."""
+
+    centre: float
+    spread: float
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """One person's neutral posture, as seen from one camera placement."""
+
+    view: View
+    stats: Mapping[str, MetricStats]
+    frame_count: int
+    created_s: float
+    source: str = ""
+    profile: str = "default"
+    frames_seen: int = 0
+    version: int = FORMAT_VERSION
+
+    def centre(self, name: str) -> float:
+        return self.stats[name].centre
+
+    def spread(self, name: str) -> float:
+        return self.stats[name].spread
+
+    def has(self, name: str) -> bool:
+        return name in self.stats
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT_NAME,
+            "version": self.version,
+            "profile": self.profile,
+            "created_s": self.created_s,
+            "view": self.view,
+            "source": self.source,
+            "frames": self.frame_count,
+            "frames_seen": self.frames_seen,
+            "metrics": {
+                name: (
+                    {"centre": self.stats[name].centre, "spread": self.stats[name].spread}
+                    if name in self.stats
+                    else None
+                )
+                for name in METRIC_NAMES
+            },
+        }
+
+
+@dataclass(frozen=True)
+class CalibrationSettings:
+    """What a calibration must look like to be trusted."""
+
+    min_frames: int = 5
+    """Usable frames needed; one frame is too easily a fluke of the pose model."""
+    min_quality: float = 0.5
+    max_abs_yaw_deg: float = 20.0
+    """Head turned further than this from the camera: the frame is not neutral."""
+    max_abs_pitch_deg: float = 25.0
+    """Looking down (keyboard) or up further than this: not neutral."""
+    max_angle_spread_deg: float = 6.0
+    """Largest spread (sigma) of head-forward or shoulder angle: above, the user moved."""
+    max_position_spread: float = 0.06
+    """Largest spread of the shoulder midpoint, in frame widths/heights."""
+    min_distance_cm: float = 30.0
+    max_distance_cm: float = 160.0
+    min_scale: float = 0.04
+    """Body smaller than this fraction of the frame diagonal: too far to judge."""
+    max_scale: float = 0.9
+    """Larger: so near that the shoulders or head leave the frame."""
+
+    def __post_init__(self) -> None:
+        if self.min_frames < 1:
+            raise ValueError("min_frames: must be at least 1")
+        if not 0.0 <= self.min_quality <= 1.0:
+            raise ValueError("min_quality: must be between 0 and 1")
+        for name in ("max_abs_yaw_deg", "max_abs_pitch_deg"):
+            if not 0.0 < getattr(self, name) <= 90.0:
+                raise ValueError(f"{name}: must be between 0 and 90 degrees")
+        if self.max_angle_spread_deg <= 0 or self.max_position_spread <= 0:
+            raise ValueError("max_angle_spread_deg/max_position_spread: must be positive")
+        if not 0 < self.min_distance_cm < self.max_distance_cm:
+            raise ValueError("min_distance_cm: must be positive and below max_distance_cm")
+        if not 0 < self.min_scale < self.max_scale:
+            raise ValueError("min_scale: must be positive and below max_scale")
+
+
+def robust_stats(values: Iterable[float]) -> MetricStats:
+    """Median and MAD-based sigma: a few bad frames cannot drag either."""
+    data = [v for v in values if math.isfinite(v)]
+    if not data:
+        raise ValueError("no finite values")
+    centre = statistics.median(data)
+    mad = statistics.median(abs(v - centre) for v in data)
+    return MetricStats(centre=float(centre), spread=float(MAD_TO_SIGMA * mad))
+
+
+def calibrate(
+    observations: Iterable[Observation],
+    view: View | None = None,
+    min_frames: int | None = None,
+    settings: CalibrationSettings | None = None,
+    *,
+    created_s: float = 0.0,
+    source: str = "",
+    profile: str = "default",
+) -> Baseline:
+    """The baseline of a stream of observations, or a CalibrationError saying why not."""
+    from posturewatch.metrics import compute_metrics
+
+    samples = (compute_metrics(obs, view) for obs in observations)
+    return calibrate_metrics(
+        samples,
+        view=view,
+        min_frames=min_frames,
+        settings=settings,
+        created_s=created_s,
+        source=source,
+        profile=profile,
+    )
+
+
+def calibrate_metrics(
+    samples: Iterable[PostureMetrics | None],
+    view: View | None = None,
+    min_frames: int | None = None,
+    settings: CalibrationSettings | None = None,
+    *,
+    created_s: float = 0.0,
+    source: str = "",
+    profile: str = "default",
+) -> Baseline:
+    """Same as calibrate() from metrics already computed (None = no person in that frame)."""
+    cfg = settings or CalibrationSettings()
+    need = cfg.min_frames if min_frames is None else min_frames
+    if need < 1:
+        raise ValueError("min_frames: must be at least 1")
+    where = f" in {source}" if source else ""
+
+    seen = 0
+    present: list[PostureMetrics] = []
+    for m in samples:
+        seen += 1
+        if m is not None:
+            present.append(m)
+    if not present:
+        raise CalibrationError(
+            f"calibration failed: no person found{where} ({seen} frames); "
+            "sit facing the camera with head and shoulders in view"
+        )
+
+    chosen_view = view or Counter(m.view for m in present).most_common(1)[0][0]
+    same_view = [m for m in present if m.view == chosen_view]
+    clear = [m for m in same_view if m.quality >= cfg.min_quality]
+    facing = [
+        m
+        for m in clear
+        if abs(m.head_yaw_deg) <= cfg.max_abs_yaw_deg
+        and abs(m.head_pitch_deg) <= cfg.max_abs_pitch_deg
+    ]
+    if len(facing) < need:
+        turned = len(clear) - len(facing)
+        if turned > 0 and turned >= len(facing):
+            raise CalibrationError(
+                f"calibration failed: face turned away from the camera or looking down in "
+                f"{turned} of {seen} frames{where}; look at the screen, not the keyboard"
+            )
+        raise CalibrationError(
+            f"calibration failed: too few usable frames{where}: {len(facing)} of {seen} "
+            f"(need {need}); improve the light and keep head and shoulders in view"
+        )
+
+    _check_distance(facing, cfg, where)
+    stats = {
+        name: robust_stats(vals)
+        for name in METRIC_NAMES
+        if (vals := [float(v) for m in facing if (v := getattr(m, name)) is not None])
+    }
+    _check_stillness(stats, cfg, where)
+    return Baseline(
+        view=chosen_view,
+        stats=stats,
+        frame_count=len(facing),
+        created_s=created_s,
+        source=source,
+        profile=profile,
+        frames_seen=seen,
+    )
+
+
+def _check_distance(frames: list[PostureMetrics], cfg: CalibrationSettings, where: str) -> None:
+    distances = [m.distance_cm for m in frames if m.distance_cm is not None]
+    if distances:
+        d = statistics.median(distances)
+        if d < cfg.min_distance_cm:
+            raise CalibrationError(
+                f"calibration failed: too near the camera{where} (about {d:.0f} cm); "
+                f"sit at least {cfg.min_distance_cm:.0f} cm away"
+            )
+        if d > cfg.max_distance_cm:
+            raise CalibrationError(
+                f"calibration failed: too far from the camera{where} (about {d:.0f} cm); "
+                f"sit within {cfg.max_distance_cm:.0f} cm"
+            )
+    scale = statistics.median(m.scale for m in frames)
+    if scale > cfg.max_scale:
+        raise CalibrationError(
+            f"calibration failed: too near the camera{where}; "
+            "move back until head and shoulders fit in the frame"
+        )
+    if scale < cfg.min_scale:
+        raise CalibrationError(
+            f"calibration failed: too far from the camera{where}; move nearer or zoom in"
+        )
+
+
+def _check_stillness(
+    stats: Mapping[str, MetricStats], cfg: CalibrationSettings, where: str
+) -> None:
+    angle = max(stats["head_forward_deg"].spread, stats["shoulder_rounding_deg"].spread)
+    position = max(stats["center_x"].spread, stats["center_y"].spread)
+    if angle > cfg.max_angle_spread_deg or position > cfg.max_position_spread:
+        raise CalibrationError(
+            f"calibration failed: too much movement{where} (angle spread {angle:.1f} deg, "
+            f"position spread {position:.3f}); sit still and upright, then try again"
+        )
+
+
+# --- profile file -------------------------------------------------------------------
+
+
+def save_profile(path: Path, baseline: Baseline) -> None:
+    """Write atomically (temp file, fsync, rename) so a crash leaves the old profile or
+    the new one, never half of each; the previous profile is kept as `<name>.json.bak`."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(baseline.to_json(), indent=2, sort_keys=False) + "\n"
+    if path.exists():
+        _atomic_write(path.with_name(path.name + ".bak"), path.read_bytes())
+    _atomic_write(path, text.encode("utf-8"))
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        if sys.platform != "win32":
+            os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make the rename itself durable (POSIX); Windows has no directory handles."""
+    if sys.platform == "win32":
+        return
+    try:
+        dfd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dfd)
+    except OSError:
+        pass
+    finally:
+        os.close(dfd)
+
+
+def load_profile(path: Path) -> Baseline:
+    """The baseline in `path`; ProfileMissing or ProfileCorrupt (both UserError) name
+    the file and the problem."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ProfileMissing(
+            f"no calibration profile at {path}; run `posturewatch calibrate` first"
+        ) from None
+    except OSError as exc:
+        raise UserError(f"cannot read calibration profile {path}: {exc.strerror or exc}") from None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ProfileCorrupt(
+            f"calibration profile {path} is corrupt or truncated ({_short(exc)}); "
+            "recalibrate with `posturewatch calibrate --force`"
+        ) from None
+    try:
+        return baseline_from_json(data)
+    except ValueError as exc:
+        raise ProfileCorrupt(
+            f"calibration profile {path}: {exc}; recalibrate with `posturewatch calibrate --force`"
+        ) from None
+
+
+def _short(exc: Exception) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+    return str(exc).splitlines()[0]
+
+
+def baseline_from_json(data: Any) -> Baseline:
+    """Inverse of Baseline.to_json; ValueError('key: problem') for anything off."""
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    if data.get("format") != FORMAT_NAME:
+        raise ValueError(f"format: expected {FORMAT_NAME!r}, got {data.get('format')!r}")
+    version = data.get("version")
+    if version != FORMAT_VERSION:
+        raise ValueError(
+            f"version: this posturewatch reads format {FORMAT_VERSION}, the file has {version!r}"
+        )
+    view = _field(data, "view", str)
+    if view not in ("front", "side"):
+        raise ValueError(f"view: expected 'front' or 'side', got {view!r}")
+    frames = _field(data, "frames", int)
+    if frames < 1:
+        raise ValueError(f"frames: must be at least 1, got {frames}")
+    metrics = _field(data, "metrics", dict)
+    stats: dict[str, MetricStats] = {}
+    for name in METRIC_NAMES:
+        if name not in metrics:
+            raise ValueError(f"missing key 'metrics.{name}'")
+        entry = metrics[name]
+        if entry is None and name in OPTIONAL_METRICS:
+            continue
+        if not isinstance(entry, dict):
+            raise ValueError(f"metrics.{name}: expected an object with centre and spread")
+        centre = _number(entry, "centre", f"metrics.{name}")
+        spread = _number(entry, "spread", f"metrics.{name}")
+        if spread < 0:
+            raise ValueError(f"metrics.{name}.spread: must not be negative")
+        stats[name] = MetricStats(centre, spread)
+    return Baseline(
+        view=view,  # type: ignore[arg-type]  # checked above
+        stats=stats,
+        frame_count=frames,
+        created_s=_number(data, "created_s", ""),
+        source=str(data.get("source", "")),
+        profile=str(data.get("profile", "default")),
+        frames_seen=int(data.get("frames_seen", frames) or frames),
+        version=version,
+    )
+
+
+def _field(data: dict[str, Any], key: str, kind: type) -> Any:
+    if key not in data:
+        raise ValueError(f"missing key {key!r}")
+    value = data[key]
+    if kind is int and isinstance(value, bool):
+        raise ValueError(f"{key}: expected a whole number, got {value!r}")
+    if not isinstance(value, kind):
+        raise ValueError(f"{key}: expected {kind.__name__}, got {value!r}")
+    return value
+
+
+def _number(data: dict[str, Any], key: str, prefix: str) -> float:
+    name = f"{prefix}.{key}" if prefix else key
+    if key not in data:
+        raise ValueError(f"missing key {name!r}")
+    value = data[key]
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"{name}: expected a finite number, got {value!r}")
+    return float(value)
