@@ -1,0 +1,576 @@
+"""Landmark recordings: a session kept as numbers only, to replay or share (issue 7).
+
+A recording holds what the pose model said of each analysed frame, never a pixel,
+so a day of sitting can be replayed through calibration, the detector and the
+report in seconds, without a camera or the model, and handed to someone else
+without handing over a picture of one's face. The format is JSON lines
+(gzip when the name ends in .gz); docs/landmark-recordings.md describes it field by
+field so other tools and other 33-point BlazePose-topology models can write it.
+
+This module imports neither mediapipe nor OpenCV: replaying must not load them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import json
+import logging
+import math
+import zlib
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from itertools import chain, starmap
+from pathlib import Path
+from types import TracebackType
+from typing import IO, TYPE_CHECKING, Any
+
+from posturewatch.errors import UserError
+from posturewatch.types import N_LANDMARKS, Landmark, Observation, Pose
+
+if TYPE_CHECKING:
+    from posturewatch.observations import ObservationSource
+
+log = logging.getLogger(__name__)
+
+FORMAT = "posturewatch-landmarks"
+VERSION = 1
+RECORDING_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")
+
+LANDMARK_NAMES: tuple[str, ...] = (
+    "nose",
+    "left_eye_inner",
+    "left_eye",
+    "left_eye_outer",
+    "right_eye_inner",
+    "right_eye",
+    "right_eye_outer",
+    "left_ear",
+    "right_ear",
+    "mouth_left",
+    "mouth_right",
+    "left_shoulder",
+    "right_shoulder",
+    "left_elbow",
+    "right_elbow",
+    "left_wrist",
+    "right_wrist",
+    "left_pinky",
+    "right_pinky",
+    "left_index",
+    "right_index",
+    "left_thumb",
+    "right_thumb",
+    "left_hip",
+    "right_hip",
+    "left_knee",
+    "right_knee",
+    "left_ankle",
+    "right_ankle",
+    "left_heel",
+    "right_heel",
+    "left_foot_index",
+    "right_foot_index",
+)
+"""BlazePose topology, in the order every landmark list of a recording follows."""
+
+_TIME_SLACK_S = 1e-9
+"""Same tolerance as the frame sources when skipping to a requested time."""
+
+
+class RecordingError(UserError):
+    """A recording that cannot be read or written; one line naming the file, and the
+    line number when the problem is inside it."""
+
+
+def _is_recording_name(path: Path) -> bool:
+    return path.name.lower().endswith(RECORDING_SUFFIXES)
+
+
+def _open_text(path: Path, mode: str) -> IO[str]:
+    """Plain or gzip text, by name; newline='' keeps line ends visible so the reader
+    can tell a line cut short by a crash from a complete one."""
+    if path.name.lower().endswith(".gz"):
+        return gzip.open(path, mode, encoding="utf-8", newline="")  # type: ignore[return-value]
+    return open(path, mode, encoding="utf-8", newline="")
+
+
+# ---------------------------------------------------------------------------- writing
+
+
+def _rows(landmarks: tuple[Landmark, ...]) -> list[list[float]]:
+    return [[p.x, p.y, p.z, p.visibility] for p in landmarks]
+
+
+def observation_to_json(obs: Observation) -> str:
+    """One frame line, without the newline. json writes floats with repr, which
+    parses back to the very same float, so replayed metrics equal live ones."""
+    record: dict[str, Any] = {
+        "index": obs.index,
+        "time_s": obs.time_s,
+        "width": obs.width,
+        "height": obs.height,
+    }
+    if obs.path is not None:
+        record["path"] = obs.path
+    pose = obs.pose
+    record["person"] = pose is not None
+    record["image"] = _rows(pose.image) if pose is not None else None
+    record["world"] = _rows(pose.world) if pose is not None and pose.world is not None else None
+    try:
+        return json.dumps(record, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        raise ValueError(f"frame {obs.index}: a landmark value is NaN or infinite") from None
+
+
+class RecordingWriter:
+    """Writes observations to a recording as they come.
+
+    The file is created at once (an existing one is never overwritten unless asked),
+    so a bad --out fails before the model loads. The header is written with the
+    first frame, by when a live source knows which model it runs; lines are flushed
+    every `flush_every` frames and every `flush_every_s` seconds of source time, so
+    a crash loses at most that much and leaves a file the reader accepts.
+    `file_names_only` drops the folders from frame paths, which may name the user.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        source: str,
+        model_name: str = "",
+        model_version: str = "",
+        *,
+        fps: float | None = None,
+        notes: str = "",
+        overwrite: bool = False,
+        created: datetime | None = None,
+        flush_every: int = 30,
+        flush_every_s: float = 5.0,
+        file_names_only: bool = False,
+    ) -> None:
+        self.path = Path(path)
+        if not _is_recording_name(self.path):
+            raise RecordingError(
+                f"{self.path}: a landmark recording's name must end in "
+                f"{', '.join(RECORDING_SUFFIXES)} so it can be replayed"
+            )
+        self.source = source
+        self.model_name = model_name
+        self.model_version = model_version
+        self.fps = fps
+        self.notes = notes
+        self.created = created or datetime.now(timezone.utc)
+        self.flush_every = max(1, flush_every)
+        self.flush_every_s = flush_every_s
+        self.file_names_only = file_names_only
+        self.frames = 0
+        self.frames_with_person = 0
+        self._header_written = False
+        self._last_time_s: float | None = None
+        self._unflushed = 0
+        self._flushed_at_s = -math.inf
+        try:
+            self._file: IO[str] | None = _open_text(self.path, "wt" if overwrite else "xt")
+        except FileExistsError:
+            raise RecordingError(
+                f"{self.path} already exists; choose another name or pass --force to replace it"
+            ) from None
+        except OSError as exc:
+            raise RecordingError(f"cannot write recording {self.path}: {exc.strerror}") from None
+
+    @property
+    def header_written(self) -> bool:
+        return self._header_written
+
+    def set_model(self, name: str, version: str) -> None:
+        """Name the model once the source knows it; only before the first frame."""
+        if self._header_written:
+            raise ValueError("the recording's header is already written")
+        self.model_name, self.model_version = name, version
+
+    def header(self, first: Observation | None = None) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "version": VERSION,
+            "created": self.created.isoformat(timespec="seconds"),
+            "source": self.source,
+            "model": {"name": self.model_name, "version": self.model_version},
+            "landmark_names": list(LANDMARK_NAMES),
+            "frame_size": [first.width, first.height] if first is not None else None,
+            "fps": self.fps,
+            "notes": self.notes,
+        }
+
+    def _write_line(self, line: str) -> None:
+        if self._file is None:
+            raise ValueError(f"recording {self.path} is closed")
+        try:
+            self._file.write(line + "\n")
+        except OSError as exc:
+            raise RecordingError(f"cannot write recording {self.path}: {exc.strerror}") from None
+
+    def _write_header(self, first: Observation | None) -> None:
+        self._write_line(json.dumps(self.header(first), ensure_ascii=False))
+        self._header_written = True
+
+    def write(self, obs: Observation) -> None:
+        if self._last_time_s is not None and obs.time_s < self._last_time_s:
+            raise ValueError(
+                f"frame {obs.index}: time {obs.time_s} s is before "
+                f"the previous frame's {self._last_time_s} s"
+            )
+        if self.file_names_only and obs.path is not None:
+            obs = dataclasses.replace(obs, path=Path(obs.path).name)
+        line = observation_to_json(obs)
+        if not self._header_written:
+            self._write_header(obs)
+        self._write_line(line)
+        self._last_time_s = obs.time_s
+        self.frames += 1
+        self.frames_with_person += obs.pose is not None
+        self._unflushed += 1
+        if (
+            self._unflushed >= self.flush_every
+            or obs.time_s - self._flushed_at_s >= self.flush_every_s
+        ):
+            self.flush()
+            self._flushed_at_s = obs.time_s
+
+    def flush(self) -> None:
+        if self._file is not None:
+            try:
+                self._file.flush()
+            except OSError as exc:
+                raise RecordingError(
+                    f"cannot write recording {self.path}: {exc.strerror}"
+                ) from None
+            self._unflushed = 0
+
+    def close(self) -> None:
+        """Finish the file; a recording with no frame still gets its header."""
+        if self._file is None:
+            return
+        try:
+            if not self._header_written:
+                self._write_header(None)
+        finally:
+            file, self._file = self._file, None
+            try:
+                file.close()
+            except OSError as exc:
+                raise RecordingError(
+                    f"cannot write recording {self.path}: {exc.strerror}"
+                ) from None
+
+    def __enter__(self) -> RecordingWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+def _is_int(value: object) -> bool:
+    return type(value) is int
+
+
+def _is_number(value: object) -> bool:
+    return (type(value) is float or type(value) is int) and math.isfinite(value)  # type: ignore[arg-type]
+
+
+_NUMBER_TYPES = frozenset({float, int})
+
+
+class RecordingReader:
+    """Replays a recording as an ObservationSource, line by line.
+
+    Every line is checked as it is read (nothing is trusted because a file says it
+    is a recording) and any problem is a RecordingError naming the file, the line
+    and what is wrong. A last line cut short by a crash, with no newline, ends the
+    recording with a warning instead: a crashed session keeps what was written.
+    """
+
+    live = False
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.description = str(self.path)
+        self._lineno = 0
+        self._last_time_s = -math.inf
+        self._last_time_line = 0
+        self._done = False
+        try:
+            self._file: IO[str] | None = _open_text(self.path, "rt")
+        except FileNotFoundError:
+            raise RecordingError(f"recording not found: {self.path}") from None
+        except IsADirectoryError:
+            raise RecordingError(f"{self.path}: is a folder, not a landmark recording") from None
+        except OSError as exc:
+            raise RecordingError(f"cannot read recording {self.path}: {exc.strerror}") from None
+        try:
+            self.header = self._read_header()
+        except BaseException:
+            self.close()
+            raise
+        model = self.header["model"]
+        self.model_name: str = model["name"]
+        self.model_version: str = model["version"]
+        self.source: str = self.header.get("source") or ""
+        self.created: str = self.header.get("created") or ""
+
+    # -- errors and raw lines
+
+    def _error(self, problem: str, lineno: int | None = None) -> RecordingError:
+        return RecordingError(f"{self.path}: line {lineno or self._lineno}: {problem}")
+
+    def _next_line(self) -> tuple[str, bool] | None:
+        """The next non-blank line and whether it was complete (ended by a newline)."""
+        if self._file is None:
+            return None
+        while True:
+            try:
+                line = self._file.readline()
+            except UnicodeDecodeError:
+                self._lineno += 1
+                raise self._error("not UTF-8 text") from None
+            except EOFError:
+                # A gzip stream that stops without its trailer: the writer crashed.
+                log.warning(
+                    "%s: ends abruptly after line %d; replaying what it holds",
+                    self.path,
+                    self._lineno,
+                )
+                return None
+            except (OSError, zlib.error) as exc:
+                self._lineno += 1
+                raise self._error(f"cannot read ({exc})") from None
+            if not line:
+                return None
+            self._lineno += 1
+            if line.strip():
+                return line, line.endswith("\n")
+
+    # -- header
+
+    def _read_header(self) -> dict[str, Any]:
+        got = self._next_line()
+        if got is None:
+            raise RecordingError(f"{self.path}: line 1: empty file, expected a {FORMAT} header")
+        line, _complete = got
+        try:
+            header = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise self._error(f"bad JSON in the header ({exc.msg}, column {exc.colno})") from None
+        if type(header) is not dict:
+            raise self._error(f"the header must be a JSON object, as in {FORMAT} version {VERSION}")
+        if header.get("format") != FORMAT:
+            raise self._error(
+                f"not a posturewatch landmark recording (format is {header.get('format')!r}, "
+                f"expected {FORMAT!r})"
+            )
+        if "version" not in header:
+            raise self._error("missing field 'version' in the header")
+        if header["version"] != VERSION:
+            raise self._error(
+                f"unsupported version {header['version']!r} "
+                f"(this posturewatch reads version {VERSION})"
+            )
+        model = header.get("model")
+        if model is None:
+            raise self._error("missing field 'model' in the header")
+        if type(model) is not dict:
+            raise self._error("header field 'model' must be an object with 'name' and 'version'")
+        for key in ("name", "version"):
+            if key not in model:
+                raise self._error(f"missing field 'model.{key}' in the header")
+            if type(model[key]) is not str:
+                raise self._error(f"header field 'model.{key}' must be a string")
+        if "landmark_names" not in header:
+            raise self._error("missing field 'landmark_names' in the header")
+        if header["landmark_names"] != list(LANDMARK_NAMES):
+            raise self._error(
+                f"'landmark_names' must be the {N_LANDMARKS} BlazePose names in order "
+                "(see docs/landmark-recordings.md)"
+            )
+        for key in ("source", "created", "notes"):
+            if header.get(key) is not None and type(header[key]) is not str:
+                raise self._error(f"header field '{key}' must be a string")
+        fps = header.get("fps")
+        if fps is not None and not (_is_number(fps) and fps > 0):
+            raise self._error("header field 'fps' must be a positive number or null")
+        return header
+
+    # -- frames
+
+    def _landmarks(self, rows: Any, key: str) -> tuple[Landmark, ...]:
+        if type(rows) is not list:
+            raise self._error(f"field '{key}' must be a list of {N_LANDMARKS} landmarks")
+        if len(rows) != N_LANDMARKS:
+            raise self._error(f"field '{key}' has {len(rows)} landmarks, expected {N_LANDMARKS}")
+        for i, row in enumerate(rows):
+            if type(row) is not list or len(row) != 4:
+                raise self._error(f"field '{key}': landmark {i} must be [x, y, z, visibility]")
+        values = list(chain.from_iterable(rows))
+        if not set(map(type, values)) <= _NUMBER_TYPES:
+            raise self._error(f"field '{key}': a landmark value is not a number")
+        if not math.isfinite(math.fsum(values)):
+            raise self._error(f"field '{key}': a landmark value is not finite")
+        return tuple(starmap(Landmark, rows))
+
+    def _parse(self, line: str, complete: bool) -> Observation | None:
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            if not complete:
+                log.warning(
+                    "%s: line %d was cut short (a crash while recording?); replaying up to it",
+                    self.path,
+                    self._lineno,
+                )
+                return None
+            raise self._error(f"bad JSON ({exc.msg}, column {exc.colno})") from None
+        if type(obj) is not dict:
+            raise self._error("a frame must be a JSON object")
+        try:
+            index = obj["index"]
+            time_s = obj["time_s"]
+            width = obj["width"]
+            height = obj["height"]
+            person = obj["person"]
+            image = obj["image"]
+        except KeyError as exc:
+            raise self._error(f"missing field {exc.args[0]!r}") from None
+        if not (_is_int(index) and index >= 0):
+            raise self._error("field 'index' must be a whole number >= 0")
+        if not _is_number(time_s):
+            raise self._error("field 'time_s' must be a finite number")
+        if not (_is_int(width) and width > 0 and _is_int(height) and height > 0):
+            raise self._error("fields 'width' and 'height' must be whole numbers > 0")
+        if type(person) is not bool:
+            raise self._error("field 'person' must be true or false")
+        path = obj.get("path")
+        if path is not None and type(path) is not str:
+            raise self._error("field 'path' must be a string or null")
+        if time_s < self._last_time_s:
+            raise self._error(
+                f"landmarks out of order: time_s {time_s} is before {self._last_time_s} "
+                f"on line {self._last_time_line}"
+            )
+        self._last_time_s = time_s
+        self._last_time_line = self._lineno
+        world = obj.get("world")
+        if not person:
+            if image is not None or world is not None:
+                raise self._error("'person' is false but landmarks are given")
+            return Observation(index, time_s, width, height, None, path)
+        if image is None:
+            raise self._error("'person' is true but field 'image' is null")
+        pose = Pose(
+            self._landmarks(image, "image"),
+            self._landmarks(world, "world") if world is not None else None,
+        )
+        return Observation(index, time_s, width, height, pose, path)
+
+    def read(self, not_before_s: float | None = None) -> Observation | None:
+        """The next frame at or after `not_before_s`; None at the end. Skipped lines
+        are still checked, so a bad line is reported wherever it is."""
+        while not self._done:
+            got = self._next_line()
+            if got is None:
+                self._done = True
+                break
+            obs = self._parse(*got)
+            if obs is None:
+                self._done = True
+                break
+            if not_before_s is None or obs.time_s + _TIME_SLACK_S >= not_before_s:
+                return obs
+        return None
+
+    def __iter__(self) -> Iterator[Observation]:
+        while (obs := self.read()) is not None:
+            yield obs
+
+    def release(self) -> None:
+        """Nothing to let go of between checks: a file is not a camera."""
+
+    def close(self) -> None:
+        if self._file is not None:
+            file, self._file = self._file, None
+            try:
+                file.close()
+            except OSError:
+                pass
+
+    def __enter__(self) -> RecordingReader:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def read_recording(path: str | Path) -> list[Observation]:
+    """Every observation of a (small) recording, e.g. a test fixture."""
+    with RecordingReader(path) as reader:
+        return list(reader)
+
+
+# ---------------------------------------------------------------------------- live tee
+
+
+class RecordingTee:
+    """An ObservationSource that passes every observation on and records it, for
+    `posturewatch run --record FILE`. Closing it closes both the source and the file.
+    The model's name, known to the source only after its first frame, goes into the
+    recording's header."""
+
+    def __init__(self, source: ObservationSource, writer: RecordingWriter) -> None:
+        self.source = source
+        self.writer = writer
+        self.live = source.live
+        self.description = source.description
+
+    def read(self, not_before_s: float | None = None) -> Observation | None:
+        obs = self.source.read(not_before_s)
+        if obs is None:
+            return None
+        if not self.writer.header_written and not self.writer.model_name:
+            name = getattr(self.source, "model_name", "")
+            if name:
+                self.writer.set_model(name, getattr(self.source, "model_version", ""))
+        self.writer.write(obs)
+        return obs
+
+    def release(self) -> None:
+        self.writer.flush()
+        self.source.release()
+
+    def close(self) -> None:
+        try:
+            self.source.close()
+        finally:
+            self.writer.close()
+
+    def __enter__(self) -> RecordingTee:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
