@@ -1,0 +1,321 @@
+"""`posturewatch start | stop | status | pause | resume`: the background instance.
+
+`start` launches one detached instance (`start --foreground` in a new session,
+output to service.log in the data directory) and waits until it answers on the
+control channel; the other commands talk to it over that channel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from posturewatch import control
+from posturewatch.commands.run import add_source_arguments
+from posturewatch.context import Context
+from posturewatch.service import (
+    InstanceInfo,
+    ServiceSettings,
+    TrayHooks,
+    instance_running,
+    parse_duration,
+    read_instance_info,
+    run_service,
+    spawn_detached,
+    stop_instance,
+    wait_until_ready,
+)
+
+PAUSE_FROM_TRAY_S = 30 * 60.0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "start",
+        help="start watching in the background (one instance per user)",
+        description="Start the background instance: it watches posture through the camera "
+        "and prompts breaks until `posturewatch stop`. A second start reports the running one.",
+    )
+    add_source_arguments(p)
+    p.add_argument("--notifier", help="auto (default), console, dbus, plyer, notify-send, none")
+    p.add_argument("--profile", help="calibration profile name (default from config)")
+    p.add_argument("--calibration", type=Path, help="a calibration profile file instead")
+    p.add_argument("--no-tray", action="store_true", help="do not show a tray icon")
+    p.add_argument(
+        "--foreground",
+        action="store_true",
+        help="be the instance in this process instead of detaching (for service managers "
+        "and for watching its log)",
+    )
+    p.set_defaults(handler=handle_start)
+
+    p = sub.add_parser("stop", help="stop the background instance (store flushed first)")
+    p.set_defaults(handler=handle_stop)
+
+    p = sub.add_parser(
+        "status", help="is it running, its state, today's summary so far, the next check"
+    )
+    p.add_argument("--json", action="store_true", help="print the raw status as JSON")
+    p.set_defaults(handler=handle_status)
+
+    p = sub.add_parser(
+        "pause",
+        help="stop checking and prompting (the camera is released)",
+        description="Pause the background instance for DURATION (e.g. 90s, 30m, 1h, 1h30m), "
+        "or until `posturewatch resume` when no duration is given.",
+    )
+    p.add_argument("duration", nargs="?", help="how long, e.g. 30m (default: until resume)")
+    p.set_defaults(handler=handle_pause)
+
+    p = sub.add_parser("resume", help="resume checking after a pause")
+    p.set_defaults(handler=handle_resume)
+
+
+def service_settings(ctx: Context) -> ServiceSettings:
+    """The [service] config section once the lead's Config carries it; defaults until then."""
+    settings = getattr(ctx.config, "service", None)
+    return settings if isinstance(settings, ServiceSettings) else ServiceSettings()
+
+
+def _clock_text(epoch_s: float | None) -> str:
+    if epoch_s is None:
+        return "-"
+    moment = datetime.fromtimestamp(epoch_s)
+    if moment.date() == datetime.now().date():
+        return moment.strftime("%H:%M:%S")
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def _self_command(args: argparse.Namespace) -> list[str]:
+    """How to invoke this same program, with the global options that matter."""
+    argv = [sys.executable, "-m", "posturewatch"]
+    if getattr(args, "data_dir", None):
+        argv += ["--data-dir", str(Path(args.data_dir).expanduser().resolve())]
+    if getattr(args, "verbose", False):
+        argv.append("--verbose")
+    return argv
+
+
+def background_argv(args: argparse.Namespace) -> list[str]:
+    """The detached child's command line: `start --foreground` with the same choices.
+    Paths are made absolute, so the child does not depend on this shell's folder."""
+    argv = [*_self_command(args), "start", "--foreground"]
+    if args.source:
+        source = Path(args.source).expanduser()
+        argv += ["--source", str(source.resolve()) if source.exists() else args.source]
+    for flag, value in (
+        ("--fps", args.fps),
+        ("--view", args.view),
+        ("--notifier", args.notifier),
+        ("--profile", args.profile),
+    ):
+        if value is not None:
+            argv += [flag, str(value)]
+    for flag, path in (("--model", args.model), ("--calibration", args.calibration)):
+        if path is not None:
+            argv += [flag, str(Path(path).expanduser().resolve())]
+    if args.no_tray:
+        argv.append("--no-tray")
+    return argv
+
+
+def handle_start(args: argparse.Namespace, ctx: Context) -> int:
+    settings = service_settings(ctx)
+    runtime_dir = ctx.paths.runtime_dir
+    if instance_running(runtime_dir):
+        _print_already_running(read_instance_info(runtime_dir))
+        return 0
+    if args.foreground:
+        return _run_foreground(args, ctx, settings)
+    proc = spawn_detached(background_argv(args), ctx.paths)
+    info = wait_until_ready(proc, ctx.paths, settings.start_timeout_s)
+    if info.pid != proc.pid:
+        _print_already_running(info)
+    else:
+        print(f"posturewatch started in the background ({info.describe()}); log: {info.log_file}")
+    return 0
+
+
+def _print_already_running(info: InstanceInfo | None) -> None:
+    described = info.describe() if info else "details unknown"
+    print(f"posturewatch is already running ({described})")
+
+
+def _run_foreground(args: argparse.Namespace, ctx: Context, settings: ServiceSettings) -> int:
+    from posturewatch.commands.run import build_monitor
+
+    # The background instance paces a recording as a camera would deliver it, keeps
+    # the store, and starts "now"; `run` is the command for replaying fast.
+    args.realtime, args.start_at, args.record, args.no_store = True, None, None, False
+    spec = args.source or ctx.config.camera.source_spec
+
+    def build() -> tuple[Any, Callable[[], None]]:
+        return build_monitor(args, ctx)  # type: ignore[no-any-return]
+
+    tray_factory = None
+    if settings.tray and not args.no_tray:
+        self_command = _self_command(args)
+
+        def tray_factory(hooks: TrayHooks) -> Any:
+            return _start_tray(hooks, self_command, spec)
+
+    return run_service(ctx.paths, build, spec, settings, tray_factory=tray_factory)
+
+
+def _start_tray(hooks: TrayHooks, self_command: list[str], source: str) -> Any:
+    from posturewatch.tray import TrayActions, start_tray
+
+    def calibrate() -> None:
+        # The camera is released while paused, so calibration can open it.
+        def work() -> None:
+            hooks.pauses.pause(None)
+            try:
+                subprocess.run(
+                    [*self_command, "calibrate", "--source", source, "--preview"],
+                    stdin=subprocess.DEVNULL,
+                    check=False,
+                )
+            finally:
+                hooks.pauses.resume()
+
+        threading.Thread(target=work, name="posturewatch-calibrate", daemon=True).start()
+
+    def open_report() -> None:
+        subprocess.Popen([*self_command, "report", "--open"], stdin=subprocess.DEVNULL)
+
+    def state() -> str:
+        if hooks.pauses.reason() is not None:
+            return "paused"
+        return str(hooks.status().get("state", "uncertain"))
+
+    def pause_30m() -> None:
+        hooks.pauses.pause(PAUSE_FROM_TRAY_S)
+
+    actions = TrayActions(
+        pause_30m=pause_30m,
+        resume=hooks.pauses.resume,
+        calibrate=calibrate,
+        open_report=open_report,
+        quit=hooks.stop.set,
+    )
+    return start_tray(actions, state)
+
+
+def handle_stop(args: argparse.Namespace, ctx: Context) -> int:
+    started = time.monotonic()
+    outcome = stop_instance(ctx.paths.runtime_dir, service_settings(ctx))
+    if outcome == "not running":
+        print("posturewatch is not running")
+    else:
+        print(f"posturewatch {outcome} in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+def handle_pause(args: argparse.Namespace, ctx: Context) -> int:
+    seconds = parse_duration(args.duration) if args.duration else None
+    answer = control.send_request(ctx.paths.runtime_dir, {"cmd": "pause", "seconds": seconds})
+    until = answer.get("paused_until")
+    if until is None:
+        print("posturewatch paused until you run `posturewatch resume`")
+    else:
+        print(f"posturewatch paused until {_clock_text(float(until))}")
+    return 0
+
+
+def handle_resume(args: argparse.Namespace, ctx: Context) -> int:
+    answer = control.send_request(ctx.paths.runtime_dir, {"cmd": "resume"})
+    reason = answer.get("pause_reason")
+    if reason:
+        print(f"posturewatch resumed; checks start again when no longer {reason}")
+    else:
+        print("posturewatch resumed")
+    return 0
+
+
+def handle_status(args: argparse.Namespace, ctx: Context) -> int:
+    runtime_dir = ctx.paths.runtime_dir
+    status: dict[str, Any]
+    if instance_running(runtime_dir):
+        try:
+            status = control.send_request(runtime_dir, {"cmd": "status"})
+            status["running"] = True
+        except control.NotRunning:
+            status = {"running": False}
+    else:
+        status = {"running": False}
+    if not status["running"]:
+        status["today"] = today_from_store(ctx)
+    if args.json:
+        print(json.dumps(status, default=str, indent=2, sort_keys=True))
+    else:
+        print(format_status(status))
+    return 0
+
+
+def today_from_store(ctx: Context) -> dict[str, Any] | None:
+    """Today's summary read from the store when no instance runs (None without a store)."""
+    if not ctx.paths.database.exists():
+        return None
+    try:
+        from posturewatch.report import today_summary  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    result = today_summary(ctx.paths.database, ctx.config)
+    return dict(result) if isinstance(result, dict) else {"summary": str(result)}
+
+
+def format_status(status: dict[str, Any]) -> str:
+    """Human lines for `status` (pure: tested on the dict the instance answers)."""
+    lines: list[str] = []
+    if not status.get("running"):
+        lines.append("posturewatch is not running (start it with `posturewatch start`)")
+        today = status.get("today")
+        if today:
+            lines.append("today so far:")
+            lines += [f"  {k}: {v}" for k, v in today.items()]
+        return "\n".join(lines)
+    instance = status.get("instance", {})
+    monitor = status.get("monitor", {})
+    since = instance.get("since_s")
+    lines.append(
+        f"posturewatch is running (pid {instance.get('pid')}, since {_clock_text(since)}, "
+        f"source {instance.get('source')})"
+    )
+    state = monitor.get("state", "unknown")
+    reason = status.get("pause_reason")
+    if state == "paused":
+        until = monitor.get("paused_until")
+        why = f" ({reason})" if reason else ""
+        lines.append(
+            f"state: paused{why}, "
+            + ("until resume" if until is None else f"until {_clock_text(float(until))}")
+        )
+    else:
+        dominant = monitor.get("dominant")
+        lines.append(f"state: {state}" + (f" ({dominant.replace('_', ' ')})" if dominant else ""))
+    if monitor.get("camera_unavailable_since") is not None:
+        lines.append(
+            f"camera unavailable since {_clock_text(float(monitor['camera_unavailable_since']))}; "
+            "retrying"
+        )
+    if monitor.get("recalibrate"):
+        lines.append("the camera or desk changed: run `posturewatch calibrate`")
+    lines.append(
+        f"this run: {monitor.get('samples', 0)} checks, {monitor.get('prompts', 0)} prompts"
+    )
+    next_check = monitor.get("next_check_s")
+    if next_check is not None and state != "paused":
+        lines.append(f"next check: {_clock_text(float(next_check))}")
+    scheduler = monitor.get("scheduler")
+    if isinstance(scheduler, dict):
+        for key, value in scheduler.items():
+            lines.append(f"{key.replace('_', ' ')}: {value}")
+    return "\n".join(lines)

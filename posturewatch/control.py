@@ -1,0 +1,306 @@
+"""The local control channel between the CLI (`stop`, `status`, `pause`, ...) and the
+background instance: one JSON request line in, one JSON response line out.
+
+Only the user may reach it. On Linux and macOS it is a Unix domain socket, mode
+0600, inside the 0700 runtime directory. Windows has no such file permissions on
+sockets, so there it is a TCP port on 127.0.0.1 plus a random token kept in a file
+only the user can read; every request must carry the token. Both transports sit
+behind `open_server` / `send_request`, and both run on every platform that has the
+socket family, so the tests exercise each of them here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+import os
+import secrets
+import socket
+import sys
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal
+
+from posturewatch.errors import UserError
+
+log = logging.getLogger(__name__)
+
+Transport = Literal["unix", "tcp"]
+Message = dict[str, Any]
+Handler = Callable[[Message], Message]
+
+SOCKET_NAME = "control.sock"
+TCP_INFO_NAME = "control.json"
+MAX_MESSAGE_BYTES = 64 * 1024
+"""Requests and answers are a few hundred bytes; anything larger is not ours."""
+_SUN_PATH_LIMIT = 100
+"""sun_path holds 108 bytes on Linux and 104 on macOS, including the NUL."""
+_ACCEPT_POLL_S = 0.2
+"""How often the accept loop looks at the close flag, so close() returns quickly."""
+
+
+class NotRunning(UserError):
+    """No background instance answers on the control channel."""
+
+    def __init__(self, message: str = "posturewatch is not running in the background") -> None:
+        super().__init__(message, exit_code=1)
+
+
+def default_transport() -> Transport:
+    return "tcp" if sys.platform == "win32" or not hasattr(socket, "AF_UNIX") else "unix"
+
+
+def socket_path(runtime_dir: Path) -> Path:
+    """Where the Unix socket lives: in the runtime directory, or, when that path is
+    too long for a socket address (deep test folders, long home paths), in a
+    per-user 0700 folder under the temp directory named after a hash of it."""
+    path = runtime_dir / SOCKET_NAME
+    if len(os.fsencode(path)) < _SUN_PATH_LIMIT:
+        return path
+    digest = hashlib.sha256(os.fsencode(runtime_dir.resolve())).hexdigest()[:16]
+    short_dir = Path(tempfile.gettempdir()) / f"posturewatch-{os.getuid()}"
+    return short_dir / f"{digest}.sock"
+
+
+def _private_dir(directory: Path) -> None:
+    """Create `directory` readable by the user alone, and refuse one someone else owns
+    (another user could otherwise swap our socket for theirs)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    if sys.platform == "win32":
+        return
+    os.chmod(directory, 0o700)
+    owner = directory.stat().st_uid
+    if owner != os.getuid():
+        raise UserError(f"{directory} belongs to another user (uid {owner}); refusing to use it")
+
+
+def _read_line(conn: socket.socket) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = conn.recv(4096)
+        if not chunk:
+            break
+        newline = chunk.find(b"\n")
+        if newline >= 0:
+            chunks.append(chunk[:newline])
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_MESSAGE_BYTES:
+            raise ValueError("message too long")
+    return b"".join(chunks)
+
+
+def _encode(message: Message) -> bytes:
+    return json.dumps(message, default=str, separators=(",", ":")).encode("utf-8") + b"\n"
+
+
+class ControlServer:
+    """Answers requests on a listening socket from a daemon thread, one at a time
+    (they take microseconds). `handler` gets the decoded request and returns the
+    answer; an exception in it becomes {"ok": false, "error": ...}, never a crash."""
+
+    def __init__(
+        self,
+        sock: socket.socket,
+        handler: Handler,
+        address: str,
+        token: str | None = None,
+        cleanup: Callable[[], None] | None = None,
+    ) -> None:
+        self.address = address
+        self._sock = sock
+        self._handler = handler
+        self._token = token
+        self._cleanup = cleanup
+        self._closed = threading.Event()
+        self._thread = threading.Thread(
+            target=self._accept_loop, name="posturewatch-control", daemon=True
+        )
+
+    def start(self) -> ControlServer:
+        self._sock.settimeout(_ACCEPT_POLL_S)
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        """Stop answering and remove the socket or port file."""
+        if self._closed.is_set():
+            return
+        self._closed.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(timeout=2 * _ACCEPT_POLL_S + 1.0)
+        self._sock.close()
+        if self._cleanup is not None:
+            self._cleanup()
+
+    def _accept_loop(self) -> None:
+        while not self._closed.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                if self._closed.is_set():
+                    return
+                continue
+            with conn:
+                self._serve(conn)
+
+    def _serve(self, conn: socket.socket) -> None:
+        conn.settimeout(2.0)
+        try:
+            line = _read_line(conn)
+            request = json.loads(line.decode("utf-8"))
+            if not isinstance(request, dict):
+                raise ValueError("request is not a JSON object")
+        except (OSError, ValueError, UnicodeDecodeError) as exc:
+            self._reply(conn, {"ok": False, "error": f"bad request: {exc}"})
+            return
+        if self._token is not None:
+            given = request.pop("token", "")
+            if not isinstance(given, str) or not hmac.compare_digest(given, self._token):
+                self._reply(conn, {"ok": False, "error": "bad token"})
+                return
+        try:
+            answer = self._handler(request)
+        except Exception as exc:  # the instance must outlive a bad request
+            log.exception("control request %r failed", request.get("cmd"))
+            answer = {"ok": False, "error": str(exc) or type(exc).__name__}
+        self._reply(conn, answer)
+
+    @staticmethod
+    def _reply(conn: socket.socket, answer: Message) -> None:
+        try:
+            conn.sendall(_encode(answer))
+        except OSError:
+            pass  # the client gave up; nothing to tell it
+
+
+def open_server(
+    runtime_dir: Path, handler: Handler, transport: Transport | None = None
+) -> ControlServer:
+    """Bind the control channel for the one running instance (the caller holds the
+    instance lock, so any socket or port file left here is stale)."""
+    transport = transport or default_transport()
+    _private_dir(runtime_dir)
+    if transport == "unix":
+        return _open_unix_server(runtime_dir, handler)
+    return _open_tcp_server(runtime_dir, handler)
+
+
+def _open_unix_server(runtime_dir: Path, handler: Handler) -> ControlServer:
+    path = socket_path(runtime_dir)
+    _private_dir(path.parent)
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    old_umask = os.umask(0o177)  # the socket is born 0600: no window where others could connect
+    try:
+        sock.bind(str(path))
+    except OSError as exc:
+        sock.close()
+        raise UserError(f"cannot create control socket {path}: {exc.strerror or exc}") from None
+    finally:
+        os.umask(old_umask)
+    os.chmod(path, 0o600)
+    sock.listen(8)
+
+    def cleanup() -> None:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+    return ControlServer(sock, handler, str(path), cleanup=cleanup).start()
+
+
+def _write_private_file(path: Path, text: str) -> None:
+    """Write atomically, readable and writable by the user alone from the first byte."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def _open_tcp_server(runtime_dir: Path, handler: Handler) -> ControlServer:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.bind(("127.0.0.1", 0))
+    except OSError as exc:
+        sock.close()
+        raise UserError(f"cannot open a local control port: {exc.strerror or exc}") from None
+    sock.listen(8)
+    port = int(sock.getsockname()[1])
+    token = secrets.token_urlsafe(32)
+    info = runtime_dir / TCP_INFO_NAME
+    _write_private_file(info, json.dumps({"port": port, "token": token, "pid": os.getpid()}))
+
+    def cleanup() -> None:
+        with contextlib.suppress(FileNotFoundError):
+            info.unlink()
+
+    return ControlServer(sock, handler, f"127.0.0.1:{port}", token=token, cleanup=cleanup).start()
+
+
+def send_request(
+    runtime_dir: Path,
+    request: Message,
+    timeout_s: float = 3.0,
+    transport: Transport | None = None,
+) -> Message:
+    """Send one request to the running instance and return its answer; NotRunning
+    when nothing listens, UserError when it answers with an error."""
+    transport = transport or default_transport()
+    message = dict(request)
+    if transport == "unix":
+        path = socket_path(runtime_dir)
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        target: Any = str(path)
+    else:
+        info_file = runtime_dir / TCP_INFO_NAME
+        try:
+            info = json.loads(info_file.read_text(encoding="utf-8"))
+            port, token = int(info["port"]), str(info["token"])
+        except FileNotFoundError:
+            raise NotRunning() from None
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise UserError(f"{info_file}: unreadable control file ({exc})") from None
+        message["token"] = token
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        target = ("127.0.0.1", port)
+    with sock:
+        sock.settimeout(timeout_s)
+        try:
+            sock.connect(target)
+        except (FileNotFoundError, ConnectionRefusedError):
+            raise NotRunning() from None
+        except OSError as exc:
+            raise NotRunning(
+                f"posturewatch is not answering on its control channel ({exc})"
+            ) from None
+        try:
+            sock.sendall(_encode(message))
+            line = _read_line(sock)
+        except TimeoutError:
+            raise UserError(
+                f"the background instance did not answer within {timeout_s:g} s"
+            ) from None
+        except (OSError, ValueError) as exc:
+            raise UserError(f"control channel failed: {exc}") from None
+    if not line:
+        raise NotRunning("the background instance closed the control channel without answering")
+    try:
+        answer = json.loads(line.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        raise UserError("the background instance sent an unreadable answer") from None
+    if not isinstance(answer, dict):
+        raise UserError("the background instance sent an unreadable answer")
+    if not answer.get("ok", False):
+        raise UserError(f"the background instance refused: {answer.get('error', 'no reason')}")
+    return answer
