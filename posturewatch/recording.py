@@ -189,6 +189,15 @@ class RecordingWriter:
             raise ValueError("the recording's header is already written")
         self.model_name, self.model_version = name, version
 
+    def adopt_model_of(self, source: object) -> None:
+        """Take the model's name from a source that has read its first frame
+        (EstimatedObservations, or a RecordingReader being re-recorded)."""
+        if self._header_written or self.model_name:
+            return
+        name = getattr(source, "model_name", "")
+        if isinstance(name, str) and name:
+            self.set_model(name, str(getattr(source, "model_version", "")))
+
     def header(self, first: Observation | None = None) -> dict[str, Any]:
         return {
             "format": FORMAT,
@@ -287,6 +296,8 @@ def _is_number(value: object) -> bool:
 
 
 _NUMBER_TYPES = frozenset({float, int})
+_LIST_TYPE = {list}
+_FOUR = {4}
 
 
 class RecordingReader:
@@ -415,13 +426,16 @@ class RecordingReader:
             raise self._error(f"field '{key}' must be a list of {N_LANDMARKS} landmarks")
         if len(rows) != N_LANDMARKS:
             raise self._error(f"field '{key}' has {len(rows)} landmarks, expected {N_LANDMARKS}")
-        for i, row in enumerate(rows):
-            if type(row) is not list or len(row) != 4:
-                raise self._error(f"field '{key}': landmark {i} must be [x, y, z, visibility]")
+        # Whole-list checks in C first (a long replay reads millions of values); the
+        # loop only runs to name the bad landmark.
+        if set(map(type, rows)) != _LIST_TYPE or set(map(len, rows)) != _FOUR:
+            for i, row in enumerate(rows):
+                if type(row) is not list or len(row) != 4:
+                    raise self._error(f"field '{key}': landmark {i} must be [x, y, z, visibility]")
         values = list(chain.from_iterable(rows))
         if not set(map(type, values)) <= _NUMBER_TYPES:
             raise self._error(f"field '{key}': a landmark value is not a number")
-        if not math.isfinite(math.fsum(values)):
+        if not math.isfinite(sum(values)):
             raise self._error(f"field '{key}': a landmark value is not finite")
         return tuple(starmap(Landmark, rows))
 
@@ -547,10 +561,7 @@ class RecordingTee:
         obs = self.source.read(not_before_s)
         if obs is None:
             return None
-        if not self.writer.header_written and not self.writer.model_name:
-            name = getattr(self.source, "model_name", "")
-            if name:
-                self.writer.set_model(name, getattr(self.source, "model_version", ""))
+        self.writer.adopt_model_of(self.source)
         self.writer.write(obs)
         return obs
 

@@ -1,0 +1,161 @@
+"""`posturewatch record`: keep the landmarks of a session, never its images (issue 7).
+
+A recording replays through `analyze`, `calibrate` and `run` as the source did,
+without a camera or the model, and can be shared to reproduce a problem without
+sharing a picture of anyone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from posturewatch.errors import UserError
+from posturewatch.observations import ObservationSource, open_observations
+from posturewatch.recording import RecordingWriter
+
+if TYPE_CHECKING:
+    from posturewatch.context import Context
+
+
+@dataclass(frozen=True)
+class RecordSummary:
+    frames: int
+    with_person: int
+    interrupted: bool = False
+
+
+def record(
+    source: ObservationSource,
+    writer: RecordingWriter,
+    every_s: float | None = None,
+    duration_s: float | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> RecordSummary:
+    """Copy the source's observations into the writer: to the end, or for
+    `duration_s` of source time, one per `every_s` seconds when given. A recording
+    is skipped through by source time; a camera only has "now", so it is paced by
+    waiting. Ctrl-C ends a camera session and keeps what was recorded."""
+    start_s: float | None = None
+    next_s: float | None = None
+    camera_offset_s = 0.0
+    interrupted = False
+    try:
+        while True:
+            if source.live and next_s is not None:
+                wait_s = next_s - (monotonic() + camera_offset_s)
+                if wait_s > 0:
+                    sleep(wait_s)
+            obs = source.read(None if source.live else next_s)
+            if obs is None:
+                break
+            if start_s is None:
+                start_s = obs.time_s
+                camera_offset_s = obs.time_s - monotonic()
+                writer.adopt_model_of(source)
+            if duration_s is not None and obs.time_s - start_s >= duration_s:
+                break
+            writer.write(obs)
+            if every_s is not None:
+                next_s = obs.time_s + every_s
+    except KeyboardInterrupt:
+        interrupted = True
+    return RecordSummary(writer.frames, writer.frames_with_person, interrupted)
+
+
+def _positive(name: str, value: float | None) -> None:
+    if value is not None and not value > 0:
+        raise UserError(f"{name} must be a positive number of seconds or frames, got {value}")
+
+
+def run_record(args: argparse.Namespace, ctx: Context) -> int:
+    _positive("--fps", args.fps)
+    _positive("--every", args.every)
+    _positive("--duration", args.duration)
+    out = Path(args.out).expanduser()
+    source_path = Path(args.source).expanduser()
+    if source_path.exists() and out.exists() and source_path.resolve() == out.resolve():
+        raise UserError(f"--out {args.out} is the source itself; choose another file")
+    # The output file is created first, so a bad --out fails before the model loads.
+    writer = RecordingWriter(
+        out,
+        args.source,
+        fps=args.fps,
+        notes=args.notes,
+        overwrite=args.force,
+        file_names_only=not args.keep_folders,
+    )
+    summary: RecordSummary | None = None
+    try:
+        source = open_observations(args.source, args.fps, args.model)
+        try:
+            summary = record(source, writer, args.every, args.duration)
+        finally:
+            source.close()
+    finally:
+        writer.close()
+        if summary is None and writer.frames == 0:
+            out.unlink(missing_ok=True)  # nothing recorded: leave no empty file behind
+    stopped = " (stopped by Ctrl-C)" if summary.interrupted else ""
+    print(
+        f"recorded {summary.frames} frames, {summary.with_person} with a person, to {out}{stopped}"
+    )
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser(
+        "record",
+        help="save the landmarks of every analysed frame (never the images)",
+        description="Run the pose model over a camera, a video or a folder of images and "
+        "save what it found, frame by frame, as a landmark recording: numbers only, never "
+        "pixels. Replay it anywhere a SOURCE is accepted (see docs/landmark-recordings.md).",
+    )
+    parser.add_argument(
+        "--source",
+        required=True,
+        metavar="SOURCE",
+        help="camera, camera:N, /dev/videoN, a video file, a folder or glob of images, "
+        "or a landmark recording",
+    )
+    parser.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE",
+        help="the recording to write: FILE.jsonl, or FILE.jsonl.gz to compress it",
+    )
+    parser.add_argument(
+        "--fps",
+        type=float,
+        metavar="N",
+        help="images per second of source time for a folder (default 1); a video's "
+        "frame rate when the file does not say",
+    )
+    parser.add_argument(
+        "--every",
+        type=float,
+        metavar="SECONDS",
+        help="keep one frame per SECONDS of source time (default: every frame)",
+    )
+    parser.add_argument(
+        "--duration",
+        type=float,
+        metavar="SECONDS",
+        help="stop after SECONDS of source time (a camera otherwise records until Ctrl-C)",
+    )
+    parser.add_argument(
+        "--model", type=Path, metavar="FILE.task", help="a MediaPipe Tasks pose model file"
+    )
+    parser.add_argument("--notes", default="", help="free text kept in the recording's header")
+    parser.add_argument(
+        "--keep-folders",
+        action="store_true",
+        help="store each image's full path, not only its file name",
+    )
+    parser.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    parser.set_defaults(handler=run_record)
