@@ -1,0 +1,281 @@
+"""`posturewatch calibrate`: record the user's own upright posture as the baseline.
+
+With a camera it tells the user how to sit, counts down, then captures a few
+seconds at a few frames per second; with a recording (video, images, landmark
+recording) it runs without prompts, which is how tests and demos calibrate. A
+calibration that cannot be trusted is refused with its reason (exit 2) and the
+previous profile is left untouched; a corrupt previous profile is never replaced
+unless --force, and even then it is kept beside the new one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from posturewatch.baseline import (
+    Baseline,
+    CalibrationSettings,
+    ProfileCorrupt,
+    ProfileMissing,
+    calibrate_metrics,
+    load_profile,
+    save_profile,
+)
+from posturewatch.context import Context
+from posturewatch.errors import UserError
+from posturewatch.types import Observation, PostureMetrics
+
+CAMERA_SECONDS = 10.0
+CAMERA_FPS = 4.0
+COUNTDOWN_S = 3
+
+INSTRUCTIONS = """\
+Calibration: sit the way you mean to sit.
+  - back against the chair, feet on the floor
+  - shoulders relaxed and down, head level, looking at the screen
+  - head and shoulders in view of the camera; stay still while it records
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "calibrate",
+        help="record your upright posture as the baseline",
+        description="Record a few seconds of your upright sitting posture; later posture is "
+        "judged as deviation from it. Frames stay in memory; only numbers are saved.",
+    )
+    p.add_argument(
+        "--source",
+        default="camera",
+        help="camera (default), camera:N, a video, an image, a folder or glob of images, "
+        "or a landmark recording (.jsonl)",
+    )
+    p.add_argument(
+        "--seconds",
+        type=float,
+        default=None,
+        help=f"how long to capture (default: {CAMERA_SECONDS:g} s from a camera, "
+        "the whole recording otherwise)",
+    )
+    p.add_argument(
+        "--fps",
+        type=float,
+        default=None,
+        help=f"frames per second to analyse (default: {CAMERA_FPS:g} from a camera; "
+        "for an image folder, images per second of media time)",
+    )
+    p.add_argument("--view", choices=("front", "side"), help="camera view (default: detect)")
+    p.add_argument("--profile", metavar="NAME", help="profile name (default: from the config)")
+    p.add_argument("--output", type=Path, metavar="FILE", help="write the profile to FILE")
+    p.add_argument(
+        "--preview",
+        action="store_true",
+        help="show the detected landmarks in a window while capturing (needs a display)",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace a corrupt existing profile (it is kept as <name>.json.corrupt-<time>)",
+    )
+    p.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace, ctx: Context) -> int:
+    if args.seconds is not None and args.seconds <= 0:
+        raise UserError(f"--seconds must be positive, got {args.seconds:g}")
+    if args.fps is not None and args.fps <= 0:
+        raise UserError(f"--fps must be positive, got {args.fps:g}")
+    profile = args.profile or ctx.config.profile
+    path: Path = args.output or ctx.paths.profile_file(profile)
+    corrupt = check_existing(path, force=args.force)
+
+    from posturewatch.metrics import compute_metrics
+    from posturewatch.observations import open_observations
+
+    source = open_observations(args.source, args.fps)
+    preview = Preview.open_if_possible() if args.preview else None
+    try:
+        if source.live:
+            print(INSTRUCTIONS)
+            countdown(COUNTDOWN_S)
+        seconds = (
+            args.seconds if args.seconds is not None else (CAMERA_SECONDS if source.live else None)
+        )
+        step_s = 1.0 / (args.fps or CAMERA_FPS)
+        samples: list[PostureMetrics | None] = []
+
+        def take(obs: Observation) -> None:
+            samples.append(compute_metrics(obs, args.view))
+            if preview is not None:
+                preview.show(obs)
+
+        capture(source, take, seconds, step_s, live=source.live)
+    finally:
+        source.close()
+        if preview is not None:
+            preview.close()
+
+    settings: CalibrationSettings = (
+        getattr(ctx.config, "calibration", None) or CalibrationSettings()
+    )
+    baseline = calibrate_metrics(
+        samples,
+        view=args.view,
+        settings=settings,
+        created_s=time.time(),
+        source=source.description,
+        profile=profile,
+    )
+    if corrupt:
+        kept = path.with_name(f"{path.name}.corrupt-{datetime.now():%Y%m%d-%H%M%S}")
+        os.replace(path, kept)
+        print(f"the corrupt profile was kept as {kept}")
+    if args.output is None:
+        ctx.paths.ensure()
+    had_previous = path.exists()
+    save_profile(path, baseline)
+    print(summary(baseline))
+    backup = f" (previous kept as {path.name}.bak)" if had_previous else ""
+    print(f"saved {path}{backup}")
+    return 0
+
+
+def check_existing(path: Path, force: bool) -> bool:
+    """True when a corrupt profile is in the way and --force allows replacing it;
+    without --force that is an error, before a second of capture is spent."""
+    try:
+        load_profile(path)
+    except ProfileMissing:
+        return False
+    except ProfileCorrupt as exc:
+        if not force:
+            raise UserError(
+                f"{exc} (left as it is; use --force to set it aside and calibrate afresh)"
+            ) from None
+        return True
+    return False
+
+
+def countdown(seconds: int, sleep: Callable[[float], None] = time.sleep) -> None:
+    for remaining in range(seconds, 0, -1):
+        print(f"starting in {remaining}...", flush=True)
+        sleep(1.0)
+    print("recording: hold still", flush=True)
+
+
+def capture(
+    source: Any,
+    take: Callable[[Observation], None],
+    seconds: float | None,
+    step_s: float,
+    live: bool,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """Read observations every `step_s` of source time for `seconds` (None: to the end).
+    A camera is paced by the wall clock; a recording skips ahead without waiting."""
+    count = 0
+    start: float | None = None
+    next_s: float | None = None
+    while True:
+        began = time.monotonic()
+        obs = source.read(None if live else next_s)
+        if obs is None:
+            break
+        if start is None:
+            start = obs.time_s
+        if seconds is not None and obs.time_s - start > seconds + 1e-6:
+            break
+        take(obs)
+        count += 1
+        next_s = obs.time_s + step_s
+        if live:
+            sleep(max(0.0, step_s - (time.monotonic() - began)))
+    return count
+
+
+def summary(baseline: Baseline) -> str:
+    lines = [
+        f"calibrated from {baseline.frame_count} of {baseline.frames_seen} frames "
+        f"({baseline.source or 'unknown source'}), {baseline.view} view",
+        _line("head forward", baseline, "head_forward_deg"),
+        _line("shoulder rounding", baseline, "shoulder_rounding_deg"),
+    ]
+    if baseline.has("distance_cm"):
+        lines.append(f"  distance            about {baseline.centre('distance_cm'):.0f} cm")
+    return "\n".join(lines)
+
+
+def _line(label: str, baseline: Baseline, name: str) -> str:
+    return (
+        f"  {label:<19} {baseline.centre(name):6.1f} deg (spread {baseline.spread(name):.1f} deg)"
+    )
+
+
+def display_available() -> bool:
+    """A window can open: always on Windows/macOS, on Linux only with X11 or Wayland."""
+    if sys.platform.startswith("linux"):
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True
+
+
+SKELETON = (
+    (11, 12), (11, 13), (13, 15), (12, 14), (14, 16), (11, 23), (12, 24), (23, 24),
+    (0, 2), (0, 5), (2, 7), (5, 8), (9, 10),
+)  # fmt: skip
+
+
+class Preview:
+    """The landmarks the model found, drawn on a blank canvas (never the camera
+    image), so the user can see whether head and shoulders are in view."""
+
+    WINDOW = "posturewatch calibration"
+
+    def __init__(self, cv2: Any) -> None:
+        self.cv2 = cv2
+
+    @classmethod
+    def open_if_possible(cls) -> Preview | None:
+        if not display_available():
+            print("preview skipped: no display (DISPLAY/WAYLAND_DISPLAY not set)")
+            return None
+        try:
+            import cv2
+
+            cv2.namedWindow(cls.WINDOW)
+        except Exception as exc:  # a headless OpenCV build has no windows
+            print(f"preview skipped: cannot open a window ({str(exc).splitlines()[0]})")
+            return None
+        return cls(cv2)
+
+    def show(self, obs: Observation) -> None:
+        import numpy as np
+
+        width, height = max(obs.width, 1), max(obs.height, 1)
+        canvas = np.zeros((height, width, 3), dtype=np.uint8)
+        if obs.pose is None:
+            self.cv2.putText(
+                canvas, "nobody in view", (20, 40), self.cv2.FONT_HERSHEY_SIMPLEX, 1.0,
+                (0, 0, 255), 2,
+            )  # fmt: skip
+        else:
+            pts = [(int(p.x * width), int(p.y * height)) for p in obs.pose.image]
+            for a, b in SKELETON:
+                if a < len(pts) and b < len(pts):
+                    self.cv2.line(canvas, pts[a], pts[b], (0, 200, 0), 2)
+            for x, y in pts[:25]:
+                self.cv2.circle(canvas, (x, y), 4, (255, 255, 255), -1)
+        self.cv2.imshow(self.WINDOW, canvas)
+        self.cv2.waitKey(1)
+
+    def close(self) -> None:
+        try:
+            self.cv2.destroyWindow(self.WINDOW)
+        except Exception:
+            pass

@@ -1,0 +1,284 @@
+"""The detector on hand-made metric streams: each test scripts one situation of a
+working day and checks the state the user would be told."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from dataclasses import replace
+from itertools import pairwise
+from typing import Any
+
+import pytest
+
+from posturewatch.baseline import Baseline, calibrate_metrics
+from posturewatch.detector import Detector, DetectorSettings, frame_verdict
+from posturewatch.types import DetectorUpdate, PostureMetrics
+
+NEUTRAL = PostureMetrics(
+    view="front",
+    head_forward_deg=10.0,
+    shoulder_rounding_deg=5.0,
+    lean_deg=0.0,
+    head_yaw_deg=0.0,
+    head_pitch_deg=2.0,
+    head_roll_deg=0.0,
+    scale=0.3,
+    distance_cm=65.0,
+    center_x=0.5,
+    center_y=0.72,
+    quality=0.95,
+)
+SETTINGS = DetectorSettings()
+
+
+def at(**changes: Any) -> PostureMetrics:
+    return replace(NEUTRAL, **changes)
+
+
+def baseline() -> Baseline:
+    rng = random.Random(0)
+    frames = [
+        at(
+            head_forward_deg=10.0 + rng.gauss(0, 0.5),
+            shoulder_rounding_deg=5.0 + rng.gauss(0, 0.5),
+        )
+        for _ in range(20)
+    ]
+    return calibrate_metrics(frames, created_s=0.0)
+
+
+def noisy(m: PostureMetrics, rng: random.Random, sd: float = 1.5) -> PostureMetrics:
+    return replace(
+        m,
+        head_forward_deg=m.head_forward_deg + rng.gauss(0, sd),
+        shoulder_rounding_deg=m.shoulder_rounding_deg + rng.gauss(0, sd),
+    )
+
+
+def run(
+    detector: Detector,
+    script: Iterable[tuple[float, PostureMetrics | None]],
+    start_s: float = 0.0,
+    step_s: float = 1.0,
+) -> list[DetectorUpdate]:
+    """Feed (duration, metrics) pieces at a fixed step; returns every update."""
+    out: list[DetectorUpdate] = []
+    t = start_s
+    for duration, metrics in script:
+        end = t + duration
+        while t < end - 1e-9:
+            out.append(detector.update(t, metrics))
+            t += step_s
+    return out
+
+
+def first_time(updates: list[DetectorUpdate], state: str, after_s: float = -1.0) -> float | None:
+    return next((u.time_s for u in updates if u.state == state and u.time_s >= after_s), None)
+
+
+SLOUCH = at(head_forward_deg=30.0)
+
+
+def test_sitting_well_stays_good() -> None:
+    rng = random.Random(1)
+    d = Detector(baseline())
+    updates = [d.update(float(t), noisy(NEUTRAL, rng)) for t in range(1800)]
+    assert {u.state for u in updates} == {"good"}
+
+
+def test_held_slouch_turns_poor_within_the_window() -> None:
+    d = Detector(baseline())
+    updates = run(d, [(120.0, NEUTRAL), (400.0, SLOUCH)])
+    onset = first_time(updates, "poor")
+    assert onset is not None
+    latency = onset - 120.0
+    # Not before most of the window, not later than the window plus a few seconds.
+    assert SETTINGS.poor_fraction * SETTINGS.window_s <= latency <= SETTINGS.window_s + 5.0
+    assert updates[-1].state == "poor"
+    assert updates[-1].dominant == "head_forward"
+    assert updates[-1].head_dev_deg == pytest.approx(20.0, abs=1.0)
+
+
+@pytest.mark.parametrize(
+    ("slouch", "dominant"),
+    [
+        (at(shoulder_rounding_deg=25.0), "shoulder_rounding"),
+        (at(head_forward_deg=30.0, shoulder_rounding_deg=25.0), "both"),
+    ],
+)
+def test_dominant_names_the_deviation(slouch: PostureMetrics, dominant: str) -> None:
+    updates = run(Detector(baseline()), [(60.0, NEUTRAL), (300.0, slouch)])
+    assert updates[-1].state == "poor"
+    assert updates[-1].dominant == dominant
+
+
+def test_slouch_shorter_than_the_persistence_is_not_poor() -> None:
+    short = SETTINGS.poor_fraction * SETTINGS.window_s * 0.8
+    updates = run(Detector(baseline()), [(60.0, NEUTRAL), (short, SLOUCH), (300.0, NEUTRAL)])
+    assert "poor" not in {u.state for u in updates}
+    # ...but it is shown as building up while it lasts.
+    assert any(u.dominant == "head_forward" for u in updates)
+
+
+def test_sitting_up_ends_poor_within_seconds() -> None:
+    updates = run(Detector(baseline()), [(300.0, SLOUCH), (60.0, NEUTRAL)])
+    back = first_time(updates, "good", after_s=300.0)
+    assert back is not None and back - 300.0 <= 4 * SETTINGS.smoothing_s
+
+
+def test_onset_does_not_depend_on_the_sampling_rate() -> None:
+    onsets = []
+    for step in (0.5, 1.0, 3.0):
+        updates = run(Detector(baseline()), [(60.0, NEUTRAL), (300.0, SLOUCH)], step_s=step)
+        onsets.append(first_time(updates, "poor"))
+    assert all(o is not None for o in onsets)
+    assert max(onsets) - min(onsets) <= 6.0  # type: ignore[type-var, operator]
+
+
+def test_irregular_sampling_with_gaps_still_detects() -> None:
+    rng = random.Random(4)
+    d = Detector(baseline())
+    t, updates = 0.0, []
+    while t < 600.0:
+        updates.append(d.update(t, noisy(SLOUCH if t >= 100 else NEUTRAL, rng)))
+        t += rng.choice([0.5, 1.0, 3.0, 5.0])
+    onset = first_time(updates, "poor")
+    assert onset is not None and onset - 100.0 <= SETTINGS.window_s + 5.0
+
+
+def test_deviation_near_the_threshold_does_not_flap() -> None:
+    rng = random.Random(2)
+    near = at(head_forward_deg=10.0 + SETTINGS.head_threshold_deg + 1.0)
+    d = Detector(baseline())
+    updates = [d.update(float(t), noisy(near, rng, sd=1.0)) for t in range(900)]
+    states = [u.state for u in updates if u.time_s > SETTINGS.window_s + 5]
+    changes = sum(a != b for a, b in pairwise(states))
+    assert states[-1] == "poor"
+    assert changes <= 2
+
+
+@pytest.mark.parametrize(
+    ("glance", "reason"),
+    [
+        (at(head_pitch_deg=35.0, head_forward_deg=25.0), "looking down"),
+        (at(head_pitch_deg=-30.0), "looking up"),
+        (at(head_yaw_deg=45.0, head_forward_deg=25.0), "head turned"),
+        (at(quality=0.2, head_forward_deg=30.0), "low quality"),
+    ],
+)
+def test_unjudgeable_frames_are_uncertain_never_poor(glance: PostureMetrics, reason: str) -> None:
+    updates = run(Detector(baseline()), [(60.0, NEUTRAL), (400.0, glance), (30.0, NEUTRAL)])
+    assert "poor" not in {u.state for u in updates}
+    during = [u for u in updates if 60.0 + SETTINGS.grace_s < u.time_s < 460.0]
+    assert {u.state for u in during} == {"uncertain"}
+    assert {u.reason for u in during} == {reason}
+    assert updates[-1].state == "good"
+
+
+def test_leaning_back_in_side_view_is_uncertain() -> None:
+    side = calibrate_metrics([at(view="side", lean_deg=5.0)] * 10)
+    lean = at(view="side", lean_deg=-15.0, head_forward_deg=30.0)
+    updates = run(Detector(side), [(30.0, at(view="side", lean_deg=5.0)), (300.0, lean)])
+    assert updates[-1].state == "uncertain"
+    assert updates[-1].reason == "leaning back"
+
+
+def test_a_glance_inside_a_slouch_does_not_restart_the_wait() -> None:
+    glance = replace(SLOUCH, head_pitch_deg=35.0)
+    updates = run(Detector(baseline()), [(200.0, SLOUCH), (30.0, glance), (20.0, SLOUCH)])
+    assert first_time(updates, "uncertain", after_s=200.0) is not None
+    back = first_time(updates, "poor", after_s=230.0)
+    assert back is not None and back - 230.0 <= 2.0
+
+
+def test_brief_dropouts_keep_the_state_and_long_absence_is_away() -> None:
+    d = Detector(baseline())
+    updates = run(d, [(300.0, SLOUCH), (2.0, None), (30.0, SLOUCH)])
+    assert all(u.state == "poor" for u in updates if u.time_s >= 200.0)
+    later = run(d, [(SETTINGS.away_after_s + 5.0, None)], start_s=332.0)
+    assert later[-1].state == "away"
+    assert later[-1].reason == "nobody in view"
+    # Coming back starts afresh: the old slouch does not count toward a new one.
+    back = run(d, [(60.0, SLOUCH)], start_s=400.0)
+    assert "poor" not in {u.state for u in back}
+
+
+def test_someone_passing_behind_is_ignored() -> None:
+    stranger = at(scale=0.12, center_x=0.85, center_y=0.5, head_forward_deg=40.0)
+    d = Detector(baseline())
+    script: list[tuple[float, PostureMetrics | None]] = []
+    for _ in range(6):
+        script += [(50.0, NEUTRAL), (5.0, stranger)]
+    updates = run(d, script)
+    assert {u.state for u in updates} == {"good"}
+    assert not any(u.recalibrate for u in updates)
+
+
+def test_a_stranger_while_the_user_is_away_does_not_bring_them_back() -> None:
+    stranger = at(scale=0.12, center_x=0.85, center_y=0.5)
+    d = Detector(baseline())
+    updates = run(d, [(30.0, NEUTRAL), (60.0, None), (5.0, stranger), (10.0, None)])
+    assert {u.state for u in updates[-15:]} == {"away"}
+
+
+def test_standing_up_is_uncertain() -> None:
+    standing = at(center_y=0.72 - 0.3, quality=0.7)
+    updates = run(Detector(baseline()), [(30.0, NEUTRAL), (20.0, standing)])
+    assert updates[-1].state == "uncertain"
+    assert updates[-1].reason == "standing up"
+
+
+def test_camera_moved_asks_for_recalibration_and_stops_judging() -> None:
+    moved = at(center_x=0.66, scale=0.26)
+    moved_slouch = replace(moved, head_forward_deg=35.0)
+    d = Detector(baseline())
+    updates = run(
+        d, [(120.0, NEUTRAL), (SETTINGS.setup_hold_s + 10.0, moved), (600.0, moved_slouch)]
+    )
+    flagged = next(u for u in updates if u.recalibrate)
+    assert flagged.time_s - 120.0 <= SETTINGS.setup_hold_s + 2.0
+    after = [u for u in updates if u.time_s >= flagged.time_s]
+    assert all(u.recalibrate and u.state == "uncertain" for u in after)
+    assert {u.reason for u in after} == {"setup changed"}
+    # A new baseline clears it.
+    d.set_baseline(calibrate_metrics([moved] * 10))
+    assert d.update(10_000.0, moved).recalibrate is False
+
+
+def test_a_brief_shift_in_the_chair_is_not_a_setup_change() -> None:
+    shifted = at(center_x=0.62)
+    updates = run(Detector(baseline()), [(60.0, NEUTRAL), (SETTINGS.setup_hold_s / 2, shifted)] * 4)
+    assert not any(u.recalibrate for u in updates)
+
+
+def test_time_never_runs_backwards() -> None:
+    d = Detector(baseline())
+    d.update(100.0, NEUTRAL)
+    assert d.update(50.0, NEUTRAL).time_s == 100.0
+
+
+def test_frame_verdict_from_one_frame() -> None:
+    b = baseline()
+    assert frame_verdict(NEUTRAL, b, SETTINGS).verdict == "good"
+    poor = frame_verdict(SLOUCH, b, SETTINGS)
+    assert poor.verdict == "poor"
+    assert poor.head_dev_deg == pytest.approx(20.0, abs=0.5)
+    turned = frame_verdict(at(head_yaw_deg=60.0), b, SETTINGS)
+    assert (turned.verdict, turned.reason) == ("unknown", "head turned")
+    assert frame_verdict(None, b, SETTINGS).verdict == "unknown"
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"window_s": 0.0},
+        {"poor_fraction": 1.5},
+        {"hysteresis_deg": 50.0},
+        {"min_quality": -0.1},
+        {"setup_position_tolerance": 0.5, "lock_position_tolerance": 0.2},
+    ],
+)
+def test_settings_refuse_nonsense(changes: dict[str, float]) -> None:
+    with pytest.raises(ValueError):
+        DetectorSettings(**changes)  # type: ignore[arg-type]
