@@ -229,6 +229,10 @@ class DbusNotifier(Notifier):
             return
         self._answered.add(notification_id)
         self._pending.append(PromptAnswer(prompt_id, answer, self._clock()))
+        if member == "ActionInvoked" and notification_id == self._current_id:
+            # Answered, so it has done its job; some daemons (dunst's menu) leave it up.
+            self._close_notification(notification_id)
+            self._current_id = 0
 
     def poll_answers(self) -> list[PromptAnswer]:
         if self._conn is None:
