@@ -1,0 +1,760 @@
+"""The posture log: one local SQLite file of numbers, never pixels.
+
+Samples are not stored one by one: each sample adds the time since the previous
+sample (capped, so a paused or crashed service does not invent seated minutes) to
+a time bucket, together with sums and maxima of the angles. A working year is a
+few hundred thousand small rows, and the report reads a day in milliseconds.
+
+Writes are batched in memory and committed every `flush_interval_s` of sample
+time, so a sample costs a few dictionary updates and a crash loses at most the
+last few seconds. A database locked by another process never raises into the
+caller: the batch stays in memory and goes out at the next flush. A corrupt file
+is reported (StoreError) and never overwritten; `restore_backup` puts the daily
+backup back in place and keeps the damaged file beside it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import shutil
+import sqlite3
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+from datetime import time as dtime
+from pathlib import Path
+
+from posturewatch.errors import UserError
+from posturewatch.types import DetectorUpdate, PostureMetrics, Prompt, PromptAnswer
+
+log = logging.getLogger(__name__)
+
+BACKUP_INTERVAL_S = 86400.0
+"""A backup is taken at open when the last one is older than this."""
+
+RESTORE_HINT = "run `posturewatch report --restore-backup` to restore the last daily backup"
+
+# Event kinds written by the monitor and the service (free strings; these are the known ones).
+EVENT_CALIBRATION = "calibration"
+EVENT_SETUP_CHANGE = "setup_change"
+EVENT_PAUSE = "pause"
+EVENT_RESUME = "resume"
+
+
+class StoreError(UserError):
+    """The database cannot be used (corrupt, from a newer version, not ours). The
+    message names the file and the way out; the file itself is left untouched."""
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    bucket_s: int = 60
+    """Width of a time bucket. Must divide 900 s so buckets line up with local
+    midnight in every time zone (all UTC offsets are whole quarter hours)."""
+    retention_days: int = 365
+    """prune() deletes everything older than this."""
+    flush_interval_s: float = 5.0
+    """Sample time between commits: the most a crash can lose."""
+    max_sample_gap_s: float = 10.0
+    """A sample accounts for the time since the previous one, at most this long."""
+    lock_timeout_s: float = 0.5
+    """How long a flush waits for another process's write lock before keeping the
+    batch for the next flush (close() waits longer)."""
+
+    def __post_init__(self) -> None:
+        if not 10 <= self.bucket_s <= 900 or 900 % self.bucket_s:
+            raise ValueError("bucket_s: must divide 900 (e.g. 30, 60, 300, 900)")
+        if self.retention_days < 1:
+            raise ValueError("retention_days: must be at least 1")
+        if not 0 < self.flush_interval_s <= 600:
+            raise ValueError("flush_interval_s: must be between 0 and 600 seconds")
+        if not 0 < self.max_sample_gap_s <= 3600:
+            raise ValueError("max_sample_gap_s: must be between 0 and 3600 seconds")
+        if not 0 <= self.lock_timeout_s <= 30:
+            raise ValueError("lock_timeout_s: must be between 0 and 30 seconds")
+
+
+# --- what the report reads -------------------------------------------------------------
+
+SECOND_COLUMNS = (
+    "good_s",
+    "poor_head_s",
+    "poor_shoulder_s",
+    "poor_both_s",
+    "uncertain_s",
+    "away_s",
+)
+METRIC_NAMES = ("head", "shoulder", "head_dev", "shoulder_dev")
+"""head/shoulder: head_forward_deg and shoulder_rounding_deg of the metrics;
+head_dev/shoulder_dev: the detector's smoothed deviations from the baseline."""
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """One time bucket (or a sum of buckets). Seconds per state; angle statistics
+    over judged samples (good or poor) only, since 'uncertain' means the angles are
+    not to be trusted (looking down, head turned)."""
+
+    start_s: float
+    good_s: float = 0.0
+    poor_head_s: float = 0.0
+    poor_shoulder_s: float = 0.0
+    poor_both_s: float = 0.0
+    uncertain_s: float = 0.0
+    away_s: float = 0.0
+    samples: int = 0
+    head_n: int = 0
+    head_sum: float = 0.0
+    head_max: float | None = None
+    shoulder_n: int = 0
+    shoulder_sum: float = 0.0
+    shoulder_max: float | None = None
+    head_dev_n: int = 0
+    head_dev_sum: float = 0.0
+    head_dev_max: float | None = None
+    shoulder_dev_n: int = 0
+    shoulder_dev_sum: float = 0.0
+    shoulder_dev_max: float | None = None
+
+    @property
+    def poor_s(self) -> float:
+        return self.poor_head_s + self.poor_shoulder_s + self.poor_both_s
+
+    @property
+    def seated_s(self) -> float:
+        return self.good_s + self.poor_s + self.uncertain_s
+
+    def mean(self, name: str) -> float | None:
+        """Mean of one of METRIC_NAMES, None without judged samples."""
+        n: int = getattr(self, f"{name}_n")
+        return getattr(self, f"{name}_sum") / n if n else None
+
+
+@dataclass(frozen=True)
+class PromptRecord:
+    """A prompt and the user's last answer to it (None while unanswered)."""
+
+    id: str
+    time_s: float
+    kind: str
+    routine_id: str
+    title: str
+    level: int
+    answer: str | None
+    answer_s: float | None
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    time_s: float
+    kind: str
+    detail: str
+
+
+# --- local days ------------------------------------------------------------------------
+
+
+def local_day_bounds(day: date, tz: tzinfo | None) -> tuple[float, float]:
+    """Epoch seconds of local midnight starting `day` and the next one. DST days are
+    23 or 25 hours long. tz None means the system's local zone (its own DST rules)."""
+    nxt = day + timedelta(days=1)
+    if tz is None:
+        return (
+            datetime.combine(day, dtime()).timestamp(),
+            datetime.combine(nxt, dtime()).timestamp(),
+        )
+    return (
+        datetime.combine(day, dtime(), tzinfo=tz).timestamp(),
+        datetime.combine(nxt, dtime(), tzinfo=tz).timestamp(),
+    )
+
+
+def local_datetime(time_s: float, tz: tzinfo | None) -> datetime:
+    """An aware local datetime for epoch seconds (tz None: the system's zone)."""
+    if tz is None:
+        return datetime.fromtimestamp(time_s).astimezone()
+    return datetime.fromtimestamp(time_s, tz)
+
+
+# --- schema ----------------------------------------------------------------------------
+
+_BUCKET_COLUMNS = (
+    "start_s",
+    *SECOND_COLUMNS,
+    "samples",
+    *(f"{m}_{x}" for m in METRIC_NAMES for x in ("n", "sum", "max")),
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    # 0 -> 1: the initial schema.
+    (
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        "CREATE TABLE buckets (start_s INTEGER PRIMARY KEY, "
+        + ", ".join(f"{c} REAL NOT NULL DEFAULT 0" for c in SECOND_COLUMNS)
+        + ", samples INTEGER NOT NULL DEFAULT 0, "
+        + ", ".join(
+            f"{m}_n INTEGER NOT NULL DEFAULT 0, {m}_sum REAL NOT NULL DEFAULT 0, {m}_max REAL"
+            for m in METRIC_NAMES
+        )
+        + ")",
+        "CREATE TABLE prompts (id TEXT PRIMARY KEY, time_s REAL NOT NULL, kind TEXT NOT NULL, "
+        "routine_id TEXT NOT NULL, title TEXT NOT NULL, level INTEGER NOT NULL)",
+        "CREATE INDEX prompts_time ON prompts(time_s)",
+        "CREATE TABLE answers (prompt_id TEXT NOT NULL, answer TEXT NOT NULL, "
+        "time_s REAL NOT NULL)",
+        "CREATE INDEX answers_prompt ON answers(prompt_id, time_s)",
+        "CREATE TABLE events (time_s REAL NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL)",
+        "CREATE INDEX events_time ON events(time_s)",
+    ),
+)
+"""MIGRATIONS[i] takes a database from `PRAGMA user_version` i to i + 1. Append, never edit."""
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_UPSERT_BUCKET = (
+    f"INSERT INTO buckets ({', '.join(_BUCKET_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in _BUCKET_COLUMNS)}) ON CONFLICT(start_s) DO UPDATE SET "
+    + ", ".join(
+        [f"{c} = {c} + excluded.{c}" for c in (*SECOND_COLUMNS, "samples")]
+        + [f"{m}_{x} = {m}_{x} + excluded.{m}_{x}" for m in METRIC_NAMES for x in ("n", "sum")]
+        + [
+            f"{m}_max = CASE WHEN {m}_max IS NULL OR excluded.{m}_max > {m}_max "
+            f"THEN excluded.{m}_max ELSE {m}_max END"
+            for m in METRIC_NAMES
+        ]
+    )
+)
+
+# Accumulator layout: a flat list per bucket, cheap to update once a second.
+_N_SECONDS = len(SECOND_COLUMNS)
+_SAMPLES = _N_SECONDS
+_METRIC0 = _SAMPLES + 1  # then (n, sum, max) per metric
+_ACC_LEN = _METRIC0 + 3 * len(METRIC_NAMES)
+_GOOD, _POOR_HEAD, _POOR_SHOULDER, _POOR_BOTH, _UNCERTAIN, _AWAY = range(_N_SECONDS)
+_POOR_COLUMN = {"head_forward": _POOR_HEAD, "shoulder_rounding": _POOR_SHOULDER, "both": _POOR_BOTH}
+
+
+def _new_acc() -> list[float]:
+    acc = [0.0] * _ACC_LEN
+    for i in range(len(METRIC_NAMES)):
+        acc[_METRIC0 + 3 * i + 2] = -math.inf
+    return acc
+
+
+def _state_column(update: DetectorUpdate) -> int:
+    if update.state == "good":
+        return _GOOD
+    if update.state == "away":
+        return _AWAY
+    if update.state == "uncertain":
+        return _UNCERTAIN
+    if update.dominant is not None:
+        return _POOR_COLUMN[update.dominant]
+    # Poor without a named deviation: blame the larger one, or both when unknown.
+    h, s = update.head_dev_deg, update.shoulder_dev_deg
+    if h is not None and s is not None and h != s:
+        return _POOR_HEAD if h > s else _POOR_SHOULDER
+    return _POOR_BOTH
+
+
+def _is_corruption(exc: sqlite3.DatabaseError) -> bool:
+    msg = str(exc).lower()
+    return any(
+        s in msg for s in ("not a database", "malformed", "corrupt", "disk image", "encrypted")
+    )
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    msg = str(exc).lower()
+    return "locked" in msg or "busy" in msg
+
+
+def _create_private_file(path: Path) -> None:
+    """Create an empty file only the user can read (SQLite gives its -wal and -shm
+    files the same mode)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.close(fd)
+
+
+def backup_path(path: Path) -> Path:
+    return path.with_name(path.name + ".bak")
+
+
+class Store:
+    """The posture log of one user. Not a context for other processes: one writer
+    (the service) and any number of readers (reports) may have it open at once."""
+
+    def __init__(
+        self,
+        path: Path,
+        settings: StoreSettings | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.settings = settings or StoreSettings()
+        self._clock = clock or time.time
+        self._lock = threading.RLock()
+        self._pending: dict[int, list[float]] = {}
+        self._prompts: list[tuple[str, float, str, str, str, int]] = []
+        self._answers: list[tuple[str, str, float]] = []
+        self._events: list[tuple[float, str, str]] = []
+        self._last_sample_s: float | None = None
+        self._last_flush_s: float | None = None
+        self._write_failing = False
+        self._closed = False
+        self._conn = self._open()
+        try:
+            self.bucket_s = self._bucket_width()
+            if self._backup_due():
+                self.backup()
+        except BaseException:
+            self._conn.close()
+            raise
+
+    # --- opening -----------------------------------------------------------------------
+
+    def _open(self) -> sqlite3.Connection:
+        path = self.path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            created = not path.exists()
+            if created:
+                _create_private_file(path)
+            elif sys.platform != "win32" and path.is_file() and path.stat().st_mode & 0o077:
+                os.chmod(path, 0o600)
+        except OSError as exc:
+            raise StoreError(f"cannot create the database {path}: {exc.strerror or exc}") from None
+        try:
+            conn = sqlite3.connect(
+                str(path), timeout=5.0, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the database {path}: {exc}") from None
+        try:
+            # Read-only checks first: nothing is written to a file that fails them.
+            self._check(conn)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._migrate(conn)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _check(self, conn: sqlite3.Connection) -> None:
+        path = self.path
+        try:
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            result = [r[0] for r in conn.execute("PRAGMA quick_check")]
+            tables = {
+                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+        except sqlite3.DatabaseError as exc:
+            if _is_busy(exc) and not _is_corruption(exc):
+                raise StoreError(
+                    f"the database {path} is locked by another program; try again"
+                ) from None
+            if isinstance(exc, sqlite3.OperationalError) and not _is_corruption(exc):
+                raise StoreError(f"cannot read the database {path}: {exc}") from None
+            raise StoreError(
+                f"the database {path} is damaged ({exc}); it was left untouched: {RESTORE_HINT}"
+            ) from None
+        if result != ["ok"]:
+            raise StoreError(
+                f"the database {path} is damaged ({result[0]}); it was left untouched: "
+                f"{RESTORE_HINT}"
+            )
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"the database {path} was written by a newer posturewatch (schema "
+                f"{version}, this one knows {SCHEMA_VERSION}); upgrade posturewatch"
+            )
+        if version == 0 and tables:
+            raise StoreError(
+                f"{path} is an SQLite file that posturewatch did not create; "
+                "move it away or choose another data directory"
+            )
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in MIGRATIONS[target - 1]:
+                    conn.execute(statement)
+                if target == 1:
+                    conn.execute(
+                        "INSERT INTO meta (key, value) VALUES ('bucket_s', ?)",
+                        (str(self.settings.bucket_s),),
+                    )
+                conn.execute(f"PRAGMA user_version = {target}")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            log.info("database %s migrated to schema %d", self.path, target)
+
+    def _bucket_width(self) -> int:
+        """The bucket width the file was created with wins over the settings, so one
+        file never mixes widths."""
+        row = self._conn.execute("SELECT value FROM meta WHERE key = 'bucket_s'").fetchone()
+        width = int(row[0]) if row else self.settings.bucket_s
+        if width != self.settings.bucket_s:
+            log.info("database %s keeps its bucket width of %d s", self.path, width)
+        return width
+
+    # --- writing -----------------------------------------------------------------------
+
+    def _acc(self, key: int) -> list[float]:
+        acc = self._pending.get(key)
+        if acc is None:
+            acc = self._pending[key] = _new_acc()
+        return acc
+
+    def add_sample(self, update: DetectorUpdate, metrics: PostureMetrics | None) -> None:
+        """Account for the time since the previous sample (at most max_sample_gap_s)
+        in the state of this one, split exactly at bucket boundaries."""
+        t = float(update.time_s)
+        if not math.isfinite(t):
+            return
+        col = _state_column(update)
+        bs = self.bucket_s
+        with self._lock:
+            prev = self._last_sample_s
+            self._last_sample_s = t
+            duration = (
+                0.0 if prev is None or t <= prev else min(t - prev, self.settings.max_sample_gap_s)
+            )
+            key = int(t // bs) * bs
+            acc = self._acc(key)
+            if duration > 0.0:
+                begin = t - duration
+                if begin >= key:
+                    acc[col] += duration
+                else:
+                    acc[col] += t - key
+                    k = key - bs
+                    while k + bs > begin:
+                        self._acc(k)[col] += (k + bs) - max(begin, k)
+                        k -= bs
+            acc[_SAMPLES] += 1
+            if update.state in ("good", "poor"):
+                values = (
+                    metrics.head_forward_deg if metrics is not None else None,
+                    metrics.shoulder_rounding_deg if metrics is not None else None,
+                    update.head_dev_deg,
+                    update.shoulder_dev_deg,
+                )
+                for i, v in enumerate(values):
+                    if v is not None and math.isfinite(v):
+                        j = _METRIC0 + 3 * i
+                        acc[j] += 1
+                        acc[j + 1] += v
+                        if v > acc[j + 2]:
+                            acc[j + 2] = v
+            self._maybe_flush(t)
+
+    def add_prompt(self, prompt: Prompt) -> None:
+        with self._lock:
+            self._prompts.append(
+                (
+                    prompt.id,
+                    float(prompt.time_s),
+                    prompt.kind,
+                    prompt.routine.id,
+                    prompt.title,
+                    int(prompt.level),
+                )
+            )
+            self._maybe_flush(prompt.time_s)
+
+    def add_answer(self, answer: PromptAnswer) -> None:
+        with self._lock:
+            self._answers.append((answer.prompt_id, answer.answer, float(answer.time_s)))
+            self._maybe_flush(answer.time_s)
+
+    def add_event(self, time_s: float, kind: str, detail: str = "") -> None:
+        """Calibrations, setup changes, pauses, starts and stops (see EVENT_*)."""
+        with self._lock:
+            self._events.append((float(time_s), kind, detail))
+            self._maybe_flush(time_s)
+
+    def _maybe_flush(self, time_s: float) -> None:
+        last = self._last_flush_s
+        if last is None or time_s < last:
+            self._last_flush_s = time_s
+        elif time_s - last >= self.settings.flush_interval_s:
+            self._last_flush_s = time_s
+            self._write(self.settings.lock_timeout_s)
+
+    @property
+    def pending(self) -> bool:
+        """True while something is waiting in memory to be written."""
+        return bool(self._pending or self._prompts or self._answers or self._events)
+
+    def flush(self) -> bool:
+        """Write the batch now. False when the database was busy or failing: the
+        batch is kept and goes out at the next flush."""
+        with self._lock:
+            if self._closed:
+                return not self.pending
+            return self._write(self.settings.lock_timeout_s)
+
+    def _write(self, timeout_s: float) -> bool:
+        if not self.pending:
+            return True
+        conn = self._conn
+        rows = [
+            (
+                key,
+                *acc[:_METRIC0],
+                *(
+                    v
+                    for i in range(len(METRIC_NAMES))
+                    for v in (
+                        int(acc[_METRIC0 + 3 * i]),
+                        acc[_METRIC0 + 3 * i + 1],
+                        acc[_METRIC0 + 3 * i + 2] if acc[_METRIC0 + 3 * i] else None,
+                    )
+                ),
+            )
+            for key, acc in sorted(self._pending.items())
+        ]
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.executemany(_UPSERT_BUCKET, rows)
+                conn.executemany(
+                    "INSERT OR IGNORE INTO prompts (id, time_s, kind, routine_id, title, level) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    self._prompts,
+                )
+                conn.executemany(
+                    "INSERT INTO answers (prompt_id, answer, time_s) VALUES (?, ?, ?)",
+                    self._answers,
+                )
+                conn.executemany(
+                    "INSERT INTO events (time_s, kind, detail) VALUES (?, ?, ?)", self._events
+                )
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            if not self._write_failing:
+                why = "is locked by another program" if _is_busy(exc) else f"failed ({exc})"
+                log.warning(
+                    "writing to the database %s %s; keeping the data in memory and retrying",
+                    self.path,
+                    why,
+                )
+                self._write_failing = True
+            return False
+        if self._write_failing:
+            log.warning("the database %s is writable again; nothing was lost", self.path)
+            self._write_failing = False
+        self._pending.clear()
+        self._prompts.clear()
+        self._answers.clear()
+        self._events.clear()
+        return True
+
+    def close(self) -> None:
+        """Write what is pending (waiting up to a few seconds for a lock) and close."""
+        with self._lock:
+            if self._closed:
+                return
+            if not self._write(max(5.0, self.settings.lock_timeout_s)):
+                log.error(
+                    "could not write the last %d minute(s) of posture data to %s",
+                    len(self._pending),
+                    self.path,
+                )
+            self._closed = True
+            self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- maintenance -------------------------------------------------------------------
+
+    def prune(self, now_s: float) -> int:
+        """Delete everything older than retention_days; returns the buckets deleted."""
+        cutoff = now_s - self.settings.retention_days * 86400.0
+        with self._lock:
+            self._write(self.settings.lock_timeout_s)
+            conn = self._conn
+            conn.execute(
+                f"PRAGMA busy_timeout = {int(max(5.0, self.settings.lock_timeout_s) * 1000)}"
+            )
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                n = conn.execute("DELETE FROM buckets WHERE start_s < ?", (cutoff,)).rowcount
+                conn.execute(
+                    "DELETE FROM answers WHERE prompt_id IN "
+                    "(SELECT id FROM prompts WHERE time_s < ?)",
+                    (cutoff,),
+                )
+                conn.execute("DELETE FROM prompts WHERE time_s < ?", (cutoff,))
+                conn.execute("DELETE FROM events WHERE time_s < ?", (cutoff,))
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            return int(n)
+
+    def _backup_due(self) -> bool:
+        bak = backup_path(self.path)
+        if not bak.exists():
+            # A brand-new, empty database needs no backup (and must not replace an old one).
+            return self._conn.execute("SELECT 1 FROM buckets LIMIT 1").fetchone() is not None
+        return self._clock() - bak.stat().st_mtime >= BACKUP_INTERVAL_S
+
+    def backup(self) -> Path:
+        """Copy the database to `<db>.bak` with SQLite's online backup (consistent
+        while another process writes), replacing the previous backup atomically."""
+        bak = backup_path(self.path)
+        tmp = bak.with_name(bak.name + ".tmp")
+        with self._lock:
+            self._write(self.settings.lock_timeout_s)
+            try:
+                tmp.unlink(missing_ok=True)
+                _create_private_file(tmp)
+                dst = sqlite3.connect(str(tmp))
+                try:
+                    self._conn.backup(dst)
+                finally:
+                    dst.close()
+                os.replace(tmp, bak)
+                now = self._clock()
+                os.utime(bak, (now, now))
+            except (OSError, sqlite3.Error) as exc:
+                tmp.unlink(missing_ok=True)
+                log.warning("could not back up %s: %s", self.path, exc)
+        return bak
+
+    # --- reading -----------------------------------------------------------------------
+
+    def _query(self, sql: str, params: tuple[object, ...]) -> list[tuple[object, ...]]:
+        with self._lock:
+            if self.pending and not self._closed:
+                self._write(self.settings.lock_timeout_s)
+            return list(self._conn.execute(sql, params))
+
+    def buckets_between(self, start_s: float, end_s: float) -> list[Bucket]:
+        """Buckets starting in [start_s, end_s), in time order."""
+        rows = self._query(
+            f"SELECT {', '.join(_BUCKET_COLUMNS)} FROM buckets "
+            "WHERE start_s >= ? AND start_s < ? ORDER BY start_s",
+            (start_s, end_s),
+        )
+        return [Bucket(*row) for row in rows]  # type: ignore[arg-type]
+
+    def totals_between(self, start_s: float, end_s: float) -> Bucket:
+        """All buckets starting in [start_s, end_s) summed into one."""
+        sums = [f"COALESCE(SUM({c}), 0)" for c in (*SECOND_COLUMNS, "samples")]
+        for m in METRIC_NAMES:
+            sums += [f"COALESCE(SUM({m}_n), 0)", f"COALESCE(SUM({m}_sum), 0)", f"MAX({m}_max)"]
+        (row,) = self._query(
+            f"SELECT {', '.join(sums)} FROM buckets WHERE start_s >= ? AND start_s < ?",
+            (start_s, end_s),
+        )
+        return Bucket(start_s, *row)  # type: ignore[arg-type]
+
+    def prompts_between(self, start_s: float, end_s: float) -> list[PromptRecord]:
+        """Prompts shown in [start_s, end_s) with the last answer given to each."""
+        rows = self._query(
+            "SELECT p.id, p.time_s, p.kind, p.routine_id, p.title, p.level, a.answer, a.time_s "
+            "FROM prompts p LEFT JOIN answers a ON a.rowid = ("
+            "  SELECT rowid FROM answers WHERE prompt_id = p.id "
+            "  ORDER BY time_s DESC, rowid DESC LIMIT 1) "
+            "WHERE p.time_s >= ? AND p.time_s < ? ORDER BY p.time_s, p.id",
+            (start_s, end_s),
+        )
+        return [PromptRecord(*row) for row in rows]  # type: ignore[arg-type]
+
+    def events_between(self, start_s: float, end_s: float) -> list[EventRecord]:
+        rows = self._query(
+            "SELECT time_s, kind, detail FROM events WHERE time_s >= ? AND time_s < ? "
+            "ORDER BY time_s, rowid",
+            (start_s, end_s),
+        )
+        return [EventRecord(*row) for row in rows]  # type: ignore[arg-type]
+
+    def buckets_for_days(self, first: date, last: date, tz: tzinfo | None) -> list[Bucket]:
+        """Buckets of the local days first..last inclusive."""
+        return self.buckets_between(local_day_bounds(first, tz)[0], local_day_bounds(last, tz)[1])
+
+    def prompts_for_days(self, first: date, last: date, tz: tzinfo | None) -> list[PromptRecord]:
+        return self.prompts_between(local_day_bounds(first, tz)[0], local_day_bounds(last, tz)[1])
+
+    def events_for_days(self, first: date, last: date, tz: tzinfo | None) -> list[EventRecord]:
+        return self.events_between(local_day_bounds(first, tz)[0], local_day_bounds(last, tz)[1])
+
+    def daily_totals(self, first: date, last: date, tz: tzinfo | None) -> dict[date, Bucket]:
+        """One summed bucket per local day first..last that has data."""
+        out: dict[date, Bucket] = {}
+        day = first
+        while day <= last:
+            totals = self.totals_between(*local_day_bounds(day, tz))
+            if totals.samples:
+                out[day] = totals
+            day += timedelta(days=1)
+        return out
+
+
+def restore_backup(path: Path, now_s: float | None = None) -> Path | None:
+    """Put `<db>.bak` in place of the database. The current file (and its -wal and
+    -shm) is moved aside as `<db>.corrupt-<timestamp>`, never deleted. Returns where
+    it went (None when there was no database). Stop the service first: it would keep
+    writing to the moved file."""
+    path = Path(path)
+    bak = backup_path(path)
+    if not bak.is_file():
+        raise StoreError(f"there is no backup {bak} to restore {path} from")
+    try:
+        check = sqlite3.connect(f"file:{bak}?mode=ro&immutable=1", uri=True)
+        try:
+            result = [r[0] for r in check.execute("PRAGMA quick_check")]
+        finally:
+            check.close()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"the backup {bak} is damaged too ({exc}); nothing was changed") from None
+    if result != ["ok"]:
+        raise StoreError(f"the backup {bak} is damaged too ({result[0]}); nothing was changed")
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(time.time() if now_s is None else now_s))
+    aside: Path | None = None
+    try:
+        if path.exists():
+            aside = path.with_name(f"{path.name}.corrupt-{stamp}")
+            n = 1
+            while aside.exists():
+                n += 1
+                aside = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+            os.replace(path, aside)
+            for suffix in ("-wal", "-shm"):
+                side = path.with_name(path.name + suffix)
+                if side.exists():
+                    os.replace(side, aside.with_name(aside.name + suffix))
+        tmp = path.with_name(path.name + ".restore")
+        tmp.unlink(missing_ok=True)
+        _create_private_file(tmp)
+        with open(bak, "rb") as src, open(tmp, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+            dst.flush()
+            os.fsync(dst.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise StoreError(f"could not restore {path} from {bak}: {exc}") from None
+    return aside
