@@ -1,0 +1,223 @@
+"""Starting the background instance at login, the way each desktop expects it:
+
+- Linux and other XDG desktops: $XDG_CONFIG_HOME/autostart/posturewatch.desktop
+- macOS: a LaunchAgent, ~/Library/LaunchAgents/io.github.posturewatch.plist
+- Windows: %APPDATA%\\Microsoft\\Windows\\Start Menu\\Programs\\Startup\\posturewatch.cmd
+
+Each file's content is built by a pure function of the command to run, so all three
+are tested on any machine; only `enable`/`disable` touch the disk, choosing by
+platform. A file is removed only if it is recognisably ours.
+"""
+
+from __future__ import annotations
+
+import os
+import plistlib
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from posturewatch.errors import UserError
+
+LAUNCH_AGENT_LABEL = "io.github.posturewatch"
+MARKER = "posturewatch autostart"
+"""Written into the .desktop and .cmd files so `disable` never removes someone else's."""
+
+Platform = Literal["linux", "darwin", "win32"]
+
+# Characters that force quoting in a desktop entry's Exec key (Desktop Entry Spec,
+# "The Exec key"), and those that must then be backslash-escaped inside the quotes.
+_EXEC_RESERVED = set(" \t\n\"'\\><~|&;$*?#()`")
+_EXEC_ESCAPED_IN_QUOTES = set('"`$\\')
+
+
+def platform_kind(platform: str = sys.platform) -> Platform:
+    if platform == "win32":
+        return "win32"
+    if platform == "darwin":
+        return "darwin"
+    return "linux"
+
+
+def start_command(
+    data_dir: Path | None = None,
+    executable: str = sys.executable,
+    extra: Sequence[str] = (),
+    foreground: bool = False,
+) -> list[str]:
+    """`python -m posturewatch [--data-dir D] start [...]` with this interpreter, so
+    login starts the same installation that enabled it."""
+    argv = [executable, "-m", "posturewatch"]
+    if data_dir is not None:
+        argv += ["--data-dir", str(data_dir)]
+    argv.append("start")
+    if foreground:
+        argv.append("--foreground")
+    argv += list(extra)
+    return argv
+
+
+def _exec_arg(arg: str) -> str:
+    if arg and not (set(arg) & _EXEC_RESERVED):
+        quoted = arg
+    else:
+        quoted = '"' + "".join("\\" + c if c in _EXEC_ESCAPED_IN_QUOTES else c for c in arg) + '"'
+    return quoted.replace("%", "%%")
+
+
+def _desktop_string(value: str) -> str:
+    """Escape a value of type string in a desktop entry (after Exec quoting)."""
+    return (
+        value.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
+    )
+
+
+def desktop_entry(command: Sequence[str]) -> str:
+    """An XDG autostart entry that runs `command` at login."""
+    exec_value = _desktop_string(" ".join(_exec_arg(a) for a in command))
+    return (
+        "[Desktop Entry]\n"
+        "Type=Application\n"
+        "Name=posturewatch\n"
+        f"Comment=Watches sitting posture and prompts upper-back breaks ({MARKER})\n"
+        f"Exec={exec_value}\n"
+        "Terminal=false\n"
+        "NoDisplay=true\n"
+        "X-GNOME-Autostart-enabled=true\n"
+    )
+
+
+def launch_agent_plist(command: Sequence[str], log_path: Path | None = None) -> str:
+    """A per-user LaunchAgent. launchd wants the process not to fork away, so the
+    command should be `start --foreground`."""
+    agent: dict[str, object] = {
+        "Label": LAUNCH_AGENT_LABEL,
+        "ProgramArguments": list(command),
+        "RunAtLoad": True,
+        "KeepAlive": False,
+        "ProcessType": "Interactive",
+    }
+    if log_path is not None:
+        agent["StandardOutPath"] = str(log_path)
+        agent["StandardErrorPath"] = str(log_path)
+    return plistlib.dumps(agent, sort_keys=True).decode("utf-8")
+
+
+def windows_startup_cmd(command: Sequence[str]) -> str:
+    """A Startup-folder batch file; `start "" /min` returns at once and keeps the
+    console out of the way, and `posturewatch start` detaches by itself."""
+    line = subprocess.list2cmdline(list(command)).replace("%", "%%")
+    return f'@echo off\r\nrem {MARKER}\r\nstart "" /min {line}\r\n'
+
+
+def windowless_python(executable: str) -> str:
+    """pythonw.exe beside python.exe, when there is one, so no console window opens."""
+    path = Path(executable)
+    candidate = path.with_name("pythonw.exe")
+    if path.name.lower() == "python.exe" and candidate.exists():
+        return str(candidate)
+    return executable
+
+
+def autostart_path(platform: Platform, env: Mapping[str, str], home: Path) -> Path:
+    """Where the platform looks for per-user login items."""
+    if platform == "win32":
+        appdata = env.get("APPDATA") or str(home / "AppData" / "Roaming")
+        return (
+            Path(appdata)
+            / "Microsoft"
+            / "Windows"
+            / "Start Menu"
+            / "Programs"
+            / "Startup"
+            / "posturewatch.cmd"
+        )
+    if platform == "darwin":
+        return home / "Library" / "LaunchAgents" / f"{LAUNCH_AGENT_LABEL}.plist"
+    config_home = env.get("XDG_CONFIG_HOME", "")
+    base = Path(config_home) if os.path.isabs(config_home) else home / ".config"
+    return base / "autostart" / "posturewatch.desktop"
+
+
+@dataclass(frozen=True)
+class AutostartFile:
+    path: Path
+    content: str
+
+
+def autostart_file(
+    platform: Platform,
+    env: Mapping[str, str],
+    home: Path,
+    data_dir: Path | None = None,
+    executable: str = sys.executable,
+    extra: Sequence[str] = (),
+    log_path: Path | None = None,
+) -> AutostartFile:
+    """The file that makes `posturewatch start` run at login on `platform`."""
+    path = autostart_path(platform, env, home)
+    if platform == "win32":
+        command = start_command(data_dir, windowless_python(executable), extra)
+        return AutostartFile(path, windows_startup_cmd(command))
+    if platform == "darwin":
+        command = start_command(data_dir, executable, extra, foreground=True)
+        return AutostartFile(path, launch_agent_plist(command, log_path))
+    return AutostartFile(path, desktop_entry(start_command(data_dir, executable, extra)))
+
+
+def is_ours(platform: Platform, path: Path) -> bool:
+    try:
+        if platform == "darwin":
+            with path.open("rb") as f:
+                return plistlib.load(f).get("Label") == LAUNCH_AGENT_LABEL  # type: ignore[no-any-return]
+        return MARKER in path.read_text(encoding="utf-8", errors="replace")
+    except (OSError, ValueError, plistlib.InvalidFileException):
+        return False
+
+
+def enable(platform: Platform, wanted: AutostartFile) -> None:
+    """Write the login item atomically (replacing an older one of ours)."""
+    path = wanted.path
+    if path.exists() and not is_ours(platform, path):
+        raise UserError(f"{path} exists and was not written by posturewatch; not replacing it")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(wanted.content, encoding="utf-8", newline="")
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def disable(platform: Platform, path: Path) -> bool:
+    """Remove our login item; False if there was none."""
+    if not path.exists():
+        return False
+    if not is_ours(platform, path):
+        raise UserError(f"{path} was not written by posturewatch; not removing it")
+    try:
+        path.unlink()
+    except OSError as exc:
+        raise UserError(f"cannot remove {path}: {exc.strerror or exc}") from None
+    return True
+
+
+AutostartState = Literal["enabled", "disabled", "outdated", "foreign"]
+
+
+def state(wanted: AutostartFile, platform: Platform) -> AutostartState:
+    """enabled: our file with this command; outdated: ours with another command
+    (say, another Python); foreign: someone else's file at our path."""
+    path = wanted.path
+    if not path.exists():
+        return "disabled"
+    if not is_ours(platform, path):
+        return "foreign"
+    try:
+        current = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return "outdated"
+    return "enabled" if current == wanted.content else "outdated"

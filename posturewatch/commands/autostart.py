@@ -1,0 +1,73 @@
+"""`posturewatch autostart enable|disable|status`: start the background instance at login."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from posturewatch import autostart
+from posturewatch.context import Context
+from posturewatch.paths import ENV_DATA_DIR
+from posturewatch.service import log_file
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "autostart",
+        help="start posturewatch in the background at login (enable, disable, status)",
+        description="Add or remove a login item that runs `posturewatch start`: an XDG "
+        "autostart entry on Linux, a LaunchAgent on macOS, a Startup-folder script on Windows.",
+    )
+    p.add_argument("action", choices=("enable", "disable", "status"))
+    p.add_argument(
+        "--source", help="the source `start` should use (default: the configured camera)"
+    )
+    p.add_argument("--notifier", help="the notifier `start` should use (default from config)")
+    p.set_defaults(handler=handle)
+
+
+def wanted_file(args: argparse.Namespace, ctx: Context) -> autostart.AutostartFile:
+    """The login item for this installation. A data directory chosen by --data-dir or
+    the environment is written into the command: the login session will not have
+    this shell's environment."""
+    chosen = getattr(args, "data_dir", None) or os.environ.get(ENV_DATA_DIR)
+    extra: list[str] = []
+    if getattr(args, "source", None):
+        source = Path(args.source).expanduser()
+        extra += ["--source", str(source.resolve()) if source.exists() else args.source]
+    if getattr(args, "notifier", None):
+        extra += ["--notifier", args.notifier]
+    return autostart.autostart_file(
+        autostart.platform_kind(sys.platform),
+        os.environ,
+        Path.home(),
+        data_dir=ctx.paths.data_dir if chosen else None,
+        extra=extra,
+        log_path=log_file(ctx.paths),
+    )
+
+
+def handle(args: argparse.Namespace, ctx: Context) -> int:
+    platform = autostart.platform_kind(sys.platform)
+    wanted = wanted_file(args, ctx)
+    if args.action == "enable":
+        autostart.enable(platform, wanted)
+        print(f"autostart enabled: {wanted.path}")
+    elif args.action == "disable":
+        removed = autostart.disable(platform, wanted.path)
+        print(
+            f"autostart disabled: removed {wanted.path}" if removed else "autostart was not enabled"
+        )
+    else:
+        current = autostart.state(wanted, platform)
+        explain = {
+            "enabled": f"enabled ({wanted.path})",
+            "disabled": "disabled",
+            "outdated": f"enabled with another command ({wanted.path}); "
+            "run `posturewatch autostart enable` to update it",
+            "foreign": f"{wanted.path} exists but was not written by posturewatch",
+        }
+        print(f"autostart: {explain[current]}")
+    return 0

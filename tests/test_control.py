@@ -1,0 +1,170 @@
+"""The control channel: both transports, their permissions, and bad requests."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import stat
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from posturewatch import control
+from posturewatch.errors import UserError
+
+TRANSPORTS = ["unix", "tcp"] if hasattr(socket, "AF_UNIX") else ["tcp"]
+
+
+def echo_handler(calls: list[dict[str, Any]]) -> control.Handler:
+    def handle(request: dict[str, Any]) -> dict[str, Any]:
+        calls.append(request)
+        if request.get("cmd") == "boom":
+            raise RuntimeError("handler exploded")
+        return {"ok": True, "echo": request}
+
+    return handle
+
+
+@pytest.fixture
+def runtime_dir(tmp_path: Path) -> Path:
+    return tmp_path / "run"
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_request_reaches_handler_and_answer_comes_back(runtime_dir: Path, transport: Any) -> None:
+    calls: list[dict[str, Any]] = []
+    server = control.open_server(runtime_dir, echo_handler(calls), transport)
+    try:
+        answer = control.send_request(runtime_dir, {"cmd": "status", "n": 3}, transport=transport)
+        assert answer["echo"] == {"cmd": "status", "n": 3}
+        # The token is checked and stripped by the server; the handler never sees it.
+        assert calls == [{"cmd": "status", "n": 3}]
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_no_server_means_not_running(runtime_dir: Path, transport: Any) -> None:
+    runtime_dir.mkdir()
+    with pytest.raises(control.NotRunning):
+        control.send_request(runtime_dir, {"cmd": "status"}, transport=transport)
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_closed_server_leaves_nothing_behind(runtime_dir: Path, transport: Any) -> None:
+    server = control.open_server(runtime_dir, echo_handler([]), transport)
+    server.close()
+    assert not (runtime_dir / control.SOCKET_NAME).exists()
+    assert not (runtime_dir / control.TCP_INFO_NAME).exists()
+    with pytest.raises(control.NotRunning):
+        control.send_request(runtime_dir, {"cmd": "status"}, transport=transport)
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_handler_error_is_reported_and_server_keeps_serving(
+    runtime_dir: Path, transport: Any
+) -> None:
+    server = control.open_server(runtime_dir, echo_handler([]), transport)
+    try:
+        with pytest.raises(UserError, match="handler exploded"):
+            control.send_request(runtime_dir, {"cmd": "boom"}, transport=transport)
+        assert control.send_request(runtime_dir, {"cmd": "ping"}, transport=transport)["ok"]
+    finally:
+        server.close()
+
+
+@pytest.mark.skipif(not hasattr(socket, "AF_UNIX"), reason="Unix sockets only")
+def test_unix_socket_is_private(runtime_dir: Path) -> None:
+    runtime_dir.mkdir(mode=0o755)
+    server = control.open_server(runtime_dir, echo_handler([]), "unix")
+    try:
+        mode = stat.S_IMODE(os.stat(runtime_dir / control.SOCKET_NAME).st_mode)
+        assert mode == 0o600
+        assert stat.S_IMODE(runtime_dir.stat().st_mode) == 0o700
+    finally:
+        server.close()
+
+
+@pytest.mark.skipif(not hasattr(socket, "AF_UNIX"), reason="Unix sockets only")
+def test_garbage_line_gets_an_error_answer(runtime_dir: Path) -> None:
+    server = control.open_server(runtime_dir, echo_handler([]), "unix")
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.connect(str(runtime_dir / control.SOCKET_NAME))
+            sock.sendall(b"this is not json\n")
+            answer = json.loads(sock.makefile().readline())
+        assert answer["ok"] is False and "bad request" in answer["error"]
+        assert control.send_request(runtime_dir, {"cmd": "ping"}, transport="unix")["ok"]
+    finally:
+        server.close()
+
+
+@pytest.mark.skipif(not hasattr(socket, "AF_UNIX"), reason="Unix sockets only")
+def test_a_silent_client_does_not_block_others(runtime_dir: Path) -> None:
+    """A client that connects and sends nothing is cut off after its timeout; the
+    next request is still answered."""
+    server = control.open_server(runtime_dir, echo_handler([]), "unix")
+    try:
+        silent = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        silent.connect(str(runtime_dir / control.SOCKET_NAME))
+        answer = control.send_request(runtime_dir, {"cmd": "ping"}, timeout_s=5.0, transport="unix")
+        assert answer["ok"]
+        silent.close()
+    finally:
+        server.close()
+
+
+def test_tcp_info_file_is_private_and_token_is_required(runtime_dir: Path) -> None:
+    server = control.open_server(runtime_dir, echo_handler([]), "tcp")
+    try:
+        info_file = runtime_dir / control.TCP_INFO_NAME
+        if os.name == "posix":
+            assert stat.S_IMODE(info_file.stat().st_mode) == 0o600
+        info = json.loads(info_file.read_text())
+        for token in (None, "wrong-token"):
+            request: dict[str, Any] = {"cmd": "status"}
+            if token is not None:
+                request["token"] = token
+            with socket.create_connection(("127.0.0.1", info["port"]), timeout=2) as sock:
+                sock.sendall(json.dumps(request).encode() + b"\n")
+                answer = json.loads(sock.makefile().readline())
+            assert answer == {"ok": False, "error": "bad token"}
+    finally:
+        server.close()
+
+
+@pytest.mark.skipif(not hasattr(socket, "AF_UNIX"), reason="Unix sockets only")
+def test_long_runtime_dir_uses_short_socket_path(tmp_path: Path) -> None:
+    deep = tmp_path.joinpath(*["a-rather-long-folder-name"] * 5) / "run"
+    path = control.socket_path(deep)
+    assert len(os.fsencode(path)) < 100
+    assert path != deep / control.SOCKET_NAME
+    server = control.open_server(deep, echo_handler([]), "unix")
+    try:
+        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+        assert control.send_request(deep, {"cmd": "ping"}, transport="unix")["ok"]
+    finally:
+        server.close()
+    assert not path.exists()
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_concurrent_clients_all_get_their_own_answer(runtime_dir: Path, transport: Any) -> None:
+    server = control.open_server(runtime_dir, echo_handler([]), transport)
+    answers: dict[int, Any] = {}
+
+    def ask(i: int) -> None:
+        answers[i] = control.send_request(runtime_dir, {"cmd": "n", "i": i}, transport=transport)
+
+    try:
+        threads = [threading.Thread(target=ask, args=(i,)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(10)
+    finally:
+        server.close()
+    assert {i: a["echo"]["i"] for i, a in answers.items()} == {i: i for i in range(8)}
