@@ -153,8 +153,3 @@ def _string_list(value: Any, where: str, *, empty_ok: bool) -> tuple[str, ...]:
     if not value and not empty_ok:
         raise UserError(f"{where} must not be empty")
     return tuple(v.strip() for v in value)
-
-
-def routines_for(routines: list[Routine] | tuple[Routine, ...], target: str) -> list[Routine]:
-    """The routines aimed at `target`, in file order."""
-    return [r for r in routines if target in r.targets]
