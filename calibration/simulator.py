@@ -25,11 +25,12 @@ Ground truth, in the person's sagittal plane, against gravity:
 - head_pitch_deg: the head's own tilt from a level gaze, down +.
 
 Noise (defaults in `Noise`, figures per frame, 1 standard deviation): image x/y
-2 px at 640 px width (scaled with the frame width), image z 0.02 (x-normalised),
-world x/y 1 cm, world z 3 cm per landmark plus 1.5 cm shared by the whole head (MediaPipe's
-depth is far rougher than its x/y, and its errors are correlated within a body
-part), visibility jitter 0.03, 2 % of landmarks dropped (low visibility and a
-displaced position). Without an rng the projection is exact and deterministic.
+2 px at 640 px width (scaled with the frame width); world x/y 1 cm; world z 3 cm
+per landmark plus 1.5 cm shared by the whole head (MediaPipe's depth is far
+rougher than its x/y, and its errors are correlated within a body part); image z
+follows the noisy world depth, plus 0.005; visibility jitter 0.03; 2 % of
+landmarks dropped (low visibility, position far off). Without an rng the
+projection is exact and deterministic.
 """
 
 from __future__ import annotations
@@ -176,8 +177,9 @@ class Noise:
 
     image_px: float = 2.0
     """Image x/y noise in pixels for a 640 px wide frame (scaled with the width)."""
-    image_z: float = 0.02
-    """Image z noise, in the x-normalised units MediaPipe uses for z."""
+    image_z: float = 0.005
+    """Image z noise of its own, x-normalised units. Image z is derived from the noisy
+    world depth (one network answers both), so this only adds a little on top."""
     world_xy_m: float = 0.01
     world_z_m: float = 0.03
     """Independent depth noise per world landmark: MediaPipe's depth is rough."""
@@ -488,7 +490,7 @@ def simulate(
     world = cam - hips_cam
     # MediaPipe image z: depth relative to the hips on the scale of x.
     shoulder_depth = float((cam[11, 2] + cam[12, 2]) / 2)
-    image_z = world[:, 2] * camera.focal_px / (max(shoulder_depth, 0.05) * camera.width)
+    z_scale = camera.focal_px / (max(shoulder_depth, 0.05) * camera.width)
 
     if rng is not None:
         px_sd = noise.image_px * camera.width / 640
@@ -497,12 +499,14 @@ def simulate(
         dropped = rng.random(N_LANDMARKS) < noise.drop_prob
         px_sd_each[dropped] *= 10
         px = px + rng.normal(0.0, 1.0, (N_LANDMARKS, 2)) * px_sd_each[:, None]
-        image_z = image_z + rng.normal(0.0, noise.image_z, N_LANDMARKS)
         world = world.copy()
         world[:, 2] *= noise.depth_gain
         world[:, :2] += rng.normal(0.0, noise.world_xy_m, (N_LANDMARKS, 2))
         world[:, 2] += rng.normal(0.0, noise.world_z_m, N_LANDMARKS)
         world[list(_FACE), 2] += rng.normal(0.0, noise.world_z_shared_m)
+    image_z = world[:, 2] * z_scale
+    if rng is not None:
+        image_z = image_z + rng.normal(0.0, noise.image_z, N_LANDMARKS)
         visibility = visibility - np.abs(rng.normal(0.0, noise.visibility_jitter, N_LANDMARKS))
         visibility = np.where(dropped, rng.uniform(0.05, 0.4, N_LANDMARKS), visibility)
     visibility = np.clip(visibility, 0.0, 1.0)
