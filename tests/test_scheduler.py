@@ -351,6 +351,40 @@ def test_snoozes_hold_prompts_for_their_span_and_snooze_day_until_tomorrow() -> 
     assert summary(prompts) == [("09:00:30", "posture", "HS", 0)]
 
 
+@pytest.mark.parametrize(
+    ("reply", "second_break"),
+    [
+        # snoozed: due again once allowed (snooze to 10:05:30, cooldown to 10:10:00)
+        ("snooze_15m", "10:10:00"),
+        # dismissed: a fresh 50 min of sitting from the 09:50 prompt
+        ("dismissed", "10:40:00"),
+    ],
+)
+def test_a_snoozed_break_comes_back_but_a_dismissed_one_waits_a_full_interval(
+    reply: AnswerKind, second_break: str
+) -> None:
+    day = Day(Scheduler(SETTINGS, ROUTINES, tz=TZ), {1: (reply, 30)})
+    prompts = day.run(WED, [("09:00", "good", None)], end="10:45")
+    assert summary(prompts) == [
+        ("09:50:00", "break", "W", 0),
+        (second_break, "break", "W", 0),
+    ]
+
+
+def test_done_restarts_the_poor_posture_confirmation() -> None:
+    """'Done' means the user sat up: a slouch seen after that must persist afresh."""
+    settings = dataclasses.replace(
+        SETTINGS, cooldown_min=1, poor_confirm_s=300, break_prompts=False
+    )
+    day = Day(Scheduler(settings, ROUTINES, tz=TZ), {1: ("done", 60)})
+    prompts = day.run(WED, [("09:00", "poor", "head_forward")], end="09:15")
+    # 09:05 first; done at 09:06 -> poor again from 09:06, confirmed at 09:11 (not 09:06)
+    assert summary(prompts)[:2] == [
+        ("09:05:00", "posture", "H1", 0),
+        ("09:11:00", "posture", "H2", 0),
+    ]
+
+
 def test_short_away_spells_pause_the_sitting_timer_and_long_ones_reset_it() -> None:
     scheduler = Scheduler(SETTINGS, ROUTINES, tz=TZ)
     day = Day(scheduler, replies={})
