@@ -27,6 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from datetime import datetime, tzinfo
 from pathlib import Path
 from types import FrameType
 from typing import IO, Any, Protocol
@@ -265,6 +266,9 @@ class PauseControl:
                 return "paused by you"
             return None
 
+    def now(self) -> float:
+        return self._now()
+
     def _user_pause_active(self) -> bool:
         if not self.user_paused:
             return False
@@ -278,6 +282,29 @@ class PauseControl:
         else:
             self.user_paused = False
             self._monitor.resume()
+
+
+# ------------------------------------------------------------------------------ today
+
+
+def today_summary(source: Any, now_s: float, tz: tzinfo | None = None) -> dict[str, Any]:
+    """Today's numbers so far from a store (report.ReportSource), for `status`."""
+    from posturewatch.report import build_daily
+
+    day = datetime.fromtimestamp(now_s, tz).date()
+    report = build_daily(source, day, tz, context=False)
+    minutes = report.minutes
+    share = minutes.good_share
+    return {
+        "date": day.isoformat(),
+        "seated_min": round(minutes.seated, 1),
+        "good_min": round(minutes.good, 1),
+        "poor_min": round(minutes.poor, 1),
+        "away_min": round(minutes.away, 1),
+        "good_share": None if share is None else round(share, 3),
+        "prompts": report.prompts.shown,
+        "breaks_done": report.prompts.done,
+    }
 
 
 # ---------------------------------------------------------------------------- service
@@ -304,6 +331,7 @@ class ServiceHandler:
                 "instance": asdict(self.info),
                 "pause_reason": self.pauses.reason(),
                 "monitor": self.monitor.status(),
+                "today": self._today(),
             }
         if cmd == "pause":
             seconds = request.get("seconds")
@@ -326,6 +354,17 @@ class ServiceHandler:
             self.stop.set()
             return {"ok": True}
         return {"ok": False, "error": f"unknown command {cmd!r}"}
+
+    def _today(self) -> dict[str, Any] | None:
+        store = getattr(self.monitor, "store", None)
+        if store is None:
+            return None
+        try:
+            store.flush()  # so the answer includes the last few seconds
+            return today_summary(store, self.pauses.now())
+        except Exception as exc:  # status must answer even when the database cannot
+            log.warning("could not read today's numbers: %s", exc)
+            return None
 
 
 @contextlib.contextmanager

@@ -31,6 +31,7 @@ from posturewatch.service import (
     run_service,
     spawn_detached,
     stop_instance,
+    today_summary,
     wait_until_ready,
 )
 
@@ -261,15 +262,13 @@ def handle_status(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def today_from_store(ctx: Context) -> dict[str, Any] | None:
-    """Today's summary read from the store when no instance runs (None without a store)."""
+    """Today's summary read from the store when no instance runs (None without one)."""
     if not ctx.paths.database.exists():
         return None
-    try:
-        from posturewatch.report import today_summary  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    result = today_summary(ctx.paths.database, ctx.config)
-    return dict(result) if isinstance(result, dict) else {"summary": str(result)}
+    from posturewatch.store import Store
+
+    with Store(ctx.paths.database, ctx.config.store) as store:
+        return today_summary(store, time.time())
 
 
 def format_status(status: dict[str, Any]) -> str:
@@ -279,8 +278,7 @@ def format_status(status: dict[str, Any]) -> str:
         lines.append("posturewatch is not running (start it with `posturewatch start`)")
         today = status.get("today")
         if today:
-            lines.append("today so far:")
-            lines += [f"  {k}: {v}" for k, v in today.items()]
+            lines.append(_today_line(today))
         return "\n".join(lines)
     instance = status.get("instance", {})
     monitor = status.get("monitor", {})
@@ -314,8 +312,21 @@ def format_status(status: dict[str, Any]) -> str:
     next_check = monitor.get("next_check_s")
     if next_check is not None and state != "paused":
         lines.append(f"next check: {_clock_text(float(next_check))}")
+    today = status.get("today")
+    if today:
+        lines.append(_today_line(today))
     scheduler = monitor.get("scheduler")
     if isinstance(scheduler, dict):
         for key, value in scheduler.items():
             lines.append(f"{key.replace('_', ' ')}: {value}")
     return "\n".join(lines)
+
+
+def _today_line(today: dict[str, Any]) -> str:
+    share = today.get("good_share")
+    good = "" if share is None else f", {share * 100:.0f}% of it upright"
+    return (
+        f"today so far: {today.get('seated_min', 0):g} min seated{good}, "
+        f"{today.get('poor_min', 0):g} min slouched, {today.get('prompts', 0)} prompts "
+        f"({today.get('breaks_done', 0)} done)"
+    )
