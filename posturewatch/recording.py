@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from itertools import chain, starmap
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from posturewatch.errors import UserError
 from posturewatch.types import N_LANDMARKS, Landmark, Observation, Pose
@@ -87,12 +87,22 @@ def _is_recording_name(path: Path) -> bool:
     return path.name.lower().endswith(RECORDING_SUFFIXES)
 
 
-def _open_text(path: Path, mode: str) -> IO[str]:
-    """Plain or gzip text, by name; newline='' keeps line ends visible so the reader
-    can tell a line cut short by a crash from a complete one."""
-    if path.name.lower().endswith(".gz"):
-        return gzip.open(path, mode, encoding="utf-8", newline="")  # type: ignore[return-value]
-    return open(path, mode, encoding="utf-8", newline="")
+def _is_gzip_name(path: Path) -> bool:
+    return path.name.lower().endswith(".gz")
+
+
+def _open_for_writing(path: Path, overwrite: bool) -> IO[str]:
+    mode = "wt" if overwrite else "xt"
+    if _is_gzip_name(path):
+        return cast(IO[str], gzip.open(path, mode, encoding="utf-8"))
+    return open(path, mode, encoding="utf-8")
+
+
+def _open_for_reading(path: Path) -> IO[bytes]:
+    """Bytes, decoded line by line, so a decoding error names its own line."""
+    if _is_gzip_name(path):
+        return cast(IO[bytes], gzip.open(path, "rb"))
+    return open(path, "rb")
 
 
 # ---------------------------------------------------------------------------- writing
@@ -171,7 +181,7 @@ class RecordingWriter:
         self._unflushed = 0
         self._flushed_at_s = -math.inf
         try:
-            self._file: IO[str] | None = _open_text(self.path, "wt" if overwrite else "xt")
+            self._file: IO[str] | None = _open_for_writing(self.path, overwrite)
         except FileExistsError:
             raise RecordingError(
                 f"{self.path} already exists; choose another name or pass --force to replace it"
@@ -319,7 +329,7 @@ class RecordingReader:
         self._last_time_line = 0
         self._done = False
         try:
-            self._file: IO[str] | None = _open_text(self.path, "rt")
+            self._file: IO[bytes] | None = _open_for_reading(self.path)
         except FileNotFoundError:
             raise RecordingError(f"recording not found: {self.path}") from None
         except IsADirectoryError:
@@ -348,10 +358,7 @@ class RecordingReader:
             return None
         while True:
             try:
-                line = self._file.readline()
-            except UnicodeDecodeError:
-                self._lineno += 1
-                raise self._error("not UTF-8 text") from None
+                raw = self._file.readline()
             except EOFError:
                 # A gzip stream that stops without its trailer: the writer crashed.
                 log.warning(
@@ -363,9 +370,13 @@ class RecordingReader:
             except (OSError, zlib.error) as exc:
                 self._lineno += 1
                 raise self._error(f"cannot read ({exc})") from None
-            if not line:
+            if not raw:
                 return None
             self._lineno += 1
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise self._error("not UTF-8 text") from None
             if line.strip():
                 return line, line.endswith("\n")
 
@@ -435,7 +446,7 @@ class RecordingReader:
         values = list(chain.from_iterable(rows))
         if not set(map(type, values)) <= _NUMBER_TYPES:
             raise self._error(f"field '{key}': a landmark value is not a number")
-        if not math.isfinite(sum(values)):
+        if not all(map(math.isfinite, values)):
             raise self._error(f"field '{key}': a landmark value is not finite")
         return tuple(starmap(Landmark, rows))
 

@@ -43,26 +43,27 @@ def record(
     waiting. Ctrl-C ends a camera session and keeps what was recorded."""
     start_s: float | None = None
     next_s: float | None = None
-    camera_offset_s = 0.0
+    next_read_at: float | None = None
     interrupted = False
     try:
         while True:
-            if source.live and next_s is not None:
-                wait_s = next_s - (monotonic() + camera_offset_s)
+            if source.live and next_read_at is not None:
+                wait_s = next_read_at - monotonic()
                 if wait_s > 0:
                     sleep(wait_s)
+            read_at = monotonic()
             obs = source.read(None if source.live else next_s)
             if obs is None:
                 break
             if start_s is None:
                 start_s = obs.time_s
-                camera_offset_s = obs.time_s - monotonic()
                 writer.adopt_model_of(source)
             if duration_s is not None and obs.time_s - start_s >= duration_s:
                 break
             writer.write(obs)
             if every_s is not None:
                 next_s = obs.time_s + every_s
+                next_read_at = read_at + every_s
     except KeyboardInterrupt:
         interrupted = True
     return RecordSummary(writer.frames, writer.frames_with_person, interrupted)
