@@ -38,6 +38,7 @@ CLOSED_BY_USER = 2
 CALL_TIMEOUT_S = 5.0
 REMEMBERED_IDS = 32
 ACTION_ANSWERS: dict[str, AnswerKind] = {"done": "done", "snooze_15m": "snooze_15m"}
+NO_SESSION_BUS = "no D-Bus session bus: run inside a desktop session"
 
 
 def session_bus_address(environ: Mapping[str, str] | None = None) -> str | None:
@@ -119,7 +120,7 @@ class DbusNotifier(Notifier):
 
         address = self._bus_address or session_bus_address()
         if address is None:
-            raise NotifierError("no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)")
+            raise NotifierError(f"{NO_SESSION_BUS} (DBUS_SESSION_BUS_ADDRESS is not set)")
         return open_dbus_connection(bus=address)
 
     def _connect(self) -> Any:
@@ -258,10 +259,12 @@ class DbusNotifier(Notifier):
             import jeepney  # noqa: F401
         except ImportError:
             return False, "install jeepney (pip install jeepney) for notifications with buttons"
+        if (self._bus_address or session_bus_address()) is None:
+            return False, NO_SESSION_BUS
         try:
             conn = self._open()
         except Exception as exc:
-            return False, f"no D-Bus session bus ({exc}); run inside a desktop session"
+            return False, f"cannot connect to the D-Bus session bus ({exc})"
         try:
             name, vendor, version, _spec = _call(conn, _method("GetServerInformation"))
             (caps,) = _call(conn, _method("GetCapabilities"))

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from posturewatch.notifiers import APP_NAME, Notifier, NotifierError, NotifierSettings
-from posturewatch.notifiers.dbus import expire_timeout_ms, session_bus_address
+from posturewatch.notifiers.dbus import NO_SESSION_BUS, expire_timeout_ms, session_bus_address
 from posturewatch.types import Prompt
 
 Runner = Callable[..., "subprocess.CompletedProcess[str]"]
@@ -90,7 +90,7 @@ class NotifySendNotifier(Notifier):
         if path is None:
             return False, "install notify-send (Debian/Ubuntu: apt install libnotify-bin)"
         if session_bus_address() is None:
-            return False, "no D-Bus session bus: run inside a desktop session"
+            return False, NO_SESSION_BUS
         return True, path
 
 

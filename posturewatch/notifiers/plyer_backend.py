@@ -15,7 +15,7 @@ import warnings
 from typing import Any
 
 from posturewatch.notifiers import APP_NAME, Notifier, NotifierError, NotifierSettings
-from posturewatch.notifiers.dbus import session_bus_address
+from posturewatch.notifiers.dbus import NO_SESSION_BUS, session_bus_address
 from posturewatch.types import Prompt
 
 
@@ -73,7 +73,7 @@ class PlyerNotifier(Notifier):
         if ".linux." in module:
             # On Linux plyer needs a session bus, and its notify-send route ignores failures.
             if session_bus_address() is None:
-                return False, "no D-Bus session bus: run inside a desktop session"
+                return False, NO_SESSION_BUS
             if kind == "NotifySendNotification" and shutil.which("notify-send") is None:
                 return False, "install notify-send (Debian/Ubuntu: apt install libnotify-bin)"
         return True, f"plyer {kind}"

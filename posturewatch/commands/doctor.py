@@ -1,0 +1,321 @@
+"""`posturewatch doctor`: can `run` work on this machine, and if not, what to do.
+
+One line per check, each a real attempt rather than a guess: the camera is opened
+and one frame read, the pose model is built and run, the config and the
+calibration profile are loaded, a file is written in the data directory. A check
+that fails says how to fix it. Exit 0 when everything `run` needs works, 1 if not.
+Problems `run` can live with (no desktop notifications: prompts go to the
+terminal) are WARN lines and do not change the exit status.
+
+Every check catches its own errors, so one broken part never hides the others,
+and each imports what it tests only when it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from posturewatch.errors import UserError
+
+if TYPE_CHECKING:
+    from posturewatch.context import Context
+    from posturewatch.notifiers import NotifierSettings
+    from posturewatch.sources import FrameSource
+
+MEDIAPIPE_PIN = "mediapipe==0.10.21"
+FULL_MODEL = Path("modules") / "pose_landmark" / "pose_landmark_full.tflite"
+CAMERA_FIX = (
+    "connect a webcam and close programs using it (video calls); on Linux check "
+    "`ls /dev/video*` and that you are in the 'video' group; on macOS allow camera access "
+    "for your terminal (System Settings > Privacy & Security > Camera); or choose another "
+    "camera with `device` in the [camera] section of the config, or --source"
+)
+
+
+@dataclass(frozen=True)
+class Check:
+    """The outcome of one check; `fix` says what to do when it did not pass."""
+
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+    required: bool = True
+    """Whether `run` needs it; a failed optional check is a WARN."""
+
+    @property
+    def status(self) -> str:
+        if self.ok:
+            return "OK"
+        return "FAIL" if self.required else "WARN"
+
+
+def format_check(check: Check) -> str:
+    line = f"{check.status:<4} {check.name}: {check.detail}"
+    if not check.ok and check.fix:
+        line += f" -> fix: {check.fix}"
+    return line
+
+
+def exit_status(checks: list[Check]) -> int:
+    return 0 if all(c.ok or not c.required for c in checks) else 1
+
+
+@contextmanager
+def quiet_native_stderr(enabled: bool = True) -> Iterator[None]:
+    """Silence what OpenCV and MediaPipe's C++ code print on file descriptor 2
+    (warnings about a missing camera, TensorFlow Lite banners): the checks report
+    the outcome themselves, in one line."""
+    if not enabled:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+# -- the checks ----------------------------------------------------------------------------
+
+
+def check_config(ctx: Context) -> tuple[Check, Any]:
+    """The config file, and the config to use for the other checks (None = defaults)."""
+    path = ctx.paths.config_file
+    try:
+        config = ctx.config
+    except UserError as exc:
+        return (
+            Check("config", False, str(exc), f"correct that key in {path}, or move the file away"),
+            None,
+        )
+    except Exception as exc:  # the install itself is broken (a module fails to import)
+        return (
+            Check(
+                "config",
+                False,
+                f"cannot load the config code: {type(exc).__name__}: {exc}",
+                "reinstall posturewatch (pip install --force-reinstall posturewatch)",
+            ),
+            None,
+        )
+    if path.exists():
+        return Check("config", True, f"{path} is valid"), config
+    return Check("config", True, f"{path} does not exist: the defaults are in use"), config
+
+
+def check_data_dir(data_dir: Path) -> Check:
+    fix = (
+        f"make {data_dir} writable for this user, or keep the data elsewhere "
+        "with --data-dir DIR or POSTUREWATCH_DATA_DIR"
+    )
+    if data_dir.exists():
+        if not data_dir.is_dir():
+            return Check("data directory", False, f"{data_dir} is not a directory", fix)
+        try:
+            with tempfile.NamedTemporaryFile(dir=data_dir, prefix=".doctor-"):
+                pass
+        except OSError as exc:
+            return Check("data directory", False, f"{data_dir} is not writable ({exc})", fix)
+        return Check("data directory", True, f"{data_dir} is writable")
+    parent = data_dir.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if parent.is_dir() and os.access(parent, os.W_OK | os.X_OK):
+        return Check("data directory", True, f"{data_dir} will be created on first use")
+    return Check("data directory", False, f"{data_dir} cannot be created in {parent}", fix)
+
+
+def check_camera(
+    spec: str,
+    width: int,
+    height: int,
+    from_option: bool,
+    opener: Callable[..., FrameSource] | None = None,
+) -> Check:
+    """Open the source and read one frame, as `run` will; the camera is let go at once."""
+    if opener is None:
+        from posturewatch.sources import open_frame_source
+
+        opener = open_frame_source
+    name = "source" if from_option else "camera"
+    fix = "check the --source argument" if from_option else CAMERA_FIX
+    try:
+        source = opener(spec, camera_width=width, camera_height=height)
+        try:
+            frame = source.read()
+        finally:
+            source.close()
+    except UserError as exc:
+        return Check(name, False, str(exc), fix)
+    except Exception as exc:
+        return Check(name, False, f"{spec}: {type(exc).__name__}: {exc}", fix)
+    if frame is None:
+        return Check(name, False, f"{source.description} delivered no frame", fix)
+    return Check(name, True, f"{source.description} delivers frames ({frame.width}x{frame.height})")
+
+
+def check_pose_model() -> Check:
+    """Build MediaPipe's bundled full pose model and run it on a blank image."""
+    fix = f"pip install {MEDIAPIPE_PIN} (its wheel carries the model; later ones download it)"
+    try:
+        import mediapipe
+        import numpy as np
+
+        from posturewatch.pose import MediaPipePose
+        from posturewatch.types import Frame
+    except Exception as exc:
+        return Check("pose model", False, f"mediapipe cannot be imported ({exc})", fix)
+    version = str(getattr(mediapipe, "__version__", "unknown"))
+    model_file = Path(mediapipe.__file__).parent / FULL_MODEL
+    if not model_file.is_file():
+        return Check(
+            "pose model",
+            False,
+            f"mediapipe {version} lacks the bundled full model ({model_file} is missing), "
+            "so it would try to download it",
+            fix,
+        )
+    try:
+        started = time.perf_counter()
+        # MediaPipe starts its graph (and loads the models) on the first frame.
+        estimator = MediaPipePose(static_image_mode=True)
+        try:
+            blank = np.zeros((256, 256, 3), dtype=np.uint8)
+            estimator.estimate(Frame(index=0, time_s=0.0, image=blank))
+        finally:
+            estimator.close()
+        elapsed_s = time.perf_counter() - started
+    except Exception as exc:
+        return Check("pose model", False, f"mediapipe {version}: {type(exc).__name__}: {exc}", fix)
+    return Check(
+        "pose model",
+        True,
+        f"mediapipe {version}, full model (model_complexity=1) bundled, loaded offline and "
+        f"ran on a test image in {elapsed_s:.1f} s",
+    )
+
+
+def check_notifications(settings: NotifierSettings) -> Check:
+    """Which backend prompts would use; nothing is shown."""
+    from posturewatch.notifiers import FallbackNotifier, make_notifier
+
+    notifier = make_notifier(settings.backend, settings, origin_s=0.0)
+    probes = (
+        notifier.probe()
+        if isinstance(notifier, FallbackNotifier)
+        else [(notifier.name, *notifier.available())]
+    )
+    chain = ", ".join(name for name, _, _ in probes)
+    chosen = next(((name, detail) for name, ok, detail in probes if ok), None)
+    fixes = _grouped_fixes([(name, detail) for name, ok, detail in probes if not ok])
+    if chosen is None:
+        return Check(
+            "notifications",
+            False,
+            f"no backend works (tried {chain}): prompts will not be shown",
+            fixes,
+            required=False,
+        )
+    name, detail = chosen
+    if settings.backend == "auto" and name == "console":
+        return Check(
+            "notifications",
+            False,
+            "no desktop notifications: prompts will be printed on the terminal",
+            fixes,
+            required=False,
+        )
+    return Check("notifications", True, f"{name} ({detail})")
+
+
+def _grouped_fixes(failures: list[tuple[str, str]]) -> str:
+    """ "dbus, plyer: no session bus" rather than the same fix once per backend."""
+    names_by_fix: dict[str, list[str]] = {}
+    for name, fix in failures:
+        names_by_fix.setdefault(fix, []).append(name)
+    return "; ".join(f"{', '.join(names)}: {fix}" for fix, names in names_by_fix.items())
+
+
+def check_profile(path: Path) -> Check:
+    fix = "sit well and run `posturewatch calibrate`"
+    if not path.exists():
+        return Check("calibration", False, f"no calibration profile at {path}", fix)
+    try:
+        from posturewatch.baseline import load_profile
+
+        baseline = load_profile(path)
+    except UserError as exc:
+        return Check("calibration", False, str(exc), f"{fix} again")
+    except Exception as exc:
+        return Check("calibration", False, f"{path}: {type(exc).__name__}: {exc}", f"{fix} again")
+    view = getattr(baseline, "view", None)
+    frames = getattr(baseline, "frame_count", None)
+    about = f" ({view} view, {frames} frames)" if view and frames else ""
+    return Check("calibration", True, f"{path} loads{about}")
+
+
+# -- the command ---------------------------------------------------------------------------
+
+
+def run_checks(ctx: Context, source: str | None, profile: str | None, quiet: bool) -> list[Check]:
+    config_check, config = check_config(ctx)
+    camera = getattr(config, "camera", None)
+    device = str(getattr(camera, "device", "0"))
+    width = int(getattr(camera, "width", 640))
+    height = int(getattr(camera, "height", 480))
+    notifications = getattr(config, "notifications", None)
+    if notifications is None:
+        from posturewatch.notifiers import NotifierSettings
+
+        notifications = NotifierSettings()
+    profile_name = profile or str(getattr(config, "profile", "default"))
+
+    checks = [config_check, check_data_dir(ctx.paths.data_dir)]
+    with quiet_native_stderr(quiet):
+        checks.append(check_camera(source or f"camera:{device}", width, height, bool(source)))
+        checks.append(check_pose_model())
+    checks.append(check_notifications(notifications))
+    checks.append(check_profile(ctx.paths.profile_file(profile_name)))
+    return checks
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "doctor",
+        help="check camera, pose model, notifications, data directory, config and calibration",
+        description="Check everything `posturewatch run` needs, one line per check, with the "
+        "fix for each problem. Exit status 0 when run can work, 1 when not.",
+    )
+    p.add_argument(
+        "--source", metavar="SPEC", help="check this camera or file instead of the configured one"
+    )
+    p.add_argument("--profile", help="calibration profile name (default from config)")
+    p.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace, ctx: Context) -> int:
+    quiet = not getattr(args, "verbose", False)
+    checks = run_checks(ctx, getattr(args, "source", None), getattr(args, "profile", None), quiet)
+    for check in checks:
+        print(format_check(check), flush=True)
+    status = exit_status(checks)
+    if status == 0:
+        print("ready: `posturewatch run` can work on this machine")
+    else:
+        failed = ", ".join(c.name for c in checks if not c.ok and c.required)
+        print(f"not ready: fix {failed} first")
+    return status
