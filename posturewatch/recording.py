@@ -184,7 +184,8 @@ class RecordingWriter:
             self._file: IO[str] | None = _open_for_writing(self.path, overwrite)
         except FileExistsError:
             raise RecordingError(
-                f"{self.path} already exists; choose another name or pass --force to replace it"
+                f"{self.path} already exists; choose another name (a recording is never "
+                "replaced unless asked)"
             ) from None
         except OSError as exc:
             raise RecordingError(f"cannot write recording {self.path}: {exc.strerror}") from None

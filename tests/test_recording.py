@@ -435,8 +435,15 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 
 
 def _run(argv: list[str]) -> int:
+    from posturewatch.context import Context
+
     args = _parse(argv)
-    return int(args.handler(args, None))
+    return int(args.handler(args, Context.from_args(None)))
+
+
+@pytest.fixture(autouse=True)
+def _own_data_dir(tmp_data_dir: Path) -> None:
+    """The record command reads the config: never the user's."""
 
 
 def test_record_a_recording_every_three_seconds(
@@ -667,3 +674,11 @@ def test_record_command_with_the_model(tmp_path: Path, capsys: pytest.CaptureFix
     recorded = read_recording(out)
     assert all(o.path is not None and "/" not in o.path for o in recorded)
     assert RecordingReader(out).header["model"]["name"] == "mediapipe-pose-full"
+
+
+def test_record_defaults_to_the_configured_camera(tmp_data_dir: Path, tmp_path: Path) -> None:
+    (tmp_data_dir / "config.toml").write_text('[camera]\ndevice = "/dev/video-not-here"\n')
+    out = tmp_path / "cam.jsonl"
+    with pytest.raises(UserError, match="camera /dev/video-not-here could not be opened"):
+        _run(["--out", str(out)])
+    assert not out.exists()

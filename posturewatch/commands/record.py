@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from posturewatch.errors import UserError
 from posturewatch.observations import ObservationSource, open_observations
 from posturewatch.recording import RecordingWriter
+from posturewatch.sources import parse_camera
 
 if TYPE_CHECKING:
     from posturewatch.context import Context
@@ -78,14 +79,17 @@ def run_record(args: argparse.Namespace, ctx: Context) -> int:
     _positive("--fps", args.fps)
     _positive("--every", args.every)
     _positive("--duration", args.duration)
+    spec = args.source or ctx.config.camera.source_spec
     out = Path(args.out).expanduser()
-    source_path = Path(args.source).expanduser()
+    source_path = Path(spec).expanduser()
     if source_path.exists() and out.exists() and source_path.resolve() == out.resolve():
         raise UserError(f"--out {args.out} is the source itself; choose another file")
+    if out.exists() and not args.force:
+        raise UserError(f"{out} already exists; choose another name or pass --force to replace it")
     # The output file is created first, so a bad --out fails before the model loads.
     writer = RecordingWriter(
         out,
-        args.source,
+        spec,
         fps=args.fps,
         notes=args.notes,
         overwrite=args.force,
@@ -93,7 +97,10 @@ def run_record(args: argparse.Namespace, ctx: Context) -> int:
     )
     summary: RecordSummary | None = None
     try:
-        source = open_observations(args.source, args.fps, args.model)
+        width = height = None
+        if parse_camera(spec) is not None:
+            width, height = ctx.config.camera.width, ctx.config.camera.height
+        source = open_observations(spec, args.fps, args.model, width, height)
         try:
             summary = record(source, writer, args.every, args.duration)
         finally:
@@ -119,10 +126,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     parser.add_argument(
         "--source",
-        required=True,
         metavar="SOURCE",
         help="camera, camera:N, /dev/videoN, a video file, a folder or glob of images, "
-        "or a landmark recording",
+        "or a landmark recording (default: the configured camera)",
     )
     parser.add_argument(
         "--out",
