@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 
-PROGRAMS = ("Xvfb", "dbus-daemon", "dbus-send", "dunst", "dunstctl")
+PROGRAMS = ("Xvfb", "dbus-daemon", "dbus-send", "dunst", "dunstctl", "notify-send")
 START_TIMEOUT_S = 15.0
 
 BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
@@ -243,8 +243,10 @@ def running_desktop(root: Path) -> Iterator[Desktop]:
 
 @pytest.fixture(scope="session")
 def desktop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
-    """A private desktop for the whole test session; DISPLAY and
-    DBUS_SESSION_BUS_ADDRESS point at it while it runs."""
+    """A private desktop for the whole test session. DISPLAY and
+    DBUS_SESSION_BUS_ADDRESS point at it from the first test that asks for it to the
+    end of the session, so a test that needs *no* session bus must unset them itself
+    (monkeypatch.delenv)."""
     missing = missing_programs()
     if missing:
         reason = (
