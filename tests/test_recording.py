@@ -682,3 +682,24 @@ def test_record_defaults_to_the_configured_camera(tmp_data_dir: Path, tmp_path: 
     with pytest.raises(UserError, match="camera /dev/video-not-here could not be opened"):
         _run(["--out", str(out)])
     assert not out.exists()
+
+
+@pytest.mark.model
+def test_record_a_video_one_frame_per_second(tmp_path: Path) -> None:
+    import cv2
+
+    photos = sorted(SIDE_VIEW.glob("straight*.jpg"))
+    video = tmp_path / "sitting.avi"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 4.0, (360, 640))
+    for photo in photos:
+        frame = cv2.resize(cv2.imread(str(photo)), (360, 640))
+        for _ in range(4):  # each photo held for one second
+            writer.write(frame)
+    writer.release()
+    out = tmp_path / "sitting.jsonl"
+    assert _run(["--source", str(video), "--out", str(out), "--every", "1"]) == 0
+    recorded = read_recording(out)
+    assert [o.time_s for o in recorded] == [0.0, 1.0, 2.0]
+    assert [o.index for o in recorded] == [0, 4, 8]
+    assert all(o.pose is not None and o.path is None for o in recorded)
+    assert (recorded[0].width, recorded[0].height) == (360, 640)
