@@ -193,16 +193,32 @@ def test_a_failing_backend_is_logged_once_and_the_next_takes_over(
     assert "broken" in warnings_of(caplog)[0]
 
 
-def test_an_unavailable_backend_is_skipped_without_trying_it(
+def test_an_unavailable_backend_is_passed_over_quietly_without_trying_it(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     absent, spare = FakeBackend("absent", works=False), FakeBackend("spare")
     chain = FallbackNotifier([absent, spare])
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.INFO):
         chain.show(make_prompt(1))
+        chain.show(make_prompt(2))
     assert absent.attempts == 0
-    assert spare.shown == ["prompt-1"]
-    assert "install absent" in warnings_of(caplog)[0]
+    assert spare.shown == ["prompt-1", "prompt-2"]
+    assert warnings_of(caplog) == []
+    infos = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert len(infos) == 1 and "install absent" in infos[0]
+
+
+def test_landing_on_the_console_is_said_once_with_every_reason(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    desktop = [FakeBackend("dbus", works=False), FakeBackend("plyer", works=False)]
+    chain = FallbackNotifier([*desktop, ConsoleNotifier(0.0, io.StringIO())])
+    with caplog.at_level(logging.WARNING):
+        for n in range(3):
+            chain.show(make_prompt(n))
+    (warning,) = warnings_of(caplog)
+    assert "using console" in warning
+    assert "install dbus" in warning and "install plyer" in warning
 
 
 def test_when_every_backend_fails_the_chain_goes_quiet(caplog: pytest.LogCaptureFixture) -> None:

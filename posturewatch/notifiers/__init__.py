@@ -120,14 +120,17 @@ class NullNotifier(Notifier):
 class FallbackNotifier(Notifier):
     """Uses the first backend that works; drops one that fails and moves to the next.
 
-    Each backend is probed with available() before its first use and dropped with
-    one warning when it is unavailable or raises, so the loop never crashes on a
-    desktop fault and the log is not flooded.
+    Each backend is probed with available() before its first use. One that is not
+    available here is passed over quietly (a headless machine has no D-Bus: that is
+    not news), unless the chain ends up printing prompts on the terminal, which is
+    said once. One that raises is dropped with one warning. So the loop never
+    crashes on a desktop fault and the log is not flooded.
     """
 
     def __init__(self, backends: Sequence[Notifier]) -> None:
         self._backends = list(backends)
         self._probed: set[int] = set()
+        self._passed_over: list[str] = []
         self._warned_empty = False
 
     @property
@@ -138,14 +141,17 @@ class FallbackNotifier(Notifier):
     def backends(self) -> tuple[Notifier, ...]:
         return tuple(self._backends)
 
-    def _drop(self, backend: Notifier, why: str) -> None:
+    def _remove(self, backend: Notifier) -> None:
         self._backends.remove(backend)
-        then = self._backends[0].name if self._backends else "nothing: prompts are not shown"
-        log.warning("notifications: %s backend dropped (%s); using %s", backend.name, why, then)
         try:
             backend.close()
         except Exception:  # a broken backend may fail to close too; it is gone anyway
             log.debug("closing dropped backend %s failed", backend.name, exc_info=True)
+
+    def _drop(self, backend: Notifier, why: str) -> None:
+        self._remove(backend)
+        then = self._backends[0].name if self._backends else "nothing: prompts are not shown"
+        log.warning("notifications: %s backend dropped (%s); using %s", backend.name, why, then)
 
     def _current(self) -> Notifier | None:
         while self._backends:
@@ -156,13 +162,23 @@ class FallbackNotifier(Notifier):
             try:
                 ok, detail = backend.available()
             except Exception as exc:
-                ok, detail = False, str(exc)
+                ok, detail = False, f"{type(exc).__name__}: {exc}"
             if ok:
+                if self._passed_over:
+                    level = logging.WARNING if backend.name == "console" else logging.INFO
+                    log.log(
+                        level,
+                        "notifications: using %s (not available: %s)",
+                        backend.name,
+                        "; ".join(self._passed_over),
+                    )
                 return backend
-            self._drop(backend, detail)
+            self._passed_over.append(f"{backend.name}: {detail}")
+            self._remove(backend)
         if not self._warned_empty:
             self._warned_empty = True
-            log.warning("notifications: no backend works; prompts are not shown")
+            why = f" ({'; '.join(self._passed_over)})" if self._passed_over else ""
+            log.warning("notifications: no backend works; prompts are not shown%s", why)
         return None
 
     def show(self, prompt: Prompt) -> None:
