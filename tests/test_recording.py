@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import gzip
-import importlib.util
 import itertools
 import json
 import math
@@ -21,6 +20,7 @@ from hypothesis import strategies as st
 
 from posturewatch.commands import record as record_command
 from posturewatch.errors import UserError
+from posturewatch.metrics import compute_metrics
 from posturewatch.recording import (
     FORMAT,
     LANDMARK_NAMES,
@@ -38,7 +38,6 @@ FIXTURES = REPO / "tests" / "fixtures"
 SIDE_FIXTURE = FIXTURES / "side_view_photos.jsonl"
 PORTRAIT_FIXTURE = FIXTURES / "portrait.jsonl"
 SIMULATED_FIXTURE = FIXTURES / "simulated_front_session.jsonl.gz"
-HAVE_METRICS = importlib.util.find_spec("posturewatch.metrics") is not None
 
 
 def _points(seed: float, world: bool = False) -> tuple[Landmark, ...]:
@@ -550,14 +549,11 @@ REPLAY_SCRIPT = """
 import sys
 from posturewatch.observations import open_observations
 source = open_observations(sys.argv[1])
+from posturewatch.metrics import compute_metrics
 count = 0
-compute = None
-if sys.argv[2] == "1":
-    from posturewatch.metrics import compute_metrics as compute
 while (obs := source.read()) is not None:
     count += 1
-    if compute is not None:
-        compute(obs)
+    compute_metrics(obs)
 source.close()
 loaded = sorted(m for m in ("mediapipe", "cv2", "tensorflow") if m in sys.modules)
 print(count, ",".join(loaded) or "-")
@@ -567,7 +563,7 @@ print(count, ",".join(loaded) or "-")
 @pytest.mark.parametrize("fixture", [SIDE_FIXTURE, SIMULATED_FIXTURE])
 def test_replaying_never_imports_the_model_or_opencv(fixture: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-c", REPLAY_SCRIPT, str(fixture), "1" if HAVE_METRICS else "0"],
+        [sys.executable, "-c", REPLAY_SCRIPT, str(fixture)],
         capture_output=True,
         text=True,
         cwd=REPO,
@@ -644,15 +640,15 @@ def test_photos_replay_with_the_same_landmarks_and_metrics(tmp_path: Path) -> No
     path = _write(tmp_path / "photos.jsonl.gz", live)
     replayed = read_recording(path)
     assert replayed == live  # every landmark, bit for bit
-    if HAVE_METRICS:
-        from posturewatch.metrics import compute_metrics
-
-        for a, b in zip(live, replayed, strict=True):
-            ma, mb = compute_metrics(a), compute_metrics(b)
-            assert (ma is None) == (mb is None)
-            if ma is not None and mb is not None:
-                for field in ("head_forward_deg", "shoulder_rounding_deg", "lean_deg", "scale"):
-                    assert getattr(mb, field) == pytest.approx(getattr(ma, field), abs=1e-6)
+    for a, b in zip(live, replayed, strict=True):
+        ma, mb = compute_metrics(a), compute_metrics(b)
+        assert ma is not None and mb is not None
+        for field in dataclasses.fields(ma):
+            value = getattr(ma, field.name)
+            if isinstance(value, float):
+                assert getattr(mb, field.name) == pytest.approx(value, abs=1e-6), field.name
+            else:
+                assert getattr(mb, field.name) == value, field.name
 
 
 @pytest.mark.model
@@ -690,7 +686,7 @@ def test_record_a_video_one_frame_per_second(tmp_path: Path) -> None:
 
     photos = sorted(SIDE_VIEW.glob("straight*.jpg"))
     video = tmp_path / "sitting.avi"
-    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 4.0, (360, 640))
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG")  # type: ignore[attr-defined], 4.0, (360, 640))
     for photo in photos:
         frame = cv2.resize(cv2.imread(str(photo)), (360, 640))
         for _ in range(4):  # each photo held for one second
