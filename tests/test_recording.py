@@ -686,7 +686,8 @@ def test_record_a_video_one_frame_per_second(tmp_path: Path) -> None:
 
     photos = sorted(SIDE_VIEW.glob("straight*.jpg"))
     video = tmp_path / "sitting.avi"
-    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG")  # type: ignore[attr-defined], 4.0, (360, 640))
+    fourcc = cv2.VideoWriter_fourcc(*"MJPG")  # type: ignore[attr-defined]
+    writer = cv2.VideoWriter(str(video), fourcc, 4.0, (360, 640))
     for photo in photos:
         frame = cv2.resize(cv2.imread(str(photo)), (360, 640))
         for _ in range(4):  # each photo held for one second
