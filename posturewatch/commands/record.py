@@ -72,7 +72,7 @@ def record(
 
 def _positive(name: str, value: float | None) -> None:
     if value is not None and not value > 0:
-        raise UserError(f"{name} must be a positive number of seconds or frames, got {value}")
+        raise UserError(f"{name} must be a positive number, got {value}")
 
 
 def run_record(args: argparse.Namespace, ctx: Context) -> int:
