@@ -77,9 +77,11 @@ def build_monitor(
     ctx: Context,
     on_update: Any = None,
     on_prompt: Any = None,
+    source: Any = None,
 ) -> tuple[Any, Any]:
     """Everything `run` and the background service need, wired; returns
-    (monitor, closer) where closer() releases what was opened."""
+    (monitor, closer) where closer() releases what was opened. `source` replaces
+    the one args name (the demo reuses observations it already has)."""
     from posturewatch.clock import MediaClock, WallClock, parse_start_at
     from posturewatch.detector import Detector
     from posturewatch.monitor import Monitor
@@ -93,13 +95,14 @@ def build_monitor(
     baseline = load_baseline(args, ctx)
     routines = load_routines()
     spec = args.source or config.camera.source_spec
-    source = open_observations(
-        spec, args.fps, args.model, config.camera.width, config.camera.height
-    )
+    if source is None:
+        source = open_observations(
+            spec, args.fps, args.model, config.camera.width, config.camera.height
+        )
     if args.record:
-        from posturewatch.recording import RecordingTee
+        from posturewatch.recording import RecordingTee, RecordingWriter
 
-        source = RecordingTee(source, args.record)
+        source = RecordingTee(source, RecordingWriter(args.record, source.description))
     clock: Any
     if source.live:
         clock = WallClock()
@@ -107,7 +110,9 @@ def build_monitor(
     else:
         origin = parse_start_at(getattr(args, "start_at", None))
         clock = MediaClock(origin, realtime=bool(getattr(args, "realtime", False)))
-    notifier = make_notifier(args.notifier or config.notifications.backend, config.notifications, origin)
+    notifier = make_notifier(
+        args.notifier or config.notifications.backend, config.notifications, origin, clock=clock.now
+    )
     store = None
     if not getattr(args, "no_store", False):
         ctx.paths.ensure()

@@ -1,0 +1,139 @@
+"""`posturewatch demo`: the whole product on a bundled recording, no webcam needed.
+
+Real photographs (upright, slouched, nobody in view) replayed as a morning at the
+desk go through the real pose model; the demo calibrates on the first seconds,
+monitors the rest on the recording's own clock, prints the prompts it would show,
+and writes the day's report. It keeps its state in its own folder (`demo/` in the
+data directory), so the user's real history is never touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from datetime import date, datetime, time, timedelta
+from importlib import resources
+from pathlib import Path
+
+from posturewatch.context import Context
+from posturewatch.paths import Paths
+from posturewatch.types import Prompt
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "demo",
+        help="run the whole product on a bundled recording (no webcam needed)",
+        description="Calibrate, monitor and report on a bundled recording of real photographs: "
+        "upright, slouched, away.",
+    )
+    p.add_argument(
+        "--out", type=Path, help="folder for the demo's state and report (default: DATA_DIR/demo)"
+    )
+    p.add_argument(
+        "--notifier",
+        default="none",
+        help="also send the prompts to this notifier (e.g. auto); default: print them only",
+    )
+    p.set_defaults(handler=handle)
+
+
+def timeline_path() -> Path:
+    return Path(str(resources.files("posturewatch") / "data" / "demo" / "timeline.toml"))
+
+
+def demo_day(today: date) -> date:
+    """The most recent working day, so the default working-days setting applies."""
+    d = today
+    while d.weekday() >= 5:
+        d -= timedelta(days=1)
+    return d
+
+
+def handle(args: argparse.Namespace, ctx: Context) -> int:
+    from posturewatch.baseline import calibrate, save_profile
+    from posturewatch.commands import report as report_command
+    from posturewatch.commands.run import build_monitor
+    from posturewatch.timeline import TimelineSource, estimate_photos, load_timeline
+
+    out = (args.out or ctx.paths.data_dir / "demo").expanduser().resolve()
+    # Fresh state each time: only files the demo itself makes live here.
+    for name in ("posturewatch.sqlite3", "posturewatch.sqlite3-wal", "posturewatch.sqlite3-shm"):
+        (out / name).unlink(missing_ok=True)
+    shutil.rmtree(out / "profiles", ignore_errors=True)
+    demo = Context(paths=Paths(config_dir=out, data_dir=out))
+    demo.paths.ensure()
+
+    timeline = load_timeline(timeline_path())
+    day = demo_day(date.today())
+    hh, mm = (int(x) for x in timeline.start_at.split(":"))
+    start = datetime.combine(day, time(hh, mm)).astimezone()
+    print(f"posturewatch demo: a bundled recording of {timeline.duration_s / 60:.0f} minutes")
+    print("  " + ", then ".join(f"{s.label} {s.seconds / 60:.0f} min" for s in timeline.segments))
+    print("  (real photographs through the real pose model; nothing is written but numbers)")
+
+    photos = estimate_photos({s.image for s in timeline.segments if s.image is not None})
+
+    # 1. Calibrate on the first seconds, as a user sitting well would.
+    cal = TimelineSource(timeline, photos, until_s=timeline.calibrate_seconds)
+    baseline = calibrate(_drain(cal), view=None)
+    profile = demo.paths.profile_file("default")
+    save_profile(profile, baseline)
+    print(f"\n1. calibrated on the first {timeline.calibrate_seconds:.0f} s -> {profile}")
+
+    # 2. Monitor the whole recording on its own clock.
+    print(f"\n2. monitoring {start:%A %d %B}, from {start:%H:%M} (the recording's clock):")
+
+    def show(prompt: Prompt) -> None:
+        when = datetime.fromtimestamp(prompt.time_s).astimezone().strftime("%H:%M")
+        print(f"   {when}  {prompt.kind:<7} {prompt.title}")
+
+    run_args = argparse.Namespace(
+        source=str(timeline_path()),
+        fps=None,
+        view=None,
+        model=None,
+        notifier=args.notifier,
+        profile="default",
+        calibration=None,
+        realtime=False,
+        start_at=start.isoformat(),
+        record=None,
+        no_store=False,
+    )
+    monitor, closer = build_monitor(
+        run_args, demo, on_prompt=show, source=TimelineSource(timeline, photos)
+    )
+    try:
+        summary = monitor.run()
+    finally:
+        closer()
+    if not summary.prompts:
+        print("   (no prompts)")
+
+    # 3. The day's report, in the terminal and as a page.
+    html = out / "reports" / f"posturewatch-{day.isoformat()}.html"
+    html.parent.mkdir(parents=True, exist_ok=True)
+    print("\n3. the day's report:\n")
+    sys.stdout.flush()
+    report_args = argparse.Namespace(
+        date=day.isoformat(),
+        week=False,
+        json=False,
+        html=html,
+        csv=None,
+        open=False,
+        restore_backup=False,
+    )
+    status = report_command.handle(report_args, demo)
+    print(f"\nHTML report: {html}")
+    print(f"Open it with: posturewatch --data-dir {out} report --date {day.isoformat()} --open")
+    return status
+
+
+def _drain(source: TimelineSource) -> list:  # type: ignore[type-arg]
+    out = []
+    while (obs := source.read()) is not None:
+        out.append(obs)
+    return out
