@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import plistlib
 import subprocess
 import sys
@@ -197,7 +198,7 @@ def test_cli_writes_the_xdg_entry(tmp_path: Path) -> None:
     env = {
         "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
         "HOME": str(tmp_path / "home"),
-        "PYTHONPATH": str(REPO),
+        "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p),
         "PATH": "/usr/bin:/bin",
     }
     data = tmp_path / "data"

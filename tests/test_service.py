@@ -5,18 +5,28 @@ pause/resume, stop within 2 s with the store flushed)."""
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import signal
 import subprocess
 import sys
 import textwrap
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import psutil
 import pytest
 
+from calibration.simulator import Body, Camera, Posture, simulate
 from posturewatch import control
+from posturewatch.baseline import calibrate, save_profile
 from posturewatch.commands.service import background_argv, format_status
 from posturewatch.errors import UserError
+from posturewatch.paths import resolve_paths
+from posturewatch.recording import RecordingWriter
 from posturewatch.service import (
     InstanceInfo,
     InstanceLock,
@@ -25,6 +35,8 @@ from posturewatch.service import (
     instance_running,
     parse_duration,
 )
+from posturewatch.store import Store, StoreSettings
+from posturewatch.types import Observation
 from tests.paths import REPO
 
 # ------------------------------------------------------------------------- durations
@@ -217,3 +229,155 @@ def test_commands_without_an_instance_say_so(tmp_path: Path) -> None:
     with pytest.raises(control.NotRunning) as err:
         control.send_request(runtime, {"cmd": "pause", "seconds": None})
     assert err.value.exit_code == 1
+
+
+# ------------------------------------------------------- the real background process
+
+CAMERA = Camera(view="side")
+
+
+def simulated(posture: Posture, t: float) -> Observation:
+    i = int(t)
+    return simulate(Body(), posture, CAMERA, np.random.default_rng(i), time_s=t, index=i)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """A data directory with a calibration profile, and a config that keeps the
+    recording's frames at most a second apart: a realtime replay waits for its next
+    frame without looking at the stop event, so longer gaps would slow `stop`."""
+    data = tmp_path / "data"
+    paths = resolve_paths(data)
+    paths.ensure()
+    upright = [simulated(Posture(), float(i)) for i in range(40)]
+    save_profile(paths.profile_file(), calibrate(upright, view="side"))
+    paths.config_file.write_text(
+        "[sampling]\nsteady_interval_s = 1.0\naway_interval_s = 1.0\n", encoding="utf-8"
+    )
+    return data
+
+
+@pytest.fixture
+def recording(tmp_path: Path) -> Path:
+    """Ten minutes of landmarks, one frame a second: upright, then head forward."""
+    path = tmp_path / "session.jsonl"
+    with RecordingWriter(path, "simulated side view", "simulator", "1") as writer:
+        for t in range(600):
+            writer.write(simulated(Posture(head_forward_deg=10.0 if t < 300 else 30.0), float(t)))
+    return path
+
+
+def cli(data: Path, *argv: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("POSTUREWATCH_DATA_DIR", "DISPLAY")}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
+    return subprocess.run(
+        [sys.executable, "-m", "posturewatch", "--data-dir", str(data), *argv],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO,
+    )
+
+
+def status_json(data: Path) -> dict[str, Any]:
+    done = cli(data, "status", "--json")
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+def wait_for(predicate: Any, timeout_s: float = 20.0) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError("condition not reached in time")
+
+
+def pid_gone(pid: int) -> bool:
+    return not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+
+
+def test_start_status_pause_resume_stop(data_dir: Path, recording: Path) -> None:
+    started = cli(data_dir, "start", "--source", str(recording), "--notifier", "none")
+    assert started.returncode == 0, started.stderr
+    assert "started in the background" in started.stdout
+    try:
+        status = status_json(data_dir)
+        assert status["running"] is True
+        pid = status["instance"]["pid"]
+        assert psutil.pid_exists(pid) and pid != os.getpid()
+        assert status["instance"]["source"] == str(recording)
+
+        # A second start reports the running one and opens nothing: a source that does
+        # not exist would fail if it were opened.
+        missing = str(recording.with_name("missing.jsonl"))
+        for extra in ([], ["--foreground"]):
+            again = cli(data_dir, "start", "--source", missing, *extra)
+            assert again.returncode == 0, again.stderr
+            assert f"already running (pid {pid}," in again.stdout
+        assert status_json(data_dir)["instance"]["pid"] == pid
+
+        wait_for(lambda: status_json(data_dir)["monitor"]["samples"] >= 3)
+        paused = cli(data_dir, "pause", "30m")
+        assert paused.returncode == 0 and "paused until" in paused.stdout
+        status = status_json(data_dir)
+        assert status["monitor"]["state"] == "paused"
+        assert status["pause_reason"] == "paused by you"
+        assert status["monitor"]["paused_until"] == pytest.approx(time.time() + 1800, abs=60)
+        assert "state: paused (paused by you)" in cli(data_dir, "status").stdout
+
+        assert cli(data_dir, "resume").returncode == 0
+        resumed = wait_for(
+            lambda: (s := status_json(data_dir))["monitor"]["state"] != "paused" and s
+        )
+        assert resumed["pause_reason"] is None
+        samples_before_stop = resumed["monitor"]["samples"]
+    finally:
+        t0 = time.monotonic()
+        stopped = cli(data_dir, "stop")
+        elapsed = time.monotonic() - t0
+    assert stopped.returncode == 0, stopped.stderr
+    assert "posturewatch stopped" in stopped.stdout
+    # Measured around the whole CLI call, interpreter start-up included.
+    assert elapsed < 2.0 + 1.5, f"stop took {elapsed:.1f} s"
+    assert wait_for(lambda: pid_gone(pid), 5.0)
+
+    # Everything was flushed: the samples, the pause and resume, the stop.
+    with Store(data_dir / "posturewatch.sqlite3", StoreSettings()) as store:
+        totals = store.totals_between(time.time() - 3600, time.time() + 3600)
+        events = [e.kind for e in store.events_between(time.time() - 3600, time.time() + 3600)]
+    assert totals.samples >= samples_before_stop
+    assert {"start", "pause", "resume", "stop"} <= set(events)
+
+    after = cli(data_dir, "status")
+    assert "not running" in after.stdout and "today so far:" in after.stdout
+    assert cli(data_dir, "stop").stdout.strip() == "posturewatch is not running"
+    not_running = cli(data_dir, "pause")
+    assert not_running.returncode == 1 and "not running" in not_running.stderr
+
+
+def test_sigterm_stops_cleanly(data_dir: Path, recording: Path) -> None:
+    started = cli(data_dir, "start", "--source", str(recording), "--notifier", "none")
+    assert started.returncode == 0, started.stderr
+    pid = status_json(data_dir)["instance"]["pid"]
+    wait_for(lambda: status_json(data_dir)["monitor"]["samples"] >= 2)
+    os.kill(pid, signal.SIGTERM)
+    assert wait_for(lambda: not instance_running(data_dir / "run"), 2.0)
+    assert wait_for(lambda: pid_gone(pid), 5.0)
+    with Store(data_dir / "posturewatch.sqlite3", StoreSettings()) as store:
+        events = [e.kind for e in store.events_between(time.time() - 3600, time.time() + 3600)]
+        assert store.totals_between(time.time() - 3600, time.time() + 3600).samples >= 2
+    assert events[-1] == "stop"
+    log = (data_dir / "service.log").read_text()
+    assert "Traceback" not in log
+
+
+def test_start_failure_is_one_line_naming_the_cause(tmp_path: Path, recording: Path) -> None:
+    """No calibration profile: the child exits, and `start` says why, in one line."""
+    done = cli(tmp_path / "empty", "start", "--source", str(recording))
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "calibrat" in done.stderr
+    assert not instance_running(tmp_path / "empty" / "run")

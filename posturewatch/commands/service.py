@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import subprocess
 import sys
 import threading
@@ -150,8 +151,19 @@ def _print_already_running(info: InstanceInfo | None) -> None:
     print(f"posturewatch is already running ({described})")
 
 
+def _log_with_times() -> None:
+    """The service's own log lines say when; when detached, stderr is the log file."""
+    logging.getLogger("posturewatch.service").setLevel(logging.INFO)
+    if not sys.stderr.isatty():
+        stamped = logging.Formatter("%(asctime)s posturewatch: %(levelname)s: %(message)s")
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(stamped)
+
+
 def _run_foreground(args: argparse.Namespace, ctx: Context, settings: ServiceSettings) -> int:
     from posturewatch.commands.run import build_monitor
+
+    _log_with_times()
 
     # The background instance paces a recording as a camera would deliver it, keeps
     # the store, and starts "now"; `run` is the command for replaying fast.
@@ -317,8 +329,7 @@ def format_status(status: dict[str, Any]) -> str:
         lines.append(_today_line(today))
     scheduler = monitor.get("scheduler")
     if isinstance(scheduler, dict):
-        for key, value in scheduler.items():
-            lines.append(f"{key.replace('_', ' ')}: {value}")
+        lines += _scheduler_lines(scheduler, paused=state == "paused")
     return "\n".join(lines)
 
 
@@ -330,3 +341,19 @@ def _today_line(today: dict[str, Any]) -> str:
         f"{today.get('poor_min', 0):g} min slouched, {today.get('prompts', 0)} prompts "
         f"({today.get('breaks_done', 0)} done)"
     )
+
+
+def _scheduler_lines(scheduler: dict[str, Any], paused: bool) -> list[str]:
+    lines = [
+        f"sitting without a break: {scheduler.get('sitting_min', 0):g} min; prompts today: "
+        f"{scheduler.get('prompts_today', 0)} of at most {scheduler.get('daily_cap', '?')}"
+    ]
+    snoozed = scheduler.get("snoozed_until")
+    if snoozed is not None:
+        lines.append(f"snoozed until {_clock_text(float(snoozed))}")
+    blocked = scheduler.get("blocked_by")
+    next_prompt = scheduler.get("next_possible_prompt_s")
+    if not paused and next_prompt is not None:
+        why = f" ({blocked})" if blocked else ""
+        lines.append(f"next prompt possible: {_clock_text(float(next_prompt))}{why}")
+    return lines
