@@ -525,3 +525,23 @@ def simulate(
         for i in range(N_LANDMARKS)
     )
     return Observation(index, time_s, camera.width, camera.height, Pose(image, world_lms))
+
+
+def head_forward_seen_deg(body: Body, posture: Posture, camera: Camera) -> float:
+    """The true neck inclination as a front camera can know it: against the camera's
+    own vertical axis, along the body's forward direction.
+
+    Equal to `posture.head_forward_deg` for a level camera square to the person; a
+    camera tilted up by t degrees sees the neck t degrees further back. Landmarks
+    hold no sense of gravity, so this, not the gravity angle, is what a front-view
+    metric can be held to."""
+    _, rot = camera_pose(body, camera)
+    trunk = _trunk_frame(posture)
+    neck_base = _hip_centre(body, posture) + body.torso_m * trunk.u
+    pts = body_points(body, posture)
+    neck = rot @ ((pts[7] + pts[8]) / 2 - neck_base)
+    left = rot @ trunk.l
+    forward = np.array([left[2], -left[0]])
+    forward /= float(np.linalg.norm(forward))
+    ahead = neck[0] * forward[0] + neck[2] * forward[1]
+    return math.degrees(math.atan2(ahead, -neck[1]))
