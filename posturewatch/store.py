@@ -322,9 +322,12 @@ class Store:
         path = self.path
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            created = not path.exists()
-            if created:
+            if not path.exists():
                 _create_private_file(path)
+            elif path.is_file() and path.stat().st_size == 0 and backup_path(path).exists():
+                # Emptied (a full disk, a bad copy): starting afresh here would let the
+                # next daily backup replace the good one.
+                raise StoreError(f"the database {path} is empty but has a backup: {RESTORE_HINT}")
             elif sys.platform != "win32" and path.is_file() and path.stat().st_mode & 0o077:
                 os.chmod(path, 0o600)
         except OSError as exc:

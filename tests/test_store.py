@@ -294,6 +294,20 @@ def test_restore_from_backup_keeps_the_damaged_file(tmp_path: Path) -> None:
     assert total.poor_s == 0  # written after the backup: gone, but still in the aside file
 
 
+def test_an_emptied_database_with_a_backup_is_not_started_afresh(tmp_path: Path) -> None:
+    db = tmp_path / "log.sqlite3"
+    with open_store(db) as store:
+        feed(store, T0, [("good", None, 60)])
+        store.backup()
+    db.write_bytes(b"")
+    with pytest.raises(StoreError, match="restore-backup"):
+        Store(db, StoreSettings())
+    assert db.read_bytes() == b""
+    restore_backup(db)
+    with open_store(db) as store:
+        assert store.totals_between(T0 - 60, T0 + 120).good_s == 60
+
+
 def test_restore_without_a_backup_is_a_clear_error(tmp_path: Path) -> None:
     db = tmp_path / "log.sqlite3"
     db.write_bytes(b"garbage")
