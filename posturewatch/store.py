@@ -286,8 +286,9 @@ def backup_path(path: Path) -> Path:
 
 
 class Store:
-    """The posture log of one user. Not a context for other processes: one writer
-    (the service) and any number of readers (reports) may have it open at once."""
+    """The posture log of one user. One writer (the service) and any number of
+    readers (reports, `status`) may have the file open at once; methods are
+    thread-safe within a process."""
 
     def __init__(
         self,
