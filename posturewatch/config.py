@@ -16,7 +16,9 @@ from typing import Any
 from posturewatch.detector import DetectorSettings
 from posturewatch.monitor import CameraSettings, SamplingSettings
 from posturewatch.notifiers import NotifierSettings
+from posturewatch.report import ReportSettings
 from posturewatch.scheduler import SchedulerSettings
+from posturewatch.service import ServiceSettings
 from posturewatch.settings import ConfigError, from_table, to_table
 from posturewatch.store import StoreSettings
 
@@ -36,6 +38,8 @@ class Config:
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     notifications: NotifierSettings = field(default_factory=NotifierSettings)
     store: StoreSettings = field(default_factory=StoreSettings)
+    report: ReportSettings = field(default_factory=ReportSettings)
+    service: ServiceSettings = field(default_factory=ServiceSettings)
 
 
 def parse_config(text: str, name: str) -> Config:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import Counter
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -103,7 +103,7 @@ class RunSummary:
     persons: int = 0
     prompts: list[Prompt] = field(default_factory=list)
     answers: list[PromptAnswer] = field(default_factory=list)
-    seconds_by_state: Counter[str] = field(default_factory=Counter)
+    seconds_by_state: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     first_s: float | None = None
     last_s: float | None = None
     recalibrate_requested: bool = False
@@ -238,8 +238,8 @@ class Monitor:
         update = self.detector.update(now_s, metrics)
         s = self.summary
         if s.last_s is not None and update.time_s > s.last_s:
-            prev = self._last_update.state if self._last_update else update.state
-            s.seconds_by_state[prev] += min(update.time_s - s.last_s, 10.0)
+            # Like the store: a sample stands for the time since the previous one.
+            s.seconds_by_state[update.state] += min(update.time_s - s.last_s, 10.0)
         s.first_s = now_s if s.first_s is None else s.first_s
         s.last_s = now_s
         s.samples += 1

@@ -117,6 +117,8 @@ def build_monitor(
     if not getattr(args, "no_store", False):
         ctx.paths.ensure()
         store = Store(ctx.paths.database, config.store)
+        if source.live:  # never prune on a replay dated in the past
+            store.prune(origin)
         store.add_event(origin, "start", spec)
     monitor = Monitor(
         source=source,
