@@ -1,0 +1,300 @@
+"""`posturewatch analyze SOURCE`: the posture numbers of every frame, one line each.
+
+Why: to see exactly what the tool sees before trusting it with reminders, to check
+a calibration profile against photos (`--calibration`), and to feed the numbers to
+other programs (`--json`, one object per line). Nothing is written anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from posturewatch.errors import UserError
+from posturewatch.sources import IMAGE_SUFFIXES, parse_camera
+from posturewatch.types import Observation, PostureMetrics, View
+
+if TYPE_CHECKING:
+    from posturewatch.context import Context
+    from posturewatch.detector import FrameVerdict
+    from posturewatch.observations import ObservationSource
+
+Judge = Callable[[PostureMetrics | None], "FrameVerdict"]
+
+CAMERA_FPS = 2.0
+"""A live camera is sampled this often unless --fps says otherwise."""
+
+METRIC_FIELDS = (
+    "head_forward_deg",
+    "shoulder_rounding_deg",
+    "lean_deg",
+    "head_yaw_deg",
+    "head_pitch_deg",
+    "head_roll_deg",
+    "scale",
+    "distance_cm",
+    "center_x",
+    "center_y",
+    "quality",
+)
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "analyze",
+        help="print the posture numbers of every frame of a source",
+        description="Run the pose model on a camera, a video, an image, a folder or glob of "
+        "images, or replay a landmark recording, and print one line per frame: head-forward "
+        "and shoulder-rounding angles and the rest of the metrics (see docs/metrics.md).",
+    )
+    p.add_argument(
+        "source",
+        metavar="SOURCE",
+        help="an image, a folder or glob of images, a video, a landmark recording (.jsonl), "
+        "or camera / camera:N",
+    )
+    p.add_argument("--view", choices=("front", "side"), help="camera view (default: detect)")
+    p.add_argument(
+        "--fps",
+        type=float,
+        metavar="N",
+        help="images: images per second of media time (default 1); video and recordings: "
+        f"analyse N frames per second (default every frame); camera: default {CAMERA_FPS:g}",
+    )
+    p.add_argument(
+        "--model", type=Path, metavar="FILE.task", help="a MediaPipe Tasks pose model file"
+    )
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.add_argument(
+        "--calibration",
+        type=Path,
+        metavar="FILE",
+        help="a calibration profile: add good/poor/unknown and the deviations in degrees",
+    )
+    p.add_argument(
+        "--frames",
+        type=int,
+        metavar="N",
+        help="stop after N frames (a camera otherwise runs until Ctrl-C)",
+    )
+    p.set_defaults(handler=handle)
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    """One analysed frame: where it came from, its metrics and, with a profile, its verdict."""
+
+    index: int
+    time_s: float
+    path: str | None
+    metrics: PostureMetrics | None
+    verdict: FrameVerdict | None = None
+
+
+def is_image_spec(spec: str) -> bool:
+    """A folder, a glob or an image file: sources whose --fps sets the time stamps."""
+    if any(ch in spec for ch in "*?["):
+        return True
+    path = Path(spec).expanduser()
+    return path.is_dir() or path.suffix.lower() in IMAGE_SUFFIXES
+
+
+def analyze(
+    source: ObservationSource,
+    view: View | None = None,
+    judge: Judge | None = None,
+    every_s: float | None = None,
+    limit: int | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> Iterator[FrameResult]:
+    """The frames of `source` with their metrics. A recording is sampled every
+    `every_s` seconds of media time (skipping frames undecoded); a camera is paced
+    in real time."""
+    from posturewatch.metrics import compute_metrics
+
+    count = 0
+    next_s: float | None = None
+    next_at: float | None = None
+    while limit is None or count < limit:
+        if source.live and every_s and next_at is not None:
+            wait = next_at - monotonic()
+            if wait > 0:
+                sleep(wait)
+        started = monotonic()
+        obs: Observation | None = source.read(None if source.live else next_s)
+        if obs is None:
+            return
+        if every_s:
+            next_s = obs.time_s + every_s
+            next_at = started + every_s
+        metrics = compute_metrics(obs, view)
+        verdict = judge(metrics) if judge is not None else None
+        yield FrameResult(obs.index, obs.time_s, obs.path, metrics, verdict)
+        count += 1
+
+
+def _number(value: float | None, digits: int) -> float | None:
+    if value is None or not math.isfinite(value):
+        return None
+    return round(value, digits)
+
+
+def result_to_json(result: FrameResult) -> dict[str, Any]:
+    """The JSON object of one frame: every metric (null without a person)."""
+    m = result.metrics
+    out: dict[str, Any] = {
+        "index": result.index,
+        "time_s": round(result.time_s, 3),
+        "path": result.path,
+        "person_found": m is not None,
+        "view": m.view if m is not None else None,
+    }
+    for name in METRIC_FIELDS:
+        value = getattr(m, name) if m is not None else None
+        out[name] = _number(value, 4 if name in ("scale", "center_x", "center_y") else 2)
+    if result.verdict is not None:
+        v = result.verdict
+        out["verdict"] = v.verdict
+        out["head_dev_deg"] = _number(v.head_dev_deg, 2)
+        out["shoulder_dev_deg"] = _number(v.shoulder_dev_deg, 2)
+        out["reason"] = v.reason
+    return out
+
+
+@dataclass(frozen=True)
+class _Column:
+    title: str
+    width: int
+    cell: Callable[[FrameResult], str]
+    left: bool = False
+
+
+def _fmt(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
+
+
+def _metric(name: str, digits: int = 1) -> Callable[[FrameResult], str]:
+    def cell(r: FrameResult) -> str:
+        return _fmt(getattr(r.metrics, name), digits) if r.metrics is not None else ""
+
+    return cell
+
+
+def table_columns(show_path: bool, with_verdict: bool) -> list[_Column]:
+    """The readable table: degrees to one decimal, the file name for image folders."""
+    columns = [
+        _Column("frame", 6, lambda r: str(r.index)),
+        _Column("time_s", 8, lambda r: f"{r.time_s:.2f}"),
+    ]
+    if show_path:
+        columns.append(_Column("file", 24, lambda r: Path(r.path or "").name, left=True))
+    columns += [
+        _Column("view", 5, lambda r: r.metrics.view if r.metrics else "", left=True),
+        _Column("head_fwd", 8, _metric("head_forward_deg")),
+        _Column("shoulder", 8, _metric("shoulder_rounding_deg")),
+        _Column("lean", 6, _metric("lean_deg")),
+        _Column("yaw", 6, _metric("head_yaw_deg")),
+        _Column("pitch", 6, _metric("head_pitch_deg")),
+        _Column("roll", 6, _metric("head_roll_deg")),
+        _Column("dist_cm", 7, _metric("distance_cm", 0)),
+        _Column("quality", 7, _metric("quality", 2)),
+    ]
+    if with_verdict:
+        columns += [
+            _Column("verdict", 7, lambda r: r.verdict.verdict if r.verdict else "", left=True),
+            _Column("head_dev", 8, lambda r: _fmt(r.verdict.head_dev_deg) if r.verdict else ""),
+            _Column("shld_dev", 8, lambda r: _fmt(r.verdict.shoulder_dev_deg) if r.verdict else ""),
+            _Column("reason", 0, lambda r: r.verdict.reason if r.verdict else "", left=True),
+        ]
+    return columns
+
+
+def format_row(columns: list[_Column], cells: list[str]) -> str:
+    parts = [
+        c.ljust(col.width) if col.left else c.rjust(col.width)
+        for col, c in zip(columns, cells, strict=True)
+    ]
+    return "  ".join(parts).rstrip()
+
+
+def format_result(columns: list[_Column], result: FrameResult) -> str:
+    if result.metrics is None and result.verdict is None:
+        # Keep the frame's place in the table and say why it has no numbers.
+        cells = [col.cell(result) for col in columns[:2]]
+        if len(columns) > 2 and columns[2].title == "file":
+            cells.append(columns[2].cell(result))
+        return format_row(columns[: len(cells)], cells) + "  no person found"
+    return format_row(columns, [col.cell(result) for col in columns])
+
+
+def _make_judge(path: Path, ctx: Context) -> tuple[Judge, View]:
+    """Verdicts against a profile, with the detector's own per-frame rule."""
+    from posturewatch.baseline import load_profile
+    from posturewatch.detector import frame_verdict
+
+    baseline = load_profile(path)
+    settings = ctx.config.detector
+
+    def judge(metrics: PostureMetrics | None) -> FrameVerdict:
+        return frame_verdict(metrics, baseline, settings)
+
+    return judge, baseline.view
+
+
+def handle(args: argparse.Namespace, ctx: Context, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    if args.fps is not None and not (args.fps > 0 and math.isfinite(args.fps)):
+        raise UserError(f"--fps must be a positive number, got {args.fps:g}")
+    if args.frames is not None and args.frames <= 0:
+        raise UserError(f"--frames must be positive, got {args.frames}")
+    if args.model is not None and not args.model.is_file():
+        raise UserError(f"pose model file not found: {args.model}")
+
+    judge: Judge | None = None
+    view: View | None = args.view
+    if args.calibration is not None:
+        judge, calibrated_view = _make_judge(args.calibration, ctx)
+        view = view or calibrated_view
+
+    from posturewatch.observations import open_observations
+
+    camera = parse_camera(args.source) is not None
+    if camera:
+        # OpenCV's own warnings about a missing device would add lines to our one.
+        os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
+    images = not camera and is_image_spec(args.source)
+    every_s: float | None = None
+    if camera:
+        every_s = 1.0 / (args.fps or CAMERA_FPS)
+    elif not images and args.fps:
+        every_s = 1.0 / args.fps
+    source = open_observations(args.source, args.fps if images else None, args.model)
+    header_done = False
+
+    columns = table_columns(show_path=images, with_verdict=judge is not None)
+    try:
+        for result in analyze(source, view, judge, every_s, args.frames):
+            if args.json:
+                line = json.dumps(result_to_json(result), allow_nan=False)
+            else:
+                if not header_done:
+                    # After the first frame: a source that fails prints nothing on stdout.
+                    print(format_row(columns, [c.title for c in columns]), file=out)
+                    header_done = True
+                line = format_result(columns, result)
+            print(line, file=out, flush=source.live)
+    except KeyboardInterrupt:
+        if not source.live:
+            raise
+    finally:
+        source.close()
+    return 0
