@@ -35,20 +35,17 @@ TARGET_CPU_PCT = 3.0
 TARGET_RSS_MB = 300.0
 
 
-def letterboxed(path: Path) -> Any:
-    """A photo fitted into a 640x480 frame, as a webcam would deliver it."""
+def webcam_frame(path: Path) -> Any:
+    """The seated upper body of a 720x1280 photo, cropped to 4:3 and scaled to
+    640x480: the framing of a webcam on the desk (about 85 cm away)."""
     import cv2
-    import numpy as np
 
     image = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if image is None:
         raise SystemExit(f"bench: cannot read {path}")
-    scale = min(FRAME_W / image.shape[1], FRAME_H / image.shape[0])
-    w, h = int(image.shape[1] * scale), int(image.shape[0] * scale)
-    frame = np.zeros((FRAME_H, FRAME_W, 3), np.uint8)
-    x, y = (FRAME_W - w) // 2, (FRAME_H - h) // 2
-    frame[y : y + h, x : x + w] = cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA)
-    return frame
+    top = min(100, max(0, image.shape[0] - image.shape[1] * 3 // 4))
+    crop = image[top : top + image.shape[1] * 3 // 4, :]
+    return cv2.resize(crop, (FRAME_W, FRAME_H), interpolation=cv2.INTER_AREA)
 
 
 def write_video(path: Path, fps: float, segments: list[tuple[list[Path], float]]) -> None:
@@ -60,7 +57,7 @@ def write_video(path: Path, fps: float, segments: list[tuple[list[Path], float]]
     if not writer.isOpened():
         raise SystemExit("bench: OpenCV cannot write mp4v video here")
     for photos, seconds in segments:
-        frames = [letterboxed(p) for p in photos]
+        frames = [webcam_frame(p) for p in photos]
         for i in range(int(seconds * fps)):
             writer.write(frames[int(i / fps / HOLD_S) % len(frames)])
     writer.release()
@@ -108,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
 
     upright = sorted(PHOTOS.glob("straight*.jpg"))
     slouched = sorted(PHOTOS.glob("hunchback*.jpg"))
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    pythonpath = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
+    env = dict(os.environ, PYTHONPATH=pythonpath)
     with tempfile.TemporaryDirectory(prefix="pw-bench-") as tmp:
         tmp_path = Path(tmp)
         data = tmp_path / "data"

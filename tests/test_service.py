@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -381,3 +382,99 @@ def test_start_failure_is_one_line_naming_the_cause(tmp_path: Path, recording: P
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "calibrat" in done.stderr
     assert not instance_running(tmp_path / "empty" / "run")
+
+
+# ------------------------------------------------------------- screen lock and tray
+
+
+def test_screen_lock_signal_pauses_and_unlock_resumes(tmp_path: Path) -> None:
+    """A real private D-Bus session: the screensaver's ActiveChanged reaches the
+    watcher, and through PauseControl the monitor pauses and resumes."""
+    if not shutil.which("dbus-daemon"):
+        pytest.skip("dbus-daemon is not installed")
+    from jeepney import DBusAddress, new_signal
+    from jeepney.io.blocking import open_dbus_connection
+
+    from posturewatch.platform_events import DBusLockWatcher
+
+    daemon = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", "--print-address=1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert daemon.stdout is not None
+        address = daemon.stdout.readline().strip()
+        monitor = PauseRecorder()
+        pauses = PauseControl(monitor, FakeNow(0.0))
+        watcher = DBusLockWatcher(session_bus=address, system_bus=None)
+        watcher.start(pauses.set_locked)
+        assert watcher.listening.wait(5)
+        with open_dbus_connection(address) as conn:
+
+            def screensaver(interface: str, active: bool) -> None:
+                path = "/" + interface.replace(".", "/")
+                conn.send(
+                    new_signal(
+                        DBusAddress(path, interface=interface), "ActiveChanged", "b", (active,)
+                    )
+                )
+
+            screensaver("org.freedesktop.ScreenSaver", True)
+            wait_for(lambda: pauses.locked, 5)
+            assert monitor.calls[-1] == ("pause", None)
+            # Two screensavers overlap: only when both are off is the user back.
+            screensaver("org.gnome.ScreenSaver", True)
+            screensaver("org.freedesktop.ScreenSaver", False)
+            time.sleep(0.3)
+            assert pauses.locked
+            screensaver("org.gnome.ScreenSaver", False)
+            wait_for(lambda: not pauses.locked, 5)
+            assert monitor.calls[-1] == ("resume", None)
+        watcher.stop()
+    finally:
+        daemon.terminate()
+        daemon.wait(5)
+
+
+def test_watchers_without_a_bus_or_platform_do_nothing() -> None:
+    from posturewatch.platform_events import DBusLockWatcher, NullLockWatcher, make_lock_watcher
+
+    assert isinstance(make_lock_watcher("darwin"), NullLockWatcher)
+    assert isinstance(make_lock_watcher("win32"), NullLockWatcher)
+    events: list[bool] = []
+    watcher = DBusLockWatcher(session_bus="unix:path=/nonexistent/bus", system_bus=None)
+    watcher.start(events.append)
+    watcher.stop()
+    assert events == []
+
+
+def test_tray_icon_colours_and_menu() -> None:
+    from posturewatch.tray import STATE_COLOURS, TrayActions, icon_image, menu_entries
+
+    centres = {state: icon_image(state).getpixel((32, 20))[:3] for state in STATE_COLOURS}
+    assert len(set(centres.values())) == len(STATE_COLOURS), "each state has its own colour"
+    assert icon_image("good").getpixel((0, 0))[3] == 0, "corners are transparent"
+    done: list[str] = []
+    actions = TrayActions(
+        *(
+            lambda name=name: done.append(name)
+            for name in ("pause", "resume", "calibrate", "report", "quit")
+        )
+    )
+    entries = menu_entries(actions)
+    assert entries[0][0] == "Pause for 30 minutes"
+    for _, action in entries:
+        action()
+    assert done == ["pause", "resume", "calibrate", "report", "quit"]
+
+
+def test_no_display_means_no_tray_and_no_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from posturewatch.tray import TrayActions, start_tray
+
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    noop = TrayActions(*(lambda: None for _ in range(5)))
+    if sys.platform.startswith("linux"):
+        assert start_tray(noop, lambda: "good") is None
