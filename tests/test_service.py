@@ -175,7 +175,7 @@ def test_handler_answers_each_command() -> None:
 
 
 def test_status_lines_name_state_pause_and_next_check() -> None:
-    running = {
+    running: dict[str, Any] = {
         "running": True,
         "instance": {"pid": 7, "since_s": 1.0e9, "source": "camera:0"},
         "pause_reason": None,
@@ -192,7 +192,7 @@ def test_status_lines_name_state_pause_and_next_check() -> None:
     assert "pid 7" in text and "state: poor (head forward)" in text
     assert "12 checks, 1 prompts" in text and "next check:" in text
     paused = dict(running, pause_reason="paused by you")
-    paused["monitor"] = dict(running["monitor"], state="paused", paused_until=None)  # type: ignore[arg-type]
+    paused["monitor"] = {**running["monitor"], "state": "paused", "paused_until": None}
     text = format_status(paused)
     assert "state: paused (paused by you), until resume" in text
     assert "next check" not in text
