@@ -396,15 +396,14 @@ class _DayBuilder:
     def slouch(self, deviation: Deviation, with_glance: bool) -> None:
         n = self.neutral
         self.episode += 1
+        # Rounded shoulders come with a rounded upper back: the trunk flexes too.
         head = self.u(15.0, 25.0) if deviation in ("head_forward", "both") else self.u(-2.0, 3.0)
-        shoulders = (
-            self.u(15.0, 25.0) if deviation in ("shoulder_rounding", "both") else self.u(-2.0, 3.0)
-        )
+        rounded = deviation in ("shoulder_rounding", "both")
         posture = replace(
             self.seated(),
             head_forward_deg=n.head_forward_deg + head,
-            shoulder_protraction_deg=shoulders,
-            trunk_flex_deg=self.u(0.0, 8.0),
+            shoulder_protraction_deg=self.u(15.0, 25.0) if rounded else self.u(-2.0, 3.0),
+            trunk_flex_deg=self.u(5.0, 12.0) if rounded else self.u(0.0, 5.0),
         )
         duration = self.u(240.0, 900.0)
         ramp = self.u(5.0, 20.0)

@@ -117,10 +117,13 @@ class CalibrationSettings:
     """Head turned further than this from the camera: the frame is not neutral."""
     max_abs_pitch_deg: float = 25.0
     """Looking down (keyboard) or up further than this: not neutral."""
-    max_angle_spread_deg: float = 6.0
-    """Largest spread (sigma) of head-forward or shoulder angle: above, the user moved."""
-    max_position_spread: float = 0.06
-    """Largest spread of the shoulder midpoint, in frame widths/heights."""
+    max_angle_spread_deg: float = 15.0
+    """Largest spread (sigma) of the head-forward or shoulder angle. The front-view
+    angles rest on the model's rough depth and jitter by several degrees from frame
+    to frame even in a still sitter, so this only catches real movement."""
+    max_position_spread: float = 0.03
+    """Largest spread of the shoulder midpoint, in frame widths/heights: shifting
+    around in the chair during calibration."""
     min_distance_cm: float = 30.0
     max_distance_cm: float = 160.0
     min_scale: float = 0.04

@@ -19,7 +19,6 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass, replace
-from typing import Literal
 
 from posturewatch.baseline import Baseline
 from posturewatch.types import DetectorUpdate, Deviation, PostureMetrics, Verdict
@@ -42,6 +41,9 @@ class DetectorSettings:
     """Persistence window: poor posture must hold for most of this long."""
     poor_fraction: float = 0.7
     """Share of the window that must be poor before the state turns poor."""
+    release_s: float = 8.0
+    """Poor ends once the deviation has stayed back in range this long (a single
+    noisy frame does not end it)."""
     max_sample_gap_s: float = 10.0
     """A sample stands for the time since the previous one, at most this long."""
     grace_s: float = 3.0
@@ -55,18 +57,25 @@ class DetectorSettings:
     """Head pitched down further than this below the calibrated pitch: looking down."""
     max_pitch_up_deg: float = 20.0
     max_lean_back_deg: float = 10.0
-    """Trunk this far behind the calibrated lean (side view): leaning back."""
+    """Trunk this far behind its calibrated angle: leaning back. (The shoulder
+    angle is the trunk's inclination in both views, see docs/metrics.md.)"""
     standing_rise: float = 0.15
     """Shoulders this much higher in the frame (fraction of its height): standing up."""
     lock_position_tolerance: float = 0.2
     """A person whose shoulders are further than this (frame fraction) from the
-    calibrated place is someone else, and ignored."""
+    calibrated place is someone else (a passer-by), and ignored."""
     lock_scale_tolerance: float = 0.35
-    """Or whose size differs by more than this fraction."""
-    setup_position_tolerance: float = 0.1
-    """The user sitting this far from the calibrated place, for setup_hold_s: setup changed."""
-    setup_scale_tolerance: float = 0.2
+    """Or whose apparent size differs by more than this fraction."""
+    setup_position_tolerance: float = 0.08
+    """The user's smoothed position this far (frame fraction) off the calibrated
+    one, along the axis posture hardly moves (sideways in a front view, up or
+    down in a side view), means the camera or the chair moved: not judged."""
+    setup_lean_tolerance_deg: float = 5.0
+    """Front view: a sideways lean shifts the shoulders too; beyond this lean a
+    sideways shift is put down to the lean, not to the setup."""
     setup_hold_s: float = 60.0
+    """Moved (or only someone else in view) for this long without coming back:
+    the setup changed; recalibration is asked for and nothing is judged."""
 
     def __post_init__(self) -> None:
         positive = (
@@ -84,7 +93,7 @@ class DetectorSettings:
             "lock_position_tolerance",
             "lock_scale_tolerance",
             "setup_position_tolerance",
-            "setup_scale_tolerance",
+            "setup_lean_tolerance_deg",
             "setup_hold_s",
         )
         for name in positive:
@@ -94,14 +103,12 @@ class DetectorSettings:
             raise ValueError("hysteresis_deg: must be at least 0 and below both thresholds")
         if not 0 < self.poor_fraction <= 1:
             raise ValueError("poor_fraction: must be above 0 and at most 1")
-        if self.grace_s < 0:
-            raise ValueError("grace_s: must not be negative")
+        if self.grace_s < 0 or self.release_s < 0:
+            raise ValueError("grace_s/release_s: must not be negative")
         if not 0 <= self.min_quality <= 1:
             raise ValueError("min_quality: must be between 0 and 1")
         if self.setup_position_tolerance > self.lock_position_tolerance:
             raise ValueError("setup_position_tolerance: must not exceed lock_position_tolerance")
-        if self.setup_scale_tolerance > self.lock_scale_tolerance:
-            raise ValueError("setup_scale_tolerance: must not exceed lock_scale_tolerance")
 
 
 # --- one frame ----------------------------------------------------------------------
@@ -126,33 +133,43 @@ def deviations(metrics: PostureMetrics, baseline: Baseline) -> tuple[float, floa
     )
 
 
-Placement = Literal["here", "standing", "elsewhere", "someone_else"]
+def is_standing(metrics: PostureMetrics, baseline: Baseline, settings: DetectorSettings) -> bool:
+    """Shoulders far above the calibrated place at about the calibrated size."""
+    rise = baseline.centre("center_y") - metrics.center_y
+    return rise > settings.standing_rise and abs(_log_scale(metrics, baseline)) <= math.log1p(
+        settings.lock_scale_tolerance
+    )
 
 
-def placement(metrics: PostureMetrics, baseline: Baseline, settings: DetectorSettings) -> Placement:
-    """Where this person is relative to the calibrated seat: the user in place, the
-    user standing up, the user (or the camera) moved, or someone else entirely."""
+def is_someone_else(
+    metrics: PostureMetrics, baseline: Baseline, settings: DetectorSettings
+) -> bool:
+    """Too far from the calibrated place, or the wrong size, to be the user in
+    their chair: a passer-by, or (if it lasts) a moved camera."""
     dx = metrics.center_x - baseline.centre("center_x")
     dy = metrics.center_y - baseline.centre("center_y")
-    ref_scale = baseline.centre("scale")
-    log_ratio = math.log(metrics.scale / ref_scale) if metrics.scale > 0 and ref_scale > 0 else 9.9
-    if abs(log_ratio) > math.log1p(settings.lock_scale_tolerance):
-        return "someone_else"
-    if -dy > settings.standing_rise:
-        return "standing"
-    if math.hypot(dx, dy) > settings.lock_position_tolerance:
-        return "someone_else"
-    if math.hypot(dx, dy) > settings.setup_position_tolerance or abs(log_ratio) > math.log1p(
-        settings.setup_scale_tolerance
-    ):
-        return "elsewhere"
-    return "here"
+    return (
+        abs(_log_scale(metrics, baseline)) > math.log1p(settings.lock_scale_tolerance)
+        or math.hypot(dx, dy) > settings.lock_position_tolerance
+    )
+
+
+def _log_scale(metrics: PostureMetrics, baseline: Baseline) -> float:
+    ref = baseline.centre("scale")
+    if metrics.scale <= 0 or ref <= 0:
+        return math.inf
+    return math.log(metrics.scale / ref)
 
 
 def unjudgeable_reason(
-    metrics: PostureMetrics, baseline: Baseline, settings: DetectorSettings
+    metrics: PostureMetrics,
+    baseline: Baseline,
+    settings: DetectorSettings,
+    trunk_dev_deg: float | None = None,
 ) -> str:
-    """Why this frame cannot be judged against the baseline, or '' when it can."""
+    """Why this frame cannot be judged against the baseline, or '' when it can.
+    trunk_dev_deg: the smoothed trunk deviation when known (a stream), else this
+    frame's."""
     if metrics.view != baseline.view:
         return "view differs from calibration"
     if metrics.quality < settings.min_quality:
@@ -164,10 +181,9 @@ def unjudgeable_reason(
         return "looking down"
     if pitch < -settings.max_pitch_up_deg:
         return "looking up"
-    if (
-        metrics.view == "side"
-        and metrics.lean_deg - baseline.centre("lean_deg") < -settings.max_lean_back_deg
-    ):
+    if trunk_dev_deg is None:
+        trunk_dev_deg = metrics.shoulder_rounding_deg - baseline.centre("shoulder_rounding_deg")
+    if trunk_dev_deg < -settings.max_lean_back_deg:
         return "leaning back"
     return ""
 
@@ -200,6 +216,27 @@ def dominant_of(head_out: bool, shoulder_out: bool) -> Deviation | None:
 # --- a stream of frames -------------------------------------------------------------
 
 
+class _Smoothed:
+    """Exponential smoothing on time stamps: each sample pulls the value toward
+    itself by 1 - exp(-dt / tau), so the rate of samples does not matter."""
+
+    def __init__(self) -> None:
+        self.value: float | None = None
+        self.at: float | None = None
+
+    def update(self, t: float, x: float, tau_s: float) -> float:
+        if self.value is None or self.at is None:
+            self.value = x
+        else:
+            alpha = 1.0 - math.exp(-max(0.0, t - self.at) / tau_s)
+            self.value += alpha * (x - self.value)
+        self.at = t
+        return self.value
+
+    def reset(self) -> None:
+        self.value = self.at = None
+
+
 class Detector:
     """Feed `update(time_s, metrics)` in time order; each call returns the judgement
     after that sample. `metrics=None` means nobody was found in the frame."""
@@ -214,19 +251,28 @@ class Detector:
         self._last_time: float | None = None
         self._last: DetectorUpdate | None = None
         self._last_seen_s: float | None = None
-        """Last time the user was in view, in place."""
+        """Last time the user was in view, in their place."""
         self._unjudged_since: float | None = None
-        self._head: float | None = None
-        self._shoulder: float | None = None
-        self._smoothed_at: float | None = None
+        # Posture: smoothed deviations, Schmitt triggers, the persistence window.
+        self._head = _Smoothed()
+        self._shoulder = _Smoothed()
         self._head_out = False
         self._shoulder_out = False
         self._window: deque[tuple[float, float, bool]] = deque()
         """(end time, duration, poor) of judged samples within the window."""
         self._poor_time = 0.0
         self._in_poor = False
-        self._elsewhere_since: float | None = None
-        self._here_since: float | None = None
+        self._back_since: float | None = None
+        self._dominant: Deviation | None = None
+        # Place: smoothed offsets from the calibrated place, and the setup-change clock.
+        self._dx = _Smoothed()
+        self._dy = _Smoothed()
+        self._lean = _Smoothed()
+        self._trunk = _Smoothed()
+        """Smoothed trunk deviation, for 'leaning back' (noisy frame by frame)."""
+        self._moved_since: float | None = None
+        self._moved_last: float | None = None
+        self._settled_since: float | None = None
         self._setup_changed = False
 
     @property
@@ -235,34 +281,45 @@ class Detector:
 
     def update(self, time_s: float, metrics: PostureMetrics | None) -> DetectorUpdate:
         if self._last_time is not None and time_s < self._last_time:
-            time_s = self._last_time  # never let a clock step make time run backwards
+            time_s = self._last_time  # a clock step back must not make time run backwards
         result = self._step(time_s, metrics)
         self._last_time = time_s
         self._last = result
         return result
 
-    # -- internals --
+    # -- one sample --
 
     def _step(self, t: float, metrics: PostureMetrics | None) -> DetectorUpdate:
-        s = self.settings
+        s, b = self.settings, self.baseline
         if metrics is None:
             return self._absent(t)
-        place = placement(metrics, self.baseline, s)
-        self._track_setup(t, place)
-        if self._setup_changed:
-            self._reset_judgement()
+        if is_standing(metrics, b, s):
             self._last_seen_s = t
-            return DetectorUpdate(t, "uncertain", recalibrate=True, reason="setup changed")
-        if place == "someone_else":
+            return self._unjudged(t, "standing up")
+        if is_someone_else(metrics, b, s):
+            self._moved(t)
+            if self._setup_changed:
+                return self._setup_changed_update(t)
             return self._absent(t, someone_else=True)
         self._last_seen_s = t
-        if place == "standing":
-            return self._unjudged(t, "standing up")
-        reason = unjudgeable_reason(metrics, self.baseline, s)
+        moved = self._track_place(t, metrics)
+        if moved:
+            self._moved(t)
+        else:
+            self._settled(t)
+        if self._setup_changed:
+            return self._setup_changed_update(t)
+        if moved:
+            return self._unjudged(t, "position changed")
+        trunk = self._trunk.update(
+            t, metrics.shoulder_rounding_deg - b.centre("shoulder_rounding_deg"), s.smoothing_s
+        )
+        reason = unjudgeable_reason(metrics, b, s, trunk_dev_deg=trunk)
         if reason:
             return self._unjudged(t, reason)
+        blip = self._unjudged_since is not None and t - self._unjudged_since < s.grace_s
         self._unjudged_since = None
-        return self._judge(t, metrics)
+        return self._judge(t, metrics, after_blip=blip)
 
     def _absent(self, t: float, someone_else: bool = False) -> DetectorUpdate:
         s = self.settings
@@ -285,65 +342,90 @@ class Detector:
         return replace(self._last, time_s=t)
 
     def _unjudged(self, t: float, reason: str) -> DetectorUpdate:
+        """Not judged; within grace_s of the last judged frame the state is kept."""
         if self._unjudged_since is None:
             self._unjudged_since = t
         last = self._last
         if (
             t - self._unjudged_since < self.settings.grace_s
             and last
-            and last.state in ("good", "poor")
+            and last.state
+            in (
+                "good",
+                "poor",
+            )
         ):
             return replace(last, time_s=t)
         return DetectorUpdate(
             t,
             "uncertain",
-            dominant=dominant_of(self._head_out, self._shoulder_out) if self._in_poor else None,
-            head_dev_deg=self._head,
-            shoulder_dev_deg=self._shoulder,
+            dominant=self._dominant if self._in_poor else None,
+            head_dev_deg=self._head.value,
+            shoulder_dev_deg=self._shoulder.value,
             reason=reason,
         )
 
+    def _setup_changed_update(self, t: float) -> DetectorUpdate:
+        self._reset_judgement()
+        return DetectorUpdate(t, "uncertain", recalibrate=True, reason="setup changed")
+
     def _reset_judgement(self) -> None:
-        self._head = self._shoulder = self._smoothed_at = None
+        self._head.reset()
+        self._shoulder.reset()
         self._head_out = self._shoulder_out = False
         self._window.clear()
         self._poor_time = 0.0
         self._in_poor = False
+        self._back_since = None
+        self._dominant = None
         self._unjudged_since = None
 
-    def _judge(self, t: float, metrics: PostureMetrics) -> DetectorUpdate:
+    # -- posture --
+
+    def _judge(self, t: float, metrics: PostureMetrics, after_blip: bool) -> DetectorUpdate:
         s = self.settings
         head_raw, shoulder_raw = deviations(metrics, self.baseline)
-        if self._smoothed_at is None or self._head is None or self._shoulder is None:
-            self._head, self._shoulder = head_raw, shoulder_raw
-            duration = 0.0
-        else:
-            dt = t - self._smoothed_at
-            alpha = 1.0 - math.exp(-dt / s.smoothing_s)
-            self._head += alpha * (head_raw - self._head)
-            self._shoulder += alpha * (shoulder_raw - self._shoulder)
-            duration = min(dt, s.max_sample_gap_s)
-        self._smoothed_at = t
+        # A judged sample stands for the time since the previous judged one, unless
+        # more than a blip (grace_s) lay unjudged between: a glance, a turn or an
+        # absence is not poor time.
+        previous = self._head.at
+        duration = 0.0
+        if previous is not None and (after_blip or previous == self._last_time):
+            duration = min(t - previous, s.max_sample_gap_s)
+        head = self._head.update(t, head_raw, s.smoothing_s)
+        shoulder = self._shoulder.update(t, shoulder_raw, s.smoothing_s)
 
-        self._head_out = _out(self._head, self._head_out, s.head_threshold_deg, s.hysteresis_deg)
+        self._head_out = _out(head, self._head_out, s.head_threshold_deg, s.hysteresis_deg)
         self._shoulder_out = _out(
-            self._shoulder, self._shoulder_out, s.shoulder_threshold_deg, s.hysteresis_deg
+            shoulder, self._shoulder_out, s.shoulder_threshold_deg, s.hysteresis_deg
         )
         poor_now = self._head_out or self._shoulder_out
         self._add_to_window(t, duration, poor_now)
-        if not poor_now:
-            self._in_poor = False
-        elif self._poor_time >= s.poor_fraction * s.window_s:
-            self._in_poor = True
+        if poor_now:
+            self._back_since = None
+            self._dominant = dominant_of(self._head_out, self._shoulder_out)
+            if self._poor_time >= s.poor_fraction * s.window_s:
+                self._in_poor = True
+        else:
+            if self._back_since is None:
+                self._back_since = t
+            if self._in_poor and t - self._back_since >= s.release_s:
+                # Sat up: a new slouch must persist afresh, not ride on the old one.
+                self._in_poor = False
+                self._window.clear()
+                self._poor_time = 0.0
+            if not self._in_poor:
+                self._dominant = None
         return DetectorUpdate(
             t,
             "poor" if self._in_poor else "good",
-            dominant=dominant_of(self._head_out, self._shoulder_out),
-            head_dev_deg=self._head,
-            shoulder_dev_deg=self._shoulder,
+            dominant=self._dominant,
+            head_dev_deg=head,
+            shoulder_dev_deg=shoulder,
         )
 
     def _add_to_window(self, t: float, duration: float, poor: bool) -> None:
+        """Keep the judged time of the last window_s, and how much of it was poor."""
         self._window.append((t, duration, poor))
         if poor:
             self._poor_time += duration
@@ -351,33 +433,55 @@ class Detector:
         while self._window and self._window[0][0] - self._window[0][1] < start:
             end, dur, was_poor = self._window[0]
             inside = max(0.0, end - start)
+            if was_poor:
+                self._poor_time -= dur - inside
             if inside > 0:
-                # Trim the part of the oldest sample that slid out of the window.
-                if was_poor:
-                    self._poor_time -= dur - inside
                 self._window[0] = (end, inside, was_poor)
                 break
             self._window.popleft()
-            if was_poor:
-                self._poor_time -= dur
         self._poor_time = max(0.0, self._poor_time)
 
-    def _track_setup(self, t: float, place: Placement) -> None:
-        """Setup changed when the user sits 'elsewhere' for setup_hold_s without
-        coming back; cleared when they are back 'here' for as long."""
+    # -- place --
+
+    def _track_place(self, t: float, metrics: PostureMetrics) -> bool:
+        """Smooth the user's offset from the calibrated place; True when it is off by
+        more than setup_position_tolerance along the axis posture hardly moves.
+        (Leaning toward or away from the screen changes the size and, in a side
+        view, the sideways place, so those say nothing about the camera.)"""
+        s, b = self.settings, self.baseline
+        tau = s.smoothing_s
+        if b.view == "side":
+            dy = self._dy.update(t, metrics.center_y - b.centre("center_y"), tau)
+            return abs(dy) > s.setup_position_tolerance
+        dx = self._dx.update(t, metrics.center_x - b.centre("center_x"), tau)
+        lean = self._lean.update(t, metrics.lean_deg - b.centre("lean_deg"), tau)
+        return abs(dx) > s.setup_position_tolerance and abs(lean) <= s.setup_lean_tolerance_deg
+
+    def _moved(self, t: float) -> None:
+        """Evidence of a moved camera; it must last setup_hold_s with no gap longer
+        than max_sample_gap_s and without the user showing up in place."""
         s = self.settings
-        if place == "elsewhere":
-            self._here_since = None
-            if self._elsewhere_since is None:
-                self._elsewhere_since = t
-            if t - self._elsewhere_since >= s.setup_hold_s:
-                self._setup_changed = True
-        elif place == "here":
-            self._elsewhere_since = None
-            if self._here_since is None:
-                self._here_since = t
-            if self._setup_changed and t - self._here_since >= s.setup_hold_s:
-                self._setup_changed = False
+        self._settled_since = None
+        if self._moved_since is None or (
+            self._moved_last is not None and t - self._moved_last > s.max_sample_gap_s
+        ):
+            self._moved_since = t
+        self._moved_last = t
+        if t - self._moved_since >= s.setup_hold_s:
+            self._setup_changed = True
+
+    def _settled(self, t: float) -> None:
+        """The user in place. Back for max_sample_gap_s ends a run of moved frames
+        (one frame near the edge of the tolerance does not); back for setup_hold_s
+        clears an earlier setup change."""
+        s = self.settings
+        if self._settled_since is None:
+            self._settled_since = t
+        settled_for = t - self._settled_since
+        if settled_for >= s.max_sample_gap_s:
+            self._moved_since = self._moved_last = None
+        if self._setup_changed and settled_for >= s.setup_hold_s:
+            self._setup_changed = False
 
 
 def _out(value: float, was_out: bool, threshold: float, hysteresis: float) -> bool:
