@@ -78,6 +78,13 @@ _TIME_SLACK_S = 1e-9
 """Same tolerance as the frame sources when skipping to a requested time."""
 
 
+class _Skipped:
+    """A checked line before the time asked for."""
+
+
+SKIPPED = _Skipped()
+
+
 class RecordingError(UserError):
     """A recording that cannot be read or written; one line naming the file, and the
     line number when the problem is inside it."""
@@ -433,7 +440,7 @@ class RecordingReader:
 
     # -- frames
 
-    def _landmarks(self, rows: Any, key: str) -> tuple[Landmark, ...]:
+    def _check_landmarks(self, rows: Any, key: str) -> list[list[float]]:
         if type(rows) is not list:
             raise self._error(f"field '{key}' must be a list of {N_LANDMARKS} landmarks")
         if len(rows) != N_LANDMARKS:
@@ -449,9 +456,14 @@ class RecordingReader:
             raise self._error(f"field '{key}': a landmark value is not a number")
         if not all(map(math.isfinite, values)):
             raise self._error(f"field '{key}': a landmark value is not finite")
-        return tuple(starmap(Landmark, rows))
+        return rows
 
-    def _parse(self, line: str, complete: bool) -> Observation | None:
+    def _parse(
+        self, line: str, complete: bool, not_before_s: float | None
+    ) -> Observation | _Skipped | None:
+        """The line's observation; SKIPPED when it is checked but lies before
+        `not_before_s` (no Landmark objects are built for it); None when the
+        recording ends here with a line cut short."""
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
@@ -496,13 +508,20 @@ class RecordingReader:
         if not person:
             if image is not None or world is not None:
                 raise self._error("'person' is false but landmarks are given")
-            return Observation(index, time_s, width, height, None, path)
-        if image is None:
-            raise self._error("'person' is true but field 'image' is null")
-        pose = Pose(
-            self._landmarks(image, "image"),
-            self._landmarks(world, "world") if world is not None else None,
-        )
+            pose = None
+        else:
+            if image is None:
+                raise self._error("'person' is true but field 'image' is null")
+            image = self._check_landmarks(image, "image")
+            if world is not None:
+                world = self._check_landmarks(world, "world")
+        if not_before_s is not None and time_s + _TIME_SLACK_S < not_before_s:
+            return SKIPPED
+        if person:
+            pose = Pose(
+                tuple(starmap(Landmark, image)),
+                tuple(starmap(Landmark, world)) if world is not None else None,
+            )
         return Observation(index, time_s, width, height, pose, path)
 
     def read(self, not_before_s: float | None = None) -> Observation | None:
@@ -513,11 +532,11 @@ class RecordingReader:
             if got is None:
                 self._done = True
                 break
-            obs = self._parse(*got)
+            obs = self._parse(*got, not_before_s)
             if obs is None:
                 self._done = True
                 break
-            if not_before_s is None or obs.time_s + _TIME_SLACK_S >= not_before_s:
+            if isinstance(obs, Observation):
                 return obs
         return None
 

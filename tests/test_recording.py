@@ -700,3 +700,12 @@ def test_record_a_video_one_frame_per_second(tmp_path: Path) -> None:
     assert [o.index for o in recorded] == [0, 4, 8]
     assert all(o.pose is not None and o.path is None for o in recorded)
     assert (recorded[0].width, recorded[0].height) == (360, 640)
+
+
+def test_skipped_lines_are_still_checked(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    short = _with(_frame_line(1, 1.0), image=[[0.5, 0.5, 0, 1]] * 32)
+    lines = [json.dumps(_header()), _GOOD, json.dumps(short), json.dumps(_frame_line(2, 9.0))]
+    path.write_text("".join(line + "\n" for line in lines))
+    with pytest.raises(RecordingError, match="line 3: field 'image' has 32 landmarks"):
+        RecordingReader(path).read(not_before_s=5.0)
