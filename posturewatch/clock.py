@@ -17,6 +17,11 @@ from posturewatch.errors import UserError
 
 
 class Clock(Protocol):
+    def pace(self, source_time_s: float, stop: threading.Event | None = None) -> None:
+        """Wait until an observation at `source_time_s` is due (only a recording
+        replayed in real time waits), returning early when `stop` is set."""
+        ...
+
     def stamp(self, source_time_s: float) -> float:
         """Epoch seconds of an observation taken at `source_time_s` of its source."""
         ...
@@ -32,6 +37,9 @@ class Clock(Protocol):
 
 class WallClock:
     """The real clock, for a live camera."""
+
+    def pace(self, source_time_s: float, stop: threading.Event | None = None) -> None:
+        return None
 
     def stamp(self, source_time_s: float) -> float:
         return time.time()
@@ -59,14 +67,19 @@ class MediaClock:
         self._wall_start: float | None = None
         self._media_start = 0.0
 
-    def stamp(self, source_time_s: float) -> float:
-        if self.realtime:
-            if self._wall_start is None:
-                self._wall_start, self._media_start = time.monotonic(), source_time_s
-            due = self._wall_start + (source_time_s - self._media_start)
-            delay = due - time.monotonic()
-            if delay > 0:
+    def pace(self, source_time_s: float, stop: threading.Event | None = None) -> None:
+        if not self.realtime:
+            return
+        if self._wall_start is None:
+            self._wall_start, self._media_start = time.monotonic(), source_time_s
+        delay = self._wall_start + (source_time_s - self._media_start) - time.monotonic()
+        if delay > 0:
+            if stop is not None:
+                stop.wait(delay)
+            else:
                 time.sleep(delay)
+
+    def stamp(self, source_time_s: float) -> float:
         self._now = self.origin_s + source_time_s
         return self._now
 

@@ -215,6 +215,9 @@ class Monitor:
                 if obs is None:
                     break
                 retry_s = self.settings.camera_retry_s
+                self.clock.pace(obs.time_s, stop)
+                if stop.is_set():
+                    break
                 now_s = self.clock.stamp(obs.time_s)
                 if self._camera_down_since is not None:
                     self._camera_back(now_s)
