@@ -161,6 +161,11 @@ def _log_scale(metrics: PostureMetrics, baseline: Baseline) -> float:
     return math.log(metrics.scale / ref)
 
 
+HEAD_REASONS = frozenset({"head turned", "looking down", "looking up"})
+"""The head cannot be judged, but the shoulder angle (trunk and shoulder landmarks
+only) still can: hunching over a phone is poor whatever the eyes look at."""
+
+
 def unjudgeable_reason(
     metrics: PostureMetrics,
     baseline: Baseline,
@@ -197,6 +202,8 @@ def frame_verdict(
         return FrameVerdict("unknown", None, None, "nobody in view")
     head, shoulder = deviations(metrics, baseline)
     reason = unjudgeable_reason(metrics, baseline, settings)
+    if reason in HEAD_REASONS and shoulder > settings.shoulder_threshold_deg:
+        return FrameVerdict("poor", head, shoulder, reason)
     if reason:
         return FrameVerdict("unknown", head, shoulder, reason)
     poor = head > settings.head_threshold_deg or shoulder > settings.shoulder_threshold_deg
@@ -264,6 +271,7 @@ class Detector:
         self._in_poor = False
         self._back_since: float | None = None
         self._dominant: Deviation | None = None
+        self._judged_at: float | None = None
         # Place: smoothed offsets from the calibrated place, and the setup-change clock.
         self._dx = _Smoothed()
         self._dy = _Smoothed()
@@ -315,11 +323,14 @@ class Detector:
             t, metrics.shoulder_rounding_deg - b.centre("shoulder_rounding_deg"), s.smoothing_s
         )
         reason = unjudgeable_reason(metrics, b, s, trunk_dev_deg=trunk)
-        if reason:
+        if reason and reason not in HEAD_REASONS:
             return self._unjudged(t, reason)
         blip = self._unjudged_since is not None and t - self._unjudged_since < s.grace_s
+        update = self._judge(t, metrics, after_blip=blip, head_known=not reason)
+        if update is None:
+            return self._unjudged(t, reason)
         self._unjudged_since = None
-        return self._judge(t, metrics, after_blip=blip)
+        return update
 
     def _absent(self, t: float, someone_else: bool = False) -> DetectorUpdate:
         s = self.settings
@@ -378,27 +389,41 @@ class Detector:
         self._in_poor = False
         self._back_since = None
         self._dominant = None
+        self._judged_at = None
         self._unjudged_since = None
 
     # -- posture --
 
-    def _judge(self, t: float, metrics: PostureMetrics, after_blip: bool) -> DetectorUpdate:
+    def _judge(
+        self, t: float, metrics: PostureMetrics, after_blip: bool, head_known: bool
+    ) -> DetectorUpdate | None:
+        """Judge one frame. With head_known False (the head is turned or tipped) only
+        rounded shoulders can be seen; if they are not, the frame says nothing (None)."""
         s = self.settings
         head_raw, shoulder_raw = deviations(metrics, self.baseline)
-        # A judged sample stands for the time since the previous judged one, unless
-        # more than a blip (grace_s) lay unjudged between: a glance, a turn or an
-        # absence is not poor time.
-        previous = self._head.at
-        duration = 0.0
-        if previous is not None and (after_blip or previous == self._last_time):
-            duration = min(t - previous, s.max_sample_gap_s)
-        head = self._head.update(t, head_raw, s.smoothing_s)
         shoulder = self._shoulder.update(t, shoulder_raw, s.smoothing_s)
-
-        self._head_out = _out(head, self._head_out, s.head_threshold_deg, s.hysteresis_deg)
         self._shoulder_out = _out(
             shoulder, self._shoulder_out, s.shoulder_threshold_deg, s.hysteresis_deg
         )
+        head: float | None
+        if head_known:
+            head = judged_head = self._head.update(t, head_raw, s.smoothing_s)
+            self._head_out = _out(
+                judged_head, self._head_out, s.head_threshold_deg, s.hysteresis_deg
+            )
+        elif self._shoulder_out:
+            head, self._head_out = self._head.value, False
+        else:
+            return None
+        # A judged sample stands for the time since the previous judged one, unless
+        # more than a blip (grace_s) lay unjudged between: a glance, a turn or an
+        # absence is not poor time.
+        previous = self._judged_at
+        duration = 0.0
+        if previous is not None and (after_blip or previous == self._last_time):
+            duration = min(t - previous, s.max_sample_gap_s)
+        self._judged_at = t
+
         poor_now = self._head_out or self._shoulder_out
         self._add_to_window(t, duration, poor_now)
         if poor_now:

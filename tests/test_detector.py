@@ -7,13 +7,14 @@ import random
 from collections.abc import Iterable
 from dataclasses import replace
 from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from posturewatch.baseline import Baseline, calibrate_metrics
 from posturewatch.detector import Detector, DetectorSettings, frame_verdict
-from posturewatch.types import DetectorUpdate, PostureMetrics
+from posturewatch.types import DetectorUpdate, Observation, PostureMetrics
 
 NEUTRAL = PostureMetrics(
     view="front",
@@ -176,6 +177,17 @@ def test_unjudgeable_frames_are_uncertain_never_poor(glance: PostureMetrics, rea
     assert updates[-1].state == "good"
 
 
+def test_hunching_while_looking_down_is_still_poor() -> None:
+    # Reading a phone in the lap: the head is tipped (not judgeable) but the
+    # shoulder angle still shows the rounded back.
+    hunched = at(head_pitch_deg=40.0, shoulder_rounding_deg=30.0)
+    updates = run(Detector(baseline()), [(30.0, NEUTRAL), (300.0, hunched)])
+    assert updates[-1].state == "poor"
+    assert updates[-1].dominant == "shoulder_rounding"
+    verdict = frame_verdict(hunched, baseline(), SETTINGS)
+    assert (verdict.verdict, verdict.reason) == ("poor", "looking down")
+
+
 @pytest.mark.parametrize("view", ["front", "side"])
 def test_leaning_back_is_uncertain(view: str) -> None:
     # The shoulder angle is the trunk's inclination in both views (docs/metrics.md);
@@ -289,3 +301,53 @@ def test_frame_verdict_from_one_frame() -> None:
 def test_settings_refuse_nonsense(changes: dict[str, float]) -> None:
     with pytest.raises(ValueError):
         DetectorSettings(**changes)  # type: ignore[arg-type]
+
+
+# --- real photographs -----------------------------------------------------------------
+
+
+def _side_photo_verdicts(observations: dict[str, Observation]) -> None:
+    """Calibrated on each straight photo in turn (one frame, as the test allows), every
+    hunchback photo is poor and every other straight photo good."""
+    from posturewatch.metrics import compute_metrics
+
+    metrics = {name: compute_metrics(obs, "side") for name, obs in observations.items()}
+    straight = sorted(n for n in metrics if n.startswith("straight"))
+    hunchback = sorted(n for n in metrics if n.startswith("hunchback"))
+    assert len(straight) == 3 and len(hunchback) == 4
+    for reference in straight:
+        base = calibrate_metrics([metrics[reference]], view="side", min_frames=1)
+        for name in hunchback:
+            verdict = frame_verdict(metrics[name], base, SETTINGS)
+            assert verdict.verdict == "poor", (reference, name, verdict)
+        for name in straight:
+            verdict = frame_verdict(metrics[name], base, SETTINGS)
+            assert verdict.verdict == "good", (reference, name, verdict)
+
+
+def _read_all(spec: str) -> dict[str, Observation]:
+    from posturewatch.observations import open_observations
+
+    source = open_observations(spec)
+    found: dict[str, Observation] = {}
+    try:
+        while (obs := source.read()) is not None:
+            assert obs.path is not None
+            found[Path(obs.path).name] = obs
+    finally:
+        source.close()
+    return found
+
+
+@pytest.mark.model
+def test_side_view_photos_through_the_real_model() -> None:
+    from tests.paths import SIDE_VIEW
+
+    _side_photo_verdicts(_read_all(str(SIDE_VIEW)))
+
+
+def test_side_view_photos_from_their_landmark_recording() -> None:
+    # The same photos as the model saw them, replayed without the model (fast).
+    from tests.paths import TESTS
+
+    _side_photo_verdicts(_read_all(str(TESTS / "fixtures" / "side_view_photos.jsonl")))
