@@ -101,7 +101,7 @@ def _is_gzip_name(path: Path) -> bool:
 def _open_for_writing(path: Path, overwrite: bool) -> IO[str]:
     mode = "wt" if overwrite else "xt"
     if _is_gzip_name(path):
-        return cast(IO[str], gzip.open(path, mode, encoding="utf-8"))
+        return cast(IO[str], gzip.open(path, mode, compresslevel=6, encoding="utf-8"))
     return open(path, mode, encoding="utf-8")
 
 
