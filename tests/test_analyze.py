@@ -18,8 +18,10 @@ import pytest
 from calibration.simulator import Body, Camera, Posture, simulate
 from posturewatch.baseline import calibrate, save_profile
 from posturewatch.cli import main
+from posturewatch.commands.analyze import analyze
 from posturewatch.metrics import compute_metrics
 from posturewatch.recording import RecordingWriter, read_recording
+from posturewatch.types import Observation
 from tests.paths import REPO, SIDE_VIEW
 
 UPRIGHT = Posture(head_forward_deg=8.0)
@@ -221,3 +223,61 @@ def test_photo_folder_gives_one_json_line_per_image(
     assert [Path(r["path"]).name for r in rows] == images
     assert [r["time_s"] for r in rows] == [float(i) for i in range(len(images))]
     assert all(r["person_found"] and r["view"] == "side" for r in rows)
+
+
+# --- a live camera, faked -----------------------------------------------------------
+
+
+class _FakeCamera:
+    """A live source that yields simulated frames, then Ctrl-C after `frames`."""
+
+    live = True
+    description = "fake camera"
+
+    def __init__(self, frames: int) -> None:
+        self.frames = frames
+        self.reads = 0
+        self.closed = False
+
+    def read(self, not_before_s: float | None = None) -> Observation | None:
+        if self.reads >= self.frames:
+            raise KeyboardInterrupt
+        obs = simulate(Body(), UPRIGHT, Camera(), index=self.reads, time_s=0.1 * self.reads)
+        self.reads += 1
+        return obs
+
+    def release(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_a_camera_is_paced_and_stops_at_the_frame_limit() -> None:
+    now = [100.0]
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    results = list(
+        analyze(_FakeCamera(10), every_s=0.5, limit=3, sleep=sleep, monotonic=lambda: now[0])
+    )
+    assert [r.index for r in results] == [0, 1, 2]
+    assert waits == [0.5, 0.5]
+    assert all(r.metrics is not None for r in results)
+
+
+def test_ctrl_c_ends_a_camera_session_cleanly(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import posturewatch.observations
+
+    camera = _FakeCamera(2)
+    monkeypatch.setattr(posturewatch.observations, "open_observations", lambda *a, **k: camera)
+    argv = ["--data-dir", str(tmp_path), "analyze", "camera:0", "--json", "--fps", "1000"]
+    code, out, err = _run(argv, capsys)
+    assert code == 0, err
+    assert len(out.splitlines()) == 2
+    assert camera.closed
