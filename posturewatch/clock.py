@@ -58,11 +58,15 @@ class WallClock:
 
 class MediaClock:
     """A recording's clock: origin + media time. Waiting costs nothing, since the
-    next observation simply lies later in the recording, unless `realtime`."""
+    next observation simply lies later in the recording, unless `realtime`: then
+    observations are delivered as a camera would, `speed` times faster."""
 
-    def __init__(self, origin_s: float, realtime: bool = False) -> None:
+    def __init__(self, origin_s: float, realtime: bool = False, speed: float = 1.0) -> None:
+        if speed <= 0:
+            raise UserError(f"--speed must be positive, got {speed}")
         self.origin_s = origin_s
         self.realtime = realtime
+        self.speed = speed
         self._now = origin_s
         self._wall_start: float | None = None
         self._media_start = 0.0
@@ -72,7 +76,8 @@ class MediaClock:
             return
         if self._wall_start is None:
             self._wall_start, self._media_start = time.monotonic(), source_time_s
-        delay = self._wall_start + (source_time_s - self._media_start) - time.monotonic()
+        due = self._wall_start + (source_time_s - self._media_start) / self.speed
+        delay = due - time.monotonic()
         if delay > 0:
             if stop is not None:
                 stop.wait(delay)

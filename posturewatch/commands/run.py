@@ -48,6 +48,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "--realtime", action="store_true", help="pace a recording as a camera would deliver it"
     )
     p.add_argument(
+        "--speed",
+        type=float,
+        metavar="X",
+        help="pace a recording X times faster than real time (implies --realtime)",
+    )
+    p.add_argument(
         "--start-at",
         metavar="ISO",
         help="local date and time a recording starts at, e.g. 2026-11-23T09:00 (default now)",
@@ -109,7 +115,9 @@ def build_monitor(
         origin = clock.now()
     else:
         origin = parse_start_at(getattr(args, "start_at", None))
-        clock = MediaClock(origin, realtime=bool(getattr(args, "realtime", False)))
+        speed = getattr(args, "speed", None)
+        realtime = bool(getattr(args, "realtime", False)) or speed is not None
+        clock = MediaClock(origin, realtime=realtime, speed=speed or 1.0)
     notifier = make_notifier(
         args.notifier or config.notifications.backend, config.notifications, origin, clock=clock.now
     )
