@@ -123,8 +123,10 @@ def detect_view(obs: Observation) -> View:
     shoulder line then runs mostly along the depth axis. No pose: "front", the usual
     desk camera."""
     p = _points(obs)
-    if p is None:
-        return "front"
+    return "front" if p is None else _view_of(p)
+
+
+def _view_of(p: _Points) -> View:
     ratio = _shoulder_to_neck_ratio(p)
     if ratio < 0.6:
         return "side"
@@ -151,7 +153,7 @@ def compute_metrics(
     if p is None:
         return None
     settings = settings or DEFAULT_SETTINGS
-    chosen = view or detect_view(obs)
+    chosen = view or _view_of(p)
     if chosen == "side":
         return _side_metrics(p, settings)
     return _front_metrics(p, settings)
