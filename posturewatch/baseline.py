@@ -126,6 +126,9 @@ class CalibrationSettings:
     around in the chair during calibration."""
     min_distance_cm: float = 30.0
     max_distance_cm: float = 160.0
+    """Front view: a desk webcam further away sees too few pixels of the face."""
+    max_side_distance_cm: float = 350.0
+    """Side view: the camera stands beside the desk, 1-2.5 m away."""
     min_scale: float = 0.04
     """Body smaller than this fraction of the frame diagonal: too far to judge."""
     max_scale: float = 0.9
@@ -141,8 +144,8 @@ class CalibrationSettings:
                 raise ValueError(f"{name}: must be between 0 and 90 degrees")
         if self.max_angle_spread_deg <= 0 or self.max_position_spread <= 0:
             raise ValueError("max_angle_spread_deg/max_position_spread: must be positive")
-        if not 0 < self.min_distance_cm < self.max_distance_cm:
-            raise ValueError("min_distance_cm: must be positive and below max_distance_cm")
+        if not 0 < self.min_distance_cm < min(self.max_distance_cm, self.max_side_distance_cm):
+            raise ValueError("min_distance_cm: must be positive and below the maximum distances")
         if not 0 < self.min_scale < self.max_scale:
             raise ValueError("min_scale: must be positive and below max_scale")
 
@@ -232,7 +235,7 @@ def calibrate_metrics(
             f"(need {need}); improve the light and keep head and shoulders in view"
         )
 
-    _check_distance(facing, cfg, where)
+    _check_distance(facing, cfg, where, chosen_view)
     stats = {
         name: robust_stats(vals)
         for name in METRIC_NAMES
@@ -250,8 +253,11 @@ def calibrate_metrics(
     )
 
 
-def _check_distance(frames: list[PostureMetrics], cfg: CalibrationSettings, where: str) -> None:
+def _check_distance(
+    frames: list[PostureMetrics], cfg: CalibrationSettings, where: str, view: View
+) -> None:
     distances = [m.distance_cm for m in frames if m.distance_cm is not None]
+    farthest = cfg.max_side_distance_cm if view == "side" else cfg.max_distance_cm
     if distances:
         d = statistics.median(distances)
         if d < cfg.min_distance_cm:
@@ -259,10 +265,10 @@ def _check_distance(frames: list[PostureMetrics], cfg: CalibrationSettings, wher
                 f"calibration failed: too near the camera{where} (about {d:.0f} cm); "
                 f"sit at least {cfg.min_distance_cm:.0f} cm away"
             )
-        if d > cfg.max_distance_cm:
+        if d > farthest:
             raise CalibrationError(
                 f"calibration failed: too far from the camera{where} (about {d:.0f} cm); "
-                f"sit within {cfg.max_distance_cm:.0f} cm"
+                f"sit within {farthest:.0f} cm"
             )
     scale = statistics.median(m.scale for m in frames)
     if scale > cfg.max_scale:
