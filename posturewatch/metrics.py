@@ -42,6 +42,8 @@ EYES_ABOVE_EARS_M = 0.025
 EAR_TO_HIP_M = 0.70
 """Ear to hip of an upright seated adult, for a rough side-view distance."""
 
+_FACE_POINTS = (LM.NOSE, LM.LEFT_EYE, LM.RIGHT_EYE, LM.LEFT_EAR, LM.RIGHT_EAR)
+
 VISIBLE = 0.5
 """Visibility above which MediaPipe's point is taken as seen, not guessed."""
 
@@ -180,45 +182,62 @@ def _head_angles(
     typical face proportions, so the angles stay put when the person moves nearer
     or farther."""
     f = _focal_px(p, settings)
-    centre = np.array([p.width / 2, p.height / 2])
-    half_ears = EAR_WIDTH_M / 2
-    half_eyes = EYE_SPACING_M / 2
-    eye_mid = (p.px[LM.LEFT_EYE] + p.px[LM.RIGHT_EYE]) / 2
+    cx, cy = p.width / 2, p.height / 2
+    # Plain floats: this runs on every frame and numpy is slow on 2-vectors.
+    px = {i: (float(p.px[i, 0]) - cx, float(p.px[i, 1]) - cy) for i in _FACE_POINTS}
+    eye_mid = (
+        (px[LM.LEFT_EYE][0] + px[LM.RIGHT_EYE][0]) / 2,
+        (px[LM.LEFT_EYE][1] + px[LM.RIGHT_EYE][1]) / 2,
+    )
+    ear_mid_c = (float(ear_mid[0]) - cx, float(ear_mid[1]) - cy)
+    pair_weights = (
+        min(p.vis[LM.LEFT_EAR], p.vis[LM.RIGHT_EAR]),
+        0.5 * min(p.vis[LM.LEFT_EYE], p.vis[LM.RIGHT_EYE]),
+    )
     yaw = pitch = roll = 0.0
     for _ in range(4):
-        depth = f * EAR_WIDTH_M * max(math.cos(yaw), 0.2) / face_width_px
+        scale = EAR_WIDTH_M * max(math.cos(yaw), 0.2) / face_width_px  # depth / f
+        cos_yaw, sin_yaw = math.cos(yaw), math.sin(yaw)
 
-        def back_project(pixel: Arr, dz: float, depth: float = depth) -> Arr:
-            return (pixel - centre) * (depth + dz) / f  # type: ignore[no-any-return]
-
-        # Roll from the ear and eye lines, each point at its own depth.
+        # Roll from the ear and eye lines, each point back at its own depth.
         eyes_dz = -(EYES_FORWARD_M * math.cos(pitch) + EYES_ABOVE_EARS_M * math.sin(pitch))
-        eyes_dz *= math.cos(yaw)
-        across = np.zeros(2)
-        for left, right, half, common, weight in (
-            (LM.LEFT_EAR, LM.RIGHT_EAR, half_ears, 0.0, 1.0),
-            (LM.LEFT_EYE, LM.RIGHT_EYE, half_eyes, eyes_dz, 0.5),
+        eyes_dz *= cos_yaw
+        across_x = across_y = 0.0
+        for (left, right, half, common), weight in zip(
+            (
+                (LM.LEFT_EAR, LM.RIGHT_EAR, EAR_WIDTH_M / 2, 0.0),
+                (LM.LEFT_EYE, LM.RIGHT_EYE, EYE_SPACING_M / 2, eyes_dz),
+            ),
+            pair_weights,
+            strict=True,
         ):
-            lean = half * math.sin(yaw)
-            vec = back_project(p.px[left], common + lean) - back_project(p.px[right], common - lean)
-            across += weight * min(p.vis[left], p.vis[right]) * vec / max(np.linalg.norm(vec), 1e-9)
-        roll = math.atan2(across[1], across[0]) if np.linalg.norm(across) > 0 else 0.0
-        c, s = math.cos(-roll), math.sin(-roll)
-        unroll = np.array([[c, -s], [s, c]])
+            lean = half * sin_yaw
+            k_left = scale + (common + lean) / f
+            k_right = scale + (common - lean) / f
+            vx = px[left][0] * k_left - px[right][0] * k_right
+            vy = px[left][1] * k_left - px[right][1] * k_right
+            length = max(math.hypot(vx, vy), 1e-12)
+            across_x += weight * vx / length
+            across_y += weight * vy / length
+        roll = math.atan2(across_y, across_x) if (across_x or across_y) else 0.0
+        c, s = math.cos(roll), math.sin(roll)
 
-        yaws, pitches = [], []
-        for pixel, forward, up in (
-            (p.px[LM.NOSE], NOSE_FORWARD_M, -NOSE_BELOW_EARS_M),
+        yaw_sum = pitch_sum = 0.0
+        for (fx, fy), forward, up in (
+            (px[LM.NOSE], NOSE_FORWARD_M, -NOSE_BELOW_EARS_M),
             (eye_mid, EYES_FORWARD_M, EYES_ABOVE_EARS_M),
         ):
-            # Camera-frame offset of the feature from the ear midpoint (metres).
+            # Camera-frame offset of the feature from the ear midpoint (metres),
+            # then turned back by the roll.
             reach = forward * math.cos(pitch) + up * math.sin(pitch)
-            dz = -reach * math.cos(yaw)
-            dx, dy = unroll @ (back_project(pixel, dz) - back_project(ear_mid, 0.0))
+            k = scale - reach * cos_yaw / f
+            ox = fx * k - ear_mid_c[0] * scale
+            oy = fy * k - ear_mid_c[1] * scale
+            dx, dy = c * ox + s * oy, -s * ox + c * oy
             radius = math.hypot(forward, up)
-            pitches.append(math.asin(_clip(dy / radius)) + math.atan2(up, forward))
-            yaws.append(math.asin(_clip(dx / max(reach, 1e-3))))
-        yaw, pitch = float(np.mean(yaws)), float(np.mean(pitches))
+            pitch_sum += math.asin(_clip(dy / radius)) + math.atan2(up, forward)
+            yaw_sum += math.asin(_clip(dx / max(reach, 1e-3)))
+        yaw, pitch = yaw_sum / 2, pitch_sum / 2
     return _deg(yaw), _deg(pitch), _deg(roll)
 
 
