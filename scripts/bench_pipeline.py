@@ -9,9 +9,9 @@ The ratio whole / process() says how close the product runs to the model's own
 speed (target >= 0.9). Two sets of frames: the side-view photos (720x1280 JPEG,
 static-image mode, as `analyze` runs a folder) repeated, and a synthetic 640x480
 webcam-like video written to a temp folder (tracking mode, as a camera runs).
-The two measurements alternate frame by frame (two model instances, same
-frames), so a busy neighbour on a shared machine slows both alike; the round
-with the median ratio is reported, with the per-frame cost of each stage.
+Rounds alternate between the two measurements (fresh model instances each time,
+order swapped every round) so a busy neighbour on a shared machine slows both
+alike; medians over rounds are reported, with the per-frame cost of each stage.
 
     .venv/bin/python scripts/bench_pipeline.py [--repeat 3] [--video-frames 90] [--rounds 3]
 """
@@ -22,6 +22,7 @@ import argparse
 import math
 import os
 import platform
+import statistics
 import sys
 import tempfile
 import time
@@ -86,7 +87,6 @@ class Times:
     decode: float = 0.0
     estimate: float = 0.0
     metrics: float = 0.0
-    process_alone: float = 0.0
     frames: int = 0
 
     @property
@@ -107,58 +107,74 @@ def decoded_rgb(make_source: Callable[[], FrameSource]) -> list[Any]:
     return frames
 
 
-def timed_round(make_source: Callable[[], FrameSource], rgb: list[Any], static: bool) -> Times:
-    """One pass over the frames, interleaving the two measurements frame by frame
-    (alternating which goes first), so load from other processes falls on both."""
-    whole_model = MediaPipePose(static_image_mode=static)
-    alone_model = MediaPipePose(static_image_mode=static)
+def whole_pass(make_source: Callable[[], FrameSource], static: bool) -> Times:
+    """Decode, estimate and compute metrics for every frame, as `analyze` does,
+    timing each stage (model loading excluded)."""
+    model = MediaPipePose(static_image_mode=static)
     source = make_source()
     times = Times()
     clock = time.perf_counter
     try:
-        for i, image in enumerate(rgb):
-            if i % 2:
-                t0 = clock()
-                alone_model.process_rgb(image)
-                times.process_alone += clock() - t0
+        while True:
             t0 = clock()
             frame = source.read()
             t1 = clock()
             if frame is None:
-                raise SystemExit("bench: the source ended early")
-            obs = whole_model.estimate(frame)
+                break
+            obs = model.estimate(frame)
             t2 = clock()
             compute_metrics(obs)
             t3 = clock()
             times.decode += t1 - t0
             times.estimate += t2 - t1
             times.metrics += t3 - t2
-            if not i % 2:
-                t0 = clock()
-                alone_model.process_rgb(image)
-                times.process_alone += clock() - t0
             times.frames += 1
     finally:
         source.close()
-        whole_model.close()
-        alone_model.close()
+        model.close()
     return times
+
+
+def process_pass(rgb: list[Any], static: bool) -> float:
+    """Seconds MediaPipe's process() alone takes over frames already in memory."""
+    model = MediaPipePose(static_image_mode=static)
+    try:
+        start = time.perf_counter()
+        for image in rgb:
+            model.process_rgb(image)
+        return time.perf_counter() - start
+    finally:
+        model.close()
 
 
 def bench(name: str, make_source: Callable[[], FrameSource], static: bool, rounds: int) -> float:
     rgb = decoded_rgb(make_source)
-    timed_round(make_source, rgb[:3], static)  # untimed: lazy initialisation
-    runs = [timed_round(make_source, rgb, static) for _ in range(rounds)]
-    best = sorted(runs, key=lambda t: t.whole / t.process_alone)[len(runs) // 2]
-    n = best.frames
-    whole_fps, alone_fps = n / best.whole, n / best.process_alone
+    process_pass(rgb[:3], static)  # untimed: lazy initialisation
+    wholes: list[Times] = []
+    alones: list[float] = []
+    for r in range(rounds):
+        # Alternate which goes first, so a neighbour's load falls on both alike.
+        if r % 2:
+            alones.append(process_pass(rgb, static))
+        wholes.append(whole_pass(make_source, static))
+        if not r % 2:
+            alones.append(process_pass(rgb, static))
+    n = len(rgb)
+    whole = sorted(wholes, key=lambda t: t.whole)[len(wholes) // 2]
+    alone_s = statistics.median(alones)
+    whole_fps, alone_fps = n / whole.whole, n / alone_s
     ratio = whole_fps / alone_fps
     print(f"{name:<36} {n:>6} {whole_fps:>10.1f} {alone_fps:>14.1f} {ratio:>7.2f}")
     print(
-        f"{'':<36} per frame: decode {1000 * best.decode / n:.2f} ms, estimate() "
-        f"{1000 * best.estimate / n:.2f} ms (process() alone {1000 * best.process_alone / n:.2f}"
-        f" ms), metrics {1000 * best.metrics / n:.3f} ms;"
-        f" ratios of all rounds: {', '.join(f'{t.process_alone / t.whole:.2f}' for t in runs)}"
+        f"{'':<36} per frame: decode {1000 * whole.decode / n:.2f} ms, estimate() "
+        f"{1000 * whole.estimate / n:.2f} ms (process() alone {1000 * alone_s / n:.2f} ms), "
+        f"metrics {1000 * whole.metrics / n:.3f} ms"
+    )
+    print(
+        f"{'':<36} fps of each round: whole "
+        + ", ".join(f"{n / t.whole:.1f}" for t in wholes)
+        + "; process() "
+        + ", ".join(f"{n / t:.1f}" for t in alones)
     )
     return ratio
 
