@@ -70,12 +70,16 @@ class DetectorSettings:
     """The user's smoothed position this far (frame fraction) off the calibrated
     one, along the axis posture hardly moves (sideways in a front view, up or
     down in a side view), means the camera or the chair moved: not judged."""
+    setup_scale_tolerance: float = 0.15
+    """Side view: the ear-to-hip length hardly changes with posture, so a size this
+    much off the calibrated one also means the camera moved."""
     setup_lean_tolerance_deg: float = 5.0
     """Front view: a sideways lean shifts the shoulders too; beyond this lean a
     sideways shift is put down to the lean, not to the setup."""
     setup_hold_s: float = 60.0
     """Moved (or only someone else in view) for this long without coming back:
-    the setup changed; recalibration is asked for and nothing is judged."""
+    the setup changed; recalibration is asked for and nothing is judged until
+    a new baseline (Detector.set_baseline)."""
 
     def __post_init__(self) -> None:
         positive = (
@@ -93,6 +97,7 @@ class DetectorSettings:
             "lock_position_tolerance",
             "lock_scale_tolerance",
             "setup_position_tolerance",
+            "setup_scale_tolerance",
             "setup_lean_tolerance_deg",
             "setup_hold_s",
         )
@@ -109,6 +114,8 @@ class DetectorSettings:
             raise ValueError("min_quality: must be between 0 and 1")
         if self.setup_position_tolerance > self.lock_position_tolerance:
             raise ValueError("setup_position_tolerance: must not exceed lock_position_tolerance")
+        if self.setup_scale_tolerance > self.lock_scale_tolerance:
+            raise ValueError("setup_scale_tolerance: must not exceed lock_scale_tolerance")
 
 
 # --- one frame ----------------------------------------------------------------------
@@ -276,6 +283,7 @@ class Detector:
         self._dx = _Smoothed()
         self._dy = _Smoothed()
         self._lean = _Smoothed()
+        self._dscale = _Smoothed()
         self._trunk = _Smoothed()
         """Smoothed trunk deviation, for 'leaning back' (noisy frame by frame)."""
         self._moved_since: float | None = None
@@ -470,14 +478,18 @@ class Detector:
 
     def _track_place(self, t: float, metrics: PostureMetrics) -> bool:
         """Smooth the user's offset from the calibrated place; True when it is off by
-        more than setup_position_tolerance along the axis posture hardly moves.
-        (Leaning toward or away from the screen changes the size and, in a side
-        view, the sideways place, so those say nothing about the camera.)"""
+        more than the setup tolerances in what posture hardly changes: sideways in
+        a front view; up or down, and the ear-to-hip size, in a side view. (Leaning
+        toward or away from a front camera changes the size; leaning in a side view
+        moves the shoulders sideways: those say nothing about the camera.)"""
         s, b = self.settings, self.baseline
         tau = s.smoothing_s
         if b.view == "side":
             dy = self._dy.update(t, metrics.center_y - b.centre("center_y"), tau)
-            return abs(dy) > s.setup_position_tolerance
+            dscale = self._dscale.update(t, _log_scale(metrics, b), tau)
+            return abs(dy) > s.setup_position_tolerance or abs(dscale) > math.log1p(
+                s.setup_scale_tolerance
+            )
         dx = self._dx.update(t, metrics.center_x - b.centre("center_x"), tau)
         lean = self._lean.update(t, metrics.lean_deg - b.centre("lean_deg"), tau)
         return abs(dx) > s.setup_position_tolerance and abs(lean) <= s.setup_lean_tolerance_deg
@@ -496,17 +508,14 @@ class Detector:
             self._setup_changed = True
 
     def _settled(self, t: float) -> None:
-        """The user in place. Back for max_sample_gap_s ends a run of moved frames
-        (one frame near the edge of the tolerance does not); back for setup_hold_s
-        clears an earlier setup change."""
-        s = self.settings
+        """The user in place: back for max_sample_gap_s ends a run of moved frames
+        (one frame near the edge of the tolerance does not). A setup change, once
+        found, stays until a new baseline: a user leaning toward a camera that was
+        pushed back can look 'in place' again, and must still not be judged."""
         if self._settled_since is None:
             self._settled_since = t
-        settled_for = t - self._settled_since
-        if settled_for >= s.max_sample_gap_s:
+        if t - self._settled_since >= self.settings.max_sample_gap_s:
             self._moved_since = self._moved_last = None
-        if self._setup_changed and settled_for >= s.setup_hold_s:
-            self._setup_changed = False
 
 
 def _out(value: float, was_out: bool, threshold: float, hysteresis: float) -> bool:

@@ -193,9 +193,11 @@ def test_leaning_back_is_uncertain(view: str) -> None:
     # The shoulder angle is the trunk's inclination in both views (docs/metrics.md);
     # leaning back brings the head forward of the trunk, which must not read as poor.
     upright = at(view=view, lean_deg=5.0 if view == "side" else 0.0, shoulder_rounding_deg=5.0)
-    lean = replace(upright, shoulder_rounding_deg=-15.0, head_forward_deg=30.0, scale=0.25)
+    lean = replace(upright, shoulder_rounding_deg=-15.0, head_forward_deg=30.0)
     if view == "side":
-        lean = replace(lean, lean_deg=-15.0)
+        lean = replace(lean, lean_deg=-15.0, center_x=0.58)  # shoulders move back
+    else:
+        lean = replace(lean, scale=0.25)  # shoulders move away from the camera
     updates = run(Detector(calibrate_metrics([upright] * 10)), [(30.0, upright), (300.0, lean)])
     assert "poor" not in {u.state for u in updates}
     assert updates[-1].state == "uncertain"
@@ -263,6 +265,17 @@ def test_camera_moved_asks_for_recalibration_and_stops_judging() -> None:
     # A new baseline clears it.
     d.set_baseline(calibrate_metrics([moved] * 10))
     assert d.update(10_000.0, moved).recalibrate is False
+
+
+def test_side_camera_moved_nearer_is_a_setup_change() -> None:
+    # Seen from the side, the ear-to-hip size hardly changes with posture, so a
+    # lasting change of size means the camera moved (here 25 % nearer).
+    upright = at(view="side", lean_deg=0.0)
+    nearer = replace(upright, scale=0.375, head_forward_deg=28.0)
+    d = Detector(calibrate_metrics([upright] * 10))
+    updates = run(d, [(60.0, upright), (SETTINGS.setup_hold_s + 300.0, nearer)])
+    assert "poor" not in {u.state for u in updates}
+    assert updates[-1].recalibrate and updates[-1].reason == "setup changed"
 
 
 def test_a_brief_shift_in_the_chair_is_not_a_setup_change() -> None:
