@@ -327,13 +327,13 @@ def _fmt(x: float | None) -> str:
 def render_days(
     seeds: Sequence[int], views: Sequence[Literal["front", "side"]], rate_hz: float, hours: float
 ) -> list[Stream]:
-    plan = DayPlan() if hours == 8.0 else _scaled_plan(hours)
+    plan = DayPlan() if hours == 8.0 else scaled_plan(hours)
     return [
         render(working_day(seed, view, plan), rate_hz, seed) for view in views for seed in seeds
     ]
 
 
-def _scaled_plan(hours: float) -> DayPlan:
+def scaled_plan(hours: float) -> DayPlan:
     """A shorter day with proportionally fewer events (for quick runs)."""
     base = DayPlan()
     f = hours / base.hours

@@ -56,6 +56,10 @@ class DetectorSettings:
     max_pitch_down_deg: float = 15.0
     """Head pitched down further than this below the calibrated pitch: looking down."""
     max_pitch_up_deg: float = 20.0
+    max_face_narrowing: float = 0.2
+    """Front view: the face this much narrower, for the shoulders' size, than at
+    calibration means the head is turned, even past where the yaw estimate holds
+    (the face's own yaw reading folds back beyond about 40 degrees)."""
     max_lean_back_deg: float = 10.0
     """Trunk this far behind its calibrated angle: leaning back. (The shoulder
     angle is the trunk's inclination in both views, see docs/metrics.md.)"""
@@ -92,6 +96,7 @@ class DetectorSettings:
             "max_yaw_deg",
             "max_pitch_down_deg",
             "max_pitch_up_deg",
+            "max_face_narrowing",
             "max_lean_back_deg",
             "standing_rise",
             "lock_position_tolerance",
@@ -161,6 +166,19 @@ def is_someone_else(
     )
 
 
+def _face_narrowing(metrics: PostureMetrics, baseline: Baseline) -> float:
+    """Front view: log of how much narrower the face looks than the shoulders say it
+    should, against calibration. The distance comes from the face's width, the
+    scale from the shoulders', so their product stays put when the user moves
+    nearer or farther, and grows when the face turns away (0 when unknown)."""
+    if metrics.view != "front" or metrics.distance_cm is None or not baseline.has("distance_cm"):
+        return 0.0
+    ref = baseline.centre("distance_cm")
+    if metrics.distance_cm <= 0 or ref <= 0:
+        return 0.0
+    return math.log(metrics.distance_cm / ref) + _log_scale(metrics, baseline)
+
+
 def _log_scale(metrics: PostureMetrics, baseline: Baseline) -> float:
     ref = baseline.centre("scale")
     if metrics.scale <= 0 or ref <= 0:
@@ -187,6 +205,8 @@ def unjudgeable_reason(
     if metrics.quality < settings.min_quality:
         return "low quality"
     if abs(metrics.head_yaw_deg - baseline.centre("head_yaw_deg")) > settings.max_yaw_deg:
+        return "head turned"
+    if _face_narrowing(metrics, baseline) > math.log1p(settings.max_face_narrowing):
         return "head turned"
     pitch = metrics.head_pitch_deg - baseline.centre("head_pitch_deg")
     if pitch > settings.max_pitch_down_deg:

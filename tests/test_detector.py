@@ -188,6 +188,17 @@ def test_hunching_while_looking_down_is_still_poor() -> None:
     assert (verdict.verdict, verdict.reason) == ("poor", "looking down")
 
 
+def test_a_face_turned_past_the_yaw_estimate_is_still_a_turned_head() -> None:
+    # Turned far, the face reads narrow (so 'far away') while the shoulders keep
+    # their size: the yaw reading may fold back, but the head is turned.
+    turned = at(head_yaw_deg=12.0, distance_cm=65.0 * 1.5, head_forward_deg=25.0)
+    verdict = frame_verdict(turned, baseline(), SETTINGS)
+    assert (verdict.verdict, verdict.reason) == ("unknown", "head turned")
+    # Moving back from the camera narrows face and shoulders alike: still judged.
+    farther = at(distance_cm=65.0 * 1.25, scale=0.3 / 1.25)
+    assert frame_verdict(farther, baseline(), SETTINGS).verdict == "good"
+
+
 @pytest.mark.parametrize("view", ["front", "side"])
 def test_leaning_back_is_uncertain(view: str) -> None:
     # The shoulder angle is the trunk's inclination in both views (docs/metrics.md);
