@@ -74,6 +74,9 @@ IMAGE_NOISE = 2.0 / 640
 """Image landmark position, as a fraction of the frame width."""
 FACE_SIZE_SPREAD = 0.05
 """Person-to-person spread of face size around FACE_TEMPLATE_M (relative)."""
+PERSPECTIVE_REF_M = 0.65
+"""Distance at which the perspective reading of the neck's depth gets its full,
+noise-based weight (see `_neck_vector`)."""
 
 _FACE_POINTS = (LM.NOSE, LM.LEFT_EYE, LM.RIGHT_EYE, LM.LEFT_EAR, LM.RIGHT_EAR)
 """The points the head angles are read from."""
@@ -339,15 +342,17 @@ class _DepthFit:
     near points look larger, so each point's own depth offset is allowed for.
     Running sums, so points are added without building lists."""
 
-    __slots__ = ("sbx", "sby", "su", "subx", "suu", "sv", "svby", "svv", "sw")
+    __slots__ = ("n", "sbx", "sby", "su", "subx", "suu", "sv", "svby", "svv", "sw")
 
     def __init__(self) -> None:
+        self.n = 0
         self.sw = self.su = self.sv = self.suu = self.svv = 0.0
         self.sbx = self.sby = self.subx = self.svby = 0.0
 
     def add(self, u: float, v: float, offset: Vec3, f: float, w: float = 1.0) -> None:
         bx = u * offset[2] - f * offset[0]
         by = v * offset[2] - f * offset[1]
+        self.n += 1
         self.sw += w
         self.su += w * u
         self.sv += w * v
@@ -358,12 +363,14 @@ class _DepthFit:
         self.subx += w * u * bx
         self.svby += w * v * by
 
-    def spread_px(self) -> float:
-        """Root-mean-square distance of the points from their centre, in pixels."""
+    def pixel_error(self, pixel_sd: float) -> float:
+        """Relative error of the fitted depth caused by picture noise of `pixel_sd`
+        pixels on each point: the noise against how far the points spread."""
         if self.sw <= 0:
-            return 0.0
-        var = (self.suu + self.svv) / self.sw - (self.su**2 + self.sv**2) / self.sw**2
-        return math.sqrt(max(var, 0.0))
+            return math.inf
+        spread = (self.suu + self.svv) - (self.su**2 + self.sv**2) / self.sw
+        mean_w = self.sw / self.n
+        return pixel_sd / math.sqrt(max(spread / mean_w, 1e-9))
 
     def depth(self) -> float:
         """Z of the reference point; 0.0 when the points do not spread in the picture."""
@@ -388,8 +395,8 @@ def _neck_vector(p: _Points, head_angles: Vec3, settings: MetricsSettings) -> Ve
     - perspective: the face's size in the picture against a typical face gives the
       head's distance, the shoulders' picture width against their 3D width gives
       theirs. Faces differ in size from person to person, so this reading counts
-      for less the farther away the person sits (about half at 45 cm, a third at
-      65 cm, a fifth at 90 cm).
+      for less the farther away the person sits (about 45 % of the answer at 45 cm,
+      a third at 65 cm, a quarter at 90 cm).
     """
     left, up, fwd = _head_axes(*head_angles)
     half_w, half_h = p.width / 2, p.height / 2
@@ -431,12 +438,32 @@ def _neck_vector(p: _Points, head_angles: Vec3, settings: MetricsSettings) -> Ve
     sure = p.vis[LM.LEFT_SHOULDER] >= VISIBLE and p.vis[LM.RIGHT_SHOULDER] >= VISIBLE
     if sure and z_head > 0.1 and z_shoulders > 0.1 and width_m > 0.1 and width_px > 2:
         pixel_sd = IMAGE_NOISE * p.width
-        face_rel = FACE_SIZE_SPREAD**2 + (pixel_sd / max(face.spread_px(), 1.0)) ** 2
-        shoulder_rel = 2 * (XY_NOISE_M / width_m) ** 2 + 2 * (pixel_sd / width_px) ** 2
-        var_seen = z_head**2 * face_rel + z_shoulders**2 * shoulder_rel
+        face_rel = FACE_SIZE_SPREAD**2 + face.pixel_error(pixel_sd) ** 2
+        shoulder_rel = 2 * (XY_NOISE_M / width_m) ** 2 + shoulders.pixel_error(pixel_sd) ** 2
+        # Its error grows in proportion to distance, but it is weighed as if it grew
+        # with the square root only: a wrong field-of-view setting shifts this reading
+        # by a fixed amount, and a weight that fell faster with distance would turn
+        # that shift into an angle that changes as the person moves nearer or farther.
+        var_seen = (z_head**2 * face_rel + z_shoulders**2 * shoulder_rel) * (
+            PERSPECTIVE_REF_M / z_head
+        )
         ahead_seen = z_shoulders - z_head
         ahead = (ahead / var_3d + ahead_seen / var_seen) / (1 / var_3d + 1 / var_seen)
     return (head[0] - shoulder[0], head[1] - shoulder[1], -ahead)
+
+
+def _ear_mid_from_one(p: _Points) -> Vec2:
+    """Where the ear midpoint is in the picture when one ear is hidden (a turned head):
+    the ear line runs parallel to the eye line, about EAR_WIDTH_M / EYE_SPACING_M
+    times as long, so half of that is stepped off from the visible ear. Taking the
+    visible ear itself as the midpoint would read a turned head as a tipped one."""
+    seen_left = p.vis[LM.LEFT_EAR] >= p.vis[LM.RIGHT_EAR]
+    ear = p.px[LM.LEFT_EAR] if seen_left else p.px[LM.RIGHT_EAR]
+    if min(p.vis[LM.LEFT_EYE], p.vis[LM.RIGHT_EYE]) < VISIBLE:
+        return ear
+    (lx, ly), (rx, ry) = p.px[LM.LEFT_EYE], p.px[LM.RIGHT_EYE]
+    step = (EAR_WIDTH_M / EYE_SPACING_M / 2) * (1.0 if seen_left else -1.0)
+    return (ear[0] - step * (lx - rx), ear[1] - step * (ly - ry))
 
 
 def _front_metrics(p: _Points, settings: MetricsSettings) -> PostureMetrics | None:
@@ -445,7 +472,7 @@ def _front_metrics(p: _Points, settings: MetricsSettings) -> PostureMetrics | No
     if not _ok(p, shoulders, settings) or not ears or not _ok(p, (LM.NOSE,), settings):
         return None
     both_ears = len(ears) == 2
-    ear_mid_px = _mid2(p.px[LM.LEFT_EAR], p.px[LM.RIGHT_EAR]) if both_ears else p.px[ears[0]]
+    ear_mid_px = _mid2(p.px[LM.LEFT_EAR], p.px[LM.RIGHT_EAR]) if both_ears else _ear_mid_from_one(p)
     ear_mid_3d = _mid3(p.xyz[LM.LEFT_EAR], p.xyz[LM.RIGHT_EAR]) if both_ears else p.xyz[ears[0]]
     shoulder_mid_px = _mid2(p.px[LM.LEFT_SHOULDER], p.px[LM.RIGHT_SHOULDER])
     shoulder_mid_3d = _mid3(p.xyz[LM.LEFT_SHOULDER], p.xyz[LM.RIGHT_SHOULDER])
