@@ -56,12 +56,14 @@ def _median_metrics(
 # --- front view on the simulator -----------------------------------------------
 
 
-def test_front_head_forward_median_error_is_within_5_degrees() -> None:
+def test_front_head_forward_median_error_per_frame_is_within_5_degrees() -> None:
     """Acceptance: front view, 45-90 cm, camera up to 20 deg to the side, true head
-    forward 0-40 deg, with head turns and tips, random bodies and webcams."""
+    forward 0-40 deg, with head turns and tips, random bodies and webcams, and the
+    simulator's default noise (3 cm depth per landmark). Every single frame counts:
+    the median over frames of |error| in each 10-degree band of the truth."""
     rng = np.random.default_rng(20240501)
+    per_frame: dict[int, list[float]] = {0: [], 10: [], 20: [], 30: []}
     smoothed: dict[int, list[float]] = {0: [], 10: [], 20: [], 30: []}
-    per_frame: list[float] = []
     for _ in range(240):
         body = sample_body(rng)
         camera = sample_camera(rng, "front", yaw_max_deg=20.0)
@@ -78,14 +80,28 @@ def test_front_head_forward_median_error_is_within_5_degrees() -> None:
         values = [m.head_forward_deg for m in frames if m is not None]
         if len(values) < 5:
             continue  # shoulders out of a close 16:9 frame: nothing to judge
-        per_frame.extend(v - truth for v in values)
-        bin_start = min(30, int(posture.head_forward_deg // 10) * 10)
-        smoothed[bin_start].append(float(np.median(values)) - truth)
-    for start, errors in smoothed.items():
-        assert len(errors) > 30, f"too few cases in {start}-{start + 10} deg"
-        assert np.median(np.abs(errors)) <= 5.0, f"{start}-{start + 10} deg"
-    # Single frames carry the full depth noise of the model (see docs/metrics.md).
-    assert np.median(np.abs(per_frame)) <= 7.0
+        band = min(30, int(posture.head_forward_deg // 10) * 10)
+        per_frame[band].extend(abs(v - truth) for v in values)
+        smoothed[band].append(abs(float(np.median(values)) - truth))
+    for start, errors in per_frame.items():
+        assert len(errors) > 300, f"too few frames in {start}-{start + 10} deg"
+        assert np.median(errors) <= 5.0, f"{start}-{start + 10} deg"
+        # As the detector sees it after a few seconds of smoothing.
+        assert np.median(smoothed[start]) <= 3.5, f"{start}-{start + 10} deg, 9-frame medians"
+
+
+def test_one_hidden_ear_of_a_turned_head_keeps_head_forward() -> None:
+    # The face landmarks still place the head once the far ear is lost; taking the
+    # visible ear for the middle of the head would read the turn as a change of
+    # posture (about 9 degrees here).
+    camera = Camera(distance_m=0.6, height_m=0.0, pitch_deg=0.0)
+    for yaw, far_ear in ((25.0, LM.RIGHT_EAR), (-25.0, LM.LEFT_EAR)):
+        obs = simulate(Body(), Posture(head_forward_deg=15.0, head_yaw_deg=yaw), camera)
+        assert obs.pose is not None
+        hidden = _with(obs, {far_ear: replace(obs.pose.image[far_ear], visibility=0.1)})
+        m = _metrics(hidden)
+        assert m.head_forward_deg == pytest.approx(15.0, abs=1.5)
+        assert m.head_yaw_deg == pytest.approx(yaw, abs=4.0)
 
 
 def test_front_head_forward_is_exact_without_noise_for_a_level_camera() -> None:
@@ -115,18 +131,25 @@ def test_moving_nearer_or_farther_moves_no_metric_by_more_than_3_degrees() -> No
         Posture(head_forward_deg=30.0, shoulder_protraction_deg=15.0, trunk_flex_deg=8.0),
         Posture(head_forward_deg=20.0, head_yaw_deg=12.0, head_pitch_deg=10.0, head_roll_deg=4.0),
     )
+    # The metrics assume a 70-degree webcam; the perspective part of the front-view
+    # depth must not turn a different lens into a distance effect.
     for body in (Body(), sample_body(rng)):
-        for posture in postures:
-            # The camera stays where it is (fixed tilt); only the distance changes.
-            seen = [
-                _metrics(
-                    simulate(body, posture, Camera(distance_m=d, height_m=-0.12, pitch_deg=6.0))
-                )
-                for d in (0.45, 0.6, 0.75, 0.9)
-            ]
-            for field in FIELDS:
-                values = [getattr(m, field) for m in seen]
-                assert max(values) - min(values) <= 3.0, (field, posture, values)
+        for hfov in (66.0, 70.0, 78.0):
+            for posture in postures:
+                # The camera stays where it is (fixed tilt); only the distance changes.
+                seen = [
+                    _metrics(
+                        simulate(
+                            body,
+                            posture,
+                            Camera(distance_m=d, height_m=-0.12, pitch_deg=6.0, hfov_deg=hfov),
+                        )
+                    )
+                    for d in (0.45, 0.6, 0.75, 0.9)
+                ]
+                for field in FIELDS:
+                    values = [getattr(m, field) for m in seen]
+                    assert max(values) - min(values) <= 3.0, (field, hfov, posture, values)
 
 
 def test_shoulder_rounding_rises_monotonically_with_protraction() -> None:
