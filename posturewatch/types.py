@@ -120,7 +120,10 @@ class PostureMetrics:
     head_yaw_deg: float
     """Head turned away from the camera, + = toward image right (front view only; 0 in side view)."""
     head_pitch_deg: float
-    """Head tilted down (+) or up (-) relative to the neck, e.g. a glance at the keyboard."""
+    """Head tipped down (+) or up (-), e.g. a glance at the keyboard, against the camera,
+    not the neck. Front: from where the nose and eyes sit against the ears (typical face
+    proportions), so a tilted camera shifts it. Side: the ear-to-nose line below the
+    picture's horizontal, minus the 7.4 degrees it makes in a level face."""
     head_roll_deg: float
     """Head tilted sideways, + = toward image right."""
     scale: float
