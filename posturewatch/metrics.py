@@ -395,8 +395,8 @@ def _neck_vector(p: _Points, head_angles: Vec3, settings: MetricsSettings) -> Ve
     - perspective: the face's size in the picture against a typical face gives the
       head's distance, the shoulders' picture width against their 3D width gives
       theirs. Faces differ in size from person to person, so this reading counts
-      for less the farther away the person sits (about 45 % of the answer at 45 cm,
-      a third at 65 cm, a quarter at 90 cm).
+      for less the farther away the person sits (about 40 % of the answer at 45 cm,
+      30 % at 65 cm, a quarter at 90 cm).
     """
     left, up, fwd = _head_axes(*head_angles)
     half_w, half_h = p.width / 2, p.height / 2
