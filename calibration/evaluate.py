@@ -362,6 +362,7 @@ SWEEP: dict[str, tuple[float, ...]] = {
 
 
 def sweep(streams: Sequence[Stream], base: DetectorSettings) -> list[Summary]:
+    """Every combination of the SWEEP grid, scored on every stream."""
     names = list(SWEEP)
     out = []
     for values in itertools.product(*(SWEEP[n] for n in names)):
@@ -374,6 +375,28 @@ def sweep(streams: Sequence[Stream], base: DetectorSettings) -> list[Summary]:
     return out
 
 
+def grid_position(settings: DetectorSettings) -> tuple[int, ...]:
+    return tuple(SWEEP[name].index(getattr(settings, name)) for name in SWEEP)
+
+
+def robustness(results: Sequence[Summary]) -> dict[tuple[int, ...], int]:
+    """For each setting: how many of its grid neighbours (one step along one axis)
+    are acceptable too. A default in the middle of the acceptable region survives
+    a simulator that is a little off; one on its edge may not."""
+    acceptable = {grid_position(r.settings) for r in results if r.acceptable}
+    counts: dict[tuple[int, ...], int] = {}
+    for r in results:
+        pos = grid_position(r.settings)
+        n = 0
+        for axis in range(len(pos)):
+            for step in (-1, 1):
+                other = list(pos)
+                other[axis] += step
+                n += tuple(other) in acceptable
+        counts[pos] = n
+    return counts
+
+
 def settings_row(r: Summary) -> str:
     s = r.settings
     lat = r.latencies
@@ -383,6 +406,19 @@ def settings_row(r: Summary) -> str:
         f"{_fmt(statistics.median(lat) if lat else None):>7} {_fmt(r.max_latency):>7} "
         f"{'yes' if r.acceptable else 'no':>4}"
     )
+
+
+def write_tsv(
+    path: str, results: Sequence[Summary], neighbours: dict[tuple[int, ...], int]
+) -> None:
+    names = list(SWEEP)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("\t".join([*names, "f1", "false_episodes", "max_latency_s", "ok", "nbrs"]) + "\n")
+        for r in results:
+            cells = [f"{getattr(r.settings, n):g}" for n in names]
+            cells += [f"{r.f1:.4f}", str(r.false_episodes), f"{r.max_latency:.0f}"]
+            cells += [str(int(r.acceptable)), str(neighbours[grid_position(r.settings)])]
+            fh.write("\t".join(cells) + "\n")
 
 
 SETTINGS_HEAD = (
@@ -400,6 +436,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--rate", type=float, default=1.0, help="samples per second (default 1)")
     p.add_argument("--hours", type=float, default=8.0)
     p.add_argument("--sweep", action="store_true", help="try the SWEEP grid and rank it")
+    p.add_argument("--tsv", metavar="FILE", help="with --sweep: write every row to FILE")
     args = p.parse_args(argv)
 
     streams = render_days(args.seeds, args.views, args.rate, args.hours)
@@ -422,17 +459,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.sweep:
         began = time.perf_counter()
         results = sweep(streams, defaults)
-        ok = sorted(
-            (r for r in results if r.acceptable), key=lambda r: (-round(r.f1, 3), r.max_latency)
-        )
         spent = time.perf_counter() - began
-        print(f"\nsweep: {len(results)} settings in {spent:.0f} s, {len(ok)} acceptable; best:")
-        print(SETTINGS_HEAD)
+        neighbours = robustness(results)
+        ok = sorted(
+            (r for r in results if r.acceptable),
+            key=lambda r: (-neighbours[grid_position(r.settings)], -round(r.f1, 3), r.max_latency),
+        )
+        print(
+            f"\nsweep: {len(results)} settings in {spent:.0f} s, {len(ok)} acceptable; ranked by "
+            "acceptable grid neighbours (of up to 10), then F1, then max latency:"
+        )
+        print(SETTINGS_HEAD + " nbrs")
         for r in ok[:15]:
-            print(settings_row(r))
-        print("worst:")
+            print(f"{settings_row(r)} {neighbours[grid_position(r.settings)]:4d}")
+        print("least F1:")
         for r in sorted(results, key=lambda r: r.f1)[:5]:
             print(settings_row(r))
+        if args.tsv:
+            write_tsv(args.tsv, results, neighbours)
+            print(f"all {len(results)} rows written to {args.tsv}")
     return 0 if summary.acceptable else 1
 
 

@@ -29,7 +29,7 @@ class DetectorSettings:
     """Tunables of the detector; the defaults come from `python -m calibration.evaluate`
     (see calibration/README.md)."""
 
-    head_threshold_deg: float = 8.0
+    head_threshold_deg: float = 10.0
     """Head-forward angle this far above the baseline is a poor frame."""
     shoulder_threshold_deg: float = 8.0
     """Shoulder-rounding angle this far above the baseline is a poor frame."""
@@ -39,7 +39,7 @@ class DetectorSettings:
     """Time constant of the exponential smoothing of the deviations."""
     window_s: float = 90.0
     """Persistence window: poor posture must hold for most of this long."""
-    poor_fraction: float = 0.7
+    poor_fraction: float = 0.6
     """Share of the window that must be poor before the state turns poor."""
     release_s: float = 8.0
     """Poor ends once the deviation has stayed back in range this long (a single

@@ -232,7 +232,7 @@ def test_brief_dropouts_keep_the_state_and_long_absence_is_away() -> None:
     assert later[-1].state == "away"
     assert later[-1].reason == "nobody in view"
     # Coming back starts afresh: the old slouch does not count toward a new one.
-    back = run(d, [(60.0, SLOUCH)], start_s=400.0)
+    back = run(d, [(SETTINGS.poor_fraction * SETTINGS.window_s - 10.0, SLOUCH)], start_s=400.0)
     assert "poor" not in {u.state for u in back}
 
 
