@@ -100,10 +100,53 @@ class ImageFolderSource(FrameSource):
         return Frame(index=index, time_s=index / self.fps, image=image, path=str(path))
 
 
-def _imread(path: Path) -> npt.NDArray[np.uint8]:
-    cv2 = _cv2()
+REDUCED_MIN_SIDE_PX = 480
+"""A JPEG is decoded at half size when both sides of the halved picture stay at least
+this large (a photo of 960 px or more on its short side)."""
+
+_JPEG_FRAME_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+"""Start-of-frame markers (they carry the size); C4, C8 and CC are other segments."""
+
+
+def _jpeg_size(path: Path) -> tuple[int, int] | None:
+    """Width and height from a JPEG's frame header, reading only the headers; None
+    when the file is not a JPEG or the header cannot be found."""
     try:
-        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        with path.open("rb") as f:
+            if f.read(2) != b"\xff\xd8":
+                return None
+            while True:
+                head = f.read(4)
+                if len(head) < 4 or head[0] != 0xFF:
+                    return None
+                marker, length = head[1], int.from_bytes(head[2:4], "big")
+                if marker in _JPEG_FRAME_MARKERS:
+                    frame = f.read(5)  # precision, height, width
+                    if len(frame) < 5:
+                        return None
+                    return int.from_bytes(frame[3:5], "big"), int.from_bytes(frame[1:3], "big")
+                if length < 2:
+                    return None
+                f.seek(length - 2, os.SEEK_CUR)
+    except OSError:
+        return None
+
+
+def _imread(path: Path) -> npt.NDArray[np.uint8]:
+    """Decode an image file as BGR.
+
+    A large JPEG is decoded at half size (the decoder scales while it decodes, about
+    twice as fast): the pose model sees the person through a 256x256 crop, so a
+    large photo's full resolution only costs decoding time. Landmarks are normalised
+    to the frame's width and height, so they mean the same at either size; the
+    Frame simply reports the smaller size."""
+    cv2 = _cv2()
+    flag = cv2.IMREAD_COLOR
+    size = _jpeg_size(path) if path.suffix.lower() in (".jpg", ".jpeg") else None
+    if size is not None and min(size) // 2 >= REDUCED_MIN_SIDE_PX:
+        flag = cv2.IMREAD_REDUCED_COLOR_2
+    try:
+        image = cv2.imread(str(path), flag)
     except Exception as exc:  # OpenCV raises on some malformed files
         raise UserError(f"cannot read image {path}: {exc}") from None
     if image is None:
@@ -138,7 +181,9 @@ class VideoFileSource(FrameSource):
             if t + 1e-9 >= target:
                 ok, image = self._cap.retrieve()
                 if not ok or image is None:
-                    raise UserError(f"cannot read video {self.path}: frame {self._index} is corrupt")
+                    raise UserError(
+                        f"cannot read video {self.path}: frame {self._index} is corrupt"
+                    )
                 self._delivered += 1
                 return Frame(index=self._index, time_s=t, image=image, path=None)
 
@@ -269,4 +314,6 @@ def open_frame_source(
     try:
         return VideoFileSource(path, fps)
     except UserError:
-        raise UserError(f"cannot read {spec}: not an image, a video or a folder of images") from None
+        raise UserError(
+            f"cannot read {spec}: not an image, a video or a folder of images"
+        ) from None
