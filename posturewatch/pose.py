@@ -41,7 +41,7 @@ def _landmarks(items: Any) -> tuple[Landmark, ...]:
 
 
 @contextlib.contextmanager
-def _quiet_native_logs() -> Iterator[None]:
+def quiet_native_logs() -> Iterator[None]:
     """Point file descriptor 2 at /dev/null for the duration (see the module
     docstring); Python's own sys.stderr is flushed first and works again after."""
     if os.environ.get("POSTUREWATCH_MODEL_LOGS"):
@@ -81,7 +81,7 @@ def _import_mediapipe() -> Any:
     os.environ.setdefault("GLOG_minloglevel", "2")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     try:
-        with _quiet_native_logs():
+        with quiet_native_logs():
             import mediapipe as mp
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise UserError(
@@ -112,7 +112,7 @@ class MediaPipePose(PoseEstimator):
         self.name = MODEL_NAME
         self.version = str(getattr(mp, "__version__", "unknown"))
         self._cv2 = __import__("cv2")
-        with _quiet_native_logs():
+        with quiet_native_logs():
             self._pose = mp.solutions.pose.Pose(
                 static_image_mode=static_image_mode,
                 model_complexity=1,
@@ -131,7 +131,7 @@ class MediaPipePose(PoseEstimator):
     def estimate(self, frame: Frame) -> Observation:
         rgb = self._cv2.cvtColor(frame.image, self._cv2.COLOR_BGR2RGB)
         if self._quiet:
-            with _quiet_native_logs():
+            with quiet_native_logs():
                 result = self.process_rgb(rgb)
             self._quiet = result.pose_landmarks is None
         else:
@@ -167,7 +167,7 @@ class TasksPose(PoseEstimator):
         self._video = not static_image_mode
         mode = vision.RunningMode.VIDEO if self._video else vision.RunningMode.IMAGE
         try:
-            with _quiet_native_logs():
+            with quiet_native_logs():
                 self._landmarker = vision.PoseLandmarker.create_from_options(
                     vision.PoseLandmarkerOptions(
                         base_options=BaseOptions(model_asset_path=str(model_path)),
@@ -183,7 +183,7 @@ class TasksPose(PoseEstimator):
     def estimate(self, frame: Frame) -> Observation:
         rgb = self._cv2.cvtColor(frame.image, self._cv2.COLOR_BGR2RGB)
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
-        with _quiet_native_logs() if self._quiet else contextlib.nullcontext():
+        with quiet_native_logs() if self._quiet else contextlib.nullcontext():
             if self._video:
                 ms = max(int(frame.time_s * 1000), self._last_ms + 1)
                 self._last_ms = ms
