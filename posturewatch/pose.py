@@ -13,9 +13,10 @@ MediaPipe's C++ core and TensorFlow Lite write start-up chatter straight to the
 process's stderr ("INFO: Created TensorFlow Lite XNNPACK delegate", W0000/I0000
 lines) and ignore GLOG_minloglevel and TF_CPP_MIN_LOG_LEVEL in this version. It
 would break the CLI's promise of one line on stderr per problem, so stderr is
-pointed at /dev/null while the model loads and until it has answered about a
-person once (the last of those lines comes with the first person found). Set
-POSTUREWATCH_MODEL_LOGS=1 to see them.
+pointed at /dev/null while the model loads (until its graph is idle: it starts in
+background threads) and until it has answered about a person once (the last of
+those lines comes with the first person found). Set POSTUREWATCH_MODEL_LOGS=1 to
+see them.
 """
 
 from __future__ import annotations
@@ -121,6 +122,10 @@ class MediaPipePose(PoseEstimator):
                 min_detection_confidence=min_detection_confidence,
                 min_tracking_confidence=min_tracking_confidence,
             )
+            # The graph starts its calculators (and logs) in background threads.
+            graph = getattr(self._pose, "_graph", None)
+            if graph is not None:
+                graph.wait_until_idle()
         self._quiet = True
         """Still silencing stderr: no person seen yet (see the module docstring)."""
 

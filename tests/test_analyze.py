@@ -225,6 +225,20 @@ def test_photo_folder_gives_one_json_line_per_image(
     assert all(r["person_found"] and r["view"] == "side" for r in rows)
 
 
+@pytest.mark.model
+def test_installed_command_keeps_stderr_free_of_model_chatter(tmp_path: Path) -> None:
+    # MediaPipe and TensorFlow Lite write start-up lines straight to stderr; the
+    # product promises stderr only for problems, one line each.
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for name in ("straight_hf.jpg", "hunchback.jpg"):
+        (photos / name).write_bytes((SIDE_VIEW / name).read_bytes())
+    done = _installed_cli(tmp_path, str(photos), "--json")
+    assert done.returncode == 0
+    assert len(done.stdout.splitlines()) == 2
+    assert done.stderr == ""
+
+
 # --- a live camera, faked -----------------------------------------------------------
 
 
