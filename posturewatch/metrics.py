@@ -605,7 +605,10 @@ def _side_metrics(p: _Points, settings: MetricsSettings) -> PostureMetrics | Non
 
     f = _focal_px(p, settings)
     distance_cm = 100.0 * f * EAR_TO_HIP_M / trunk_px if trunk_px > 2 else None
-    shoulder_mid_px = _mid2(p.px[LM.LEFT_SHOULDER], p.px[LM.RIGHT_SHOULDER])
+    # Where the person sits, for the person lock and setup-change detection: from the
+    # side, slouching carries the shoulders forward by a hand's breadth or more, but
+    # the seated hip stays put, so it is the anchor when seen.
+    anchor = p.px[hip] if hip_seen else _mid2(p.px[LM.LEFT_SHOULDER], p.px[LM.RIGHT_SHOULDER])
 
     used: tuple[int, ...] = (ear, shoulder, LM.NOSE, hip) if hip_seen else (ear, shoulder, LM.NOSE)
     sanity = 1.0
@@ -623,7 +626,7 @@ def _side_metrics(p: _Points, settings: MetricsSettings) -> PostureMetrics | Non
         head_roll_deg=0.0,
         scale=trunk_px / math.hypot(p.width, p.height),
         distance_cm=distance_cm,
-        center_x=shoulder_mid_px[0] / p.width,
-        center_y=shoulder_mid_px[1] / p.height,
+        center_x=anchor[0] / p.width,
+        center_y=anchor[1] / p.height,
         quality=_quality(p, used, sanity),
     )

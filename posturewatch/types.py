@@ -133,7 +133,9 @@ class PostureMetrics:
     """Rough distance from camera to shoulders, from the face scale and a typical
     webcam field of view; None when it cannot be estimated."""
     center_x: float
-    """Shoulder midpoint, normalised image coordinates (person lock, camera moves)."""
+    """Where the person sits, normalised image coordinates (person lock, camera
+    moves): the shoulder midpoint from the front; from the side the hip when seen
+    (slouching moves the shoulders forward, not the seated hip), else the shoulders."""
     center_y: float
     quality: float
     """0..1: landmark visibility and geometric sanity; low means do not judge."""
