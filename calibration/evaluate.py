@@ -353,7 +353,7 @@ def scaled_plan(hours: float) -> DayPlan:
 
 
 SWEEP: dict[str, tuple[float, ...]] = {
-    "head_threshold_deg": (6.0, 8.0, 10.0),
+    "head_threshold_deg": (8.0, 10.0, 12.0),
     "shoulder_threshold_deg": (6.0, 8.0, 10.0),
     "window_s": (60.0, 90.0, 120.0),
     "poor_fraction": (0.6, 0.7, 0.8),
@@ -406,6 +406,28 @@ def settings_row(r: Summary) -> str:
         f"{_fmt(statistics.median(lat) if lat else None):>7} {_fmt(r.max_latency):>7} "
         f"{'yes' if r.acceptable else 'no':>4}"
     )
+
+
+MIN_SMOOTHING_S = 4.0
+"""The monitor samples every 1-3 s once the state is steady; a shorter time constant
+would hardly smooth at all there, whatever it scores at one sample a second."""
+MIN_NEIGHBOURS = 6
+"""Of a setting's (up to 10) grid neighbours, at least this many must be acceptable."""
+
+
+def recommend(results: Sequence[Summary], neighbours: dict[tuple[int, ...], int]) -> Summary | None:
+    """The rule that chose the defaults: acceptable, smoothing of at least
+    MIN_SMOOTHING_S, at least MIN_NEIGHBOURS acceptable grid neighbours (so not on
+    the edge of the acceptable region); of those, the quickest to call a slouch
+    (lowest max latency), then the highest F1."""
+    candidates = [
+        r
+        for r in results
+        if r.acceptable
+        and r.settings.smoothing_s >= MIN_SMOOTHING_S
+        and neighbours[grid_position(r.settings)] >= MIN_NEIGHBOURS
+    ]
+    return min(candidates, key=lambda r: (r.max_latency, -r.f1), default=None)
 
 
 def write_tsv(
@@ -475,6 +497,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("least F1:")
         for r in sorted(results, key=lambda r: r.f1)[:5]:
             print(settings_row(r))
+        best = recommend(results, neighbours)
+        if best is not None:
+            chosen = {name: getattr(best.settings, name) for name in SWEEP}
+            now = {name: getattr(defaults, name) for name in SWEEP}
+            print(
+                f"recommended (smoothing >= {MIN_SMOOTHING_S:g} s, >= {MIN_NEIGHBOURS} acceptable "
+                f"neighbours, then lowest max latency): {chosen}; "
+                f"the defaults {'are' if chosen == now else 'are NOT'} this"
+            )
         if args.tsv:
             write_tsv(args.tsv, results, neighbours)
             print(f"all {len(results)} rows written to {args.tsv}")
