@@ -79,6 +79,16 @@ def test_output_file_is_written_where_asked(tmp_path: Path) -> None:
     assert not (tmp_path / "profiles" / "default.json").exists()
 
 
+def test_fps_and_seconds_pick_frames_by_source_time(tmp_path: Path) -> None:
+    source = write_recording(tmp_path / "ten_fps.jsonl", [Posture()] * 80, fps=10.0)
+    out = tmp_path / "p.json"
+    assert calibrate(tmp_path, "--source", str(source), "--fps", "2", "--output", str(out)) == 0
+    assert load_profile(out).frames_seen == 16  # 8 s at 2 frames/s
+    args = ["--source", str(source), "--fps", "2", "--seconds", "3", "--output", str(out)]
+    assert calibrate(tmp_path, *args) == 0
+    assert load_profile(out).frames_seen == 7  # 0, 0.5, ... 3.0 s
+
+
 def test_no_person_in_the_recording_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

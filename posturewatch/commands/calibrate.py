@@ -103,6 +103,9 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
     preview = Preview.open_if_possible() if args.preview else None
     try:
         if source.live:
+            # One frame first: a busy camera fails now, and the model is loaded
+            # before the countdown rather than eating into the capture.
+            source.read()
             print(INSTRUCTIONS)
             countdown(COUNTDOWN_S)
         seconds = (
