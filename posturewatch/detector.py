@@ -475,6 +475,7 @@ class Detector:
             dominant=self._dominant,
             head_dev_deg=head,
             shoulder_dev_deg=shoulder,
+            poor_now=dominant_of(self._head_out, self._shoulder_out),
         )
 
     def _add_to_window(self, t: float, duration: float, poor: bool) -> None:
@@ -499,17 +500,26 @@ class Detector:
     def _track_place(self, t: float, metrics: PostureMetrics) -> bool:
         """Smooth the user's offset from the calibrated place; True when it is off by
         more than the setup tolerances in what posture hardly changes: sideways in
-        a front view; up or down, and the ear-to-hip size, in a side view. (Leaning
-        toward or away from a front camera changes the size; leaning in a side view
-        moves the shoulders sideways: those say nothing about the camera.)"""
+        a front view (leaning toward or away from a front camera changes the size,
+        which says nothing about the camera); in a side view, where the seated hip
+        is (metrics anchor the place there), and the ear-to-hip size only while
+        the trunk and neck are near their calibrated angles, since a slouch
+        shortens it by 15 % or more."""
         s, b = self.settings, self.baseline
         tau = s.smoothing_s
         if b.view == "side":
+            dx = self._dx.update(t, metrics.center_x - b.centre("center_x"), tau)
             dy = self._dy.update(t, metrics.center_y - b.centre("center_y"), tau)
-            dscale = self._dscale.update(t, _log_scale(metrics, b), tau)
-            return abs(dy) > s.setup_position_tolerance or abs(dscale) > math.log1p(
-                s.setup_scale_tolerance
+            if math.hypot(dx, dy) > s.setup_position_tolerance:
+                return True
+            head_dev, trunk_dev = deviations(metrics, b)
+            upright = abs(trunk_dev) < s.shoulder_threshold_deg and (
+                abs(head_dev) < s.head_threshold_deg
             )
+            if not upright:
+                return False
+            dscale = self._dscale.update(t, _log_scale(metrics, b), tau)
+            return abs(dscale) > math.log1p(s.setup_scale_tolerance)
         dx = self._dx.update(t, metrics.center_x - b.centre("center_x"), tau)
         lean = self._lean.update(t, metrics.lean_deg - b.centre("lean_deg"), tau)
         return abs(dx) > s.setup_position_tolerance and abs(lean) <= s.setup_lean_tolerance_deg

@@ -279,14 +279,30 @@ def test_camera_moved_asks_for_recalibration_and_stops_judging() -> None:
 
 
 def test_side_camera_moved_nearer_is_a_setup_change() -> None:
-    # Seen from the side, the ear-to-hip size hardly changes with posture, so a
-    # lasting change of size means the camera moved (here 25 % nearer).
+    # Seen from the side, a lasting change of the ear-to-hip size while the user
+    # sits as calibrated means the camera moved (here 25 % nearer).
     upright = at(view="side", lean_deg=0.0)
-    nearer = replace(upright, scale=0.375, head_forward_deg=28.0)
+    nearer = replace(upright, scale=0.375)
     d = Detector(calibrate_metrics([upright] * 10))
     updates = run(d, [(60.0, upright), (SETTINGS.setup_hold_s + 300.0, nearer)])
     assert "poor" not in {u.state for u in updates}
     assert updates[-1].recalibrate and updates[-1].reason == "setup changed"
+
+
+def test_side_slouch_that_shortens_the_trunk_is_not_a_setup_change() -> None:
+    # The real side-view photos: the slouched frames read 15 % less ear-to-hip
+    # length than the upright ones, with the seated hip where it was.
+    upright = at(view="side", lean_deg=0.0)
+    slouched = replace(
+        upright,
+        scale=upright.scale * 0.85,
+        shoulder_rounding_deg=upright.shoulder_rounding_deg + 30.0,
+        lean_deg=30.0,
+    )
+    d = Detector(calibrate_metrics([upright] * 10))
+    updates = run(d, [(60.0, upright), (SETTINGS.setup_hold_s + 300.0, slouched)])
+    assert not any(u.recalibrate for u in updates)
+    assert updates[-1].state == "poor" and updates[-1].dominant == "shoulder_rounding"
 
 
 def test_a_brief_shift_in_the_chair_is_not_a_setup_change() -> None:
