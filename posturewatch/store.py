@@ -247,12 +247,18 @@ def _new_acc() -> list[float]:
 
 
 def _state_column(update: DetectorUpdate) -> int:
-    if update.state == "good":
-        return _GOOD
+    """Where a sample's time goes. Seated time is split by the posture of the
+    moment (`poor_now`), not by the persistent state that gates prompts: a
+    slouch counts from when it began, not from when it had lasted long enough
+    to prompt."""
     if update.state == "away":
         return _AWAY
     if update.state == "uncertain":
         return _UNCERTAIN
+    if update.poor_now is not None:
+        return _POOR_COLUMN[update.poor_now]
+    if update.state == "good":
+        return _GOOD
     if update.dominant is not None:
         return _POOR_COLUMN[update.dominant]
     # Poor without a named deviation: blame the larger one, or both when unknown.

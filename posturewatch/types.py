@@ -118,7 +118,8 @@ class PostureMetrics:
     """Front: lateral lean of the trunk (+ = toward image right). Side: trunk
     inclination from vertical (+ = forward)."""
     head_yaw_deg: float
-    """Head turned away from the camera, + = toward image right (front view only; 0 in side view)."""
+    """Head turned away from the camera, + = toward image right (front view only;
+    0 in side view)."""
     head_pitch_deg: float
     """Head tipped down (+) or up (-), e.g. a glance at the keyboard, against the camera,
     not the neck. Front: from where the nose and eyes sit against the ears (typical face
@@ -156,6 +157,11 @@ class DetectorUpdate:
     """Smoothed deviation of shoulder_rounding_deg from the baseline (+ = worse)."""
     recalibrate: bool = False
     """The camera or desk changed: posture is not judged until recalibration."""
+    poor_now: Deviation | None = None
+    """Which deviation is out of range in this very sample (smoothed, with
+    hysteresis), whether or not it has persisted yet; None when posture is within
+    range or the sample was not judged. The report counts poor minutes from this,
+    so they match the time actually spent slouched; prompts follow `state`."""
     reason: str = ""
     """Why uncertain or away, e.g. 'looking down', 'head turned', 'low quality',
     'nobody in view', 'setup changed'."""
