@@ -284,12 +284,13 @@ class Scheduler:
         self._roll_day(t)
         self._track_presence(update)
         self._track_poor(update)
-        if update.recalibrate or update.state not in ("good", "poor"):
-            return []
-        if self.blocked_reason(t) is not None:
+        if update.state == "away" or self.blocked_reason(t) is not None:
             return []
         kind = self._due_kind(update)
-        if kind is None:
+        # Long sitting needs only presence; a posture prompt needs a posture the
+        # detector could judge against a baseline that still fits the desk.
+        judged = update.state in ("good", "poor") and not update.recalibrate
+        if kind is None or (kind == "posture" and not judged):
             return []
         prompt = self._make_prompt(kind, update)
         return [prompt] if prompt is not None else []

@@ -309,17 +309,22 @@ def test_constant_slouching_never_ignored_escalates_but_stays_within_the_cap() -
     assert prompts[2].title.startswith("Posture break: ")
 
 
-def test_recalibration_and_uncertain_states_hold_every_prompt_back() -> None:
+def test_recalibration_and_uncertain_states_hold_posture_prompts_but_not_breaks() -> None:
     day = Day(Scheduler(SETTINGS, ROUTINES, tz=TZ), replies={})
+    # An hour "poor" against a baseline that no longer fits the desk: no posture
+    # prompt, but sitting still counts, so the break comes after 50 minutes.
     recalibrating = [
-        DetectorUpdate(time_s=at(WED, "09:00") + 5 * i, state="poor", recalibrate=True)
+        DetectorUpdate(
+            time_s=at(WED, "09:00") + 5 * i, state="poor", dominant="both", recalibrate=True
+        )
         for i in range(720)
     ]
-    assert [p for u in recalibrating for p in day.scheduler.step(u)] == []
-    # Still sitting (sample-and-hold) while uncertain: 60 min at 10:00, so the break
-    # comes on the first judged update.
-    prompts = day.run(THU, [("09:00", "uncertain", None), ("10:00", "good", None)], end="10:30")
-    assert summary(prompts) == [("10:00:00", "break", "W", 0)]
+    prompts = [p for u in recalibrating for p in day.scheduler.step(u)]
+    assert summary(prompts) == [("09:50:00", "break", "W", 0)]
+    # Uncertain (looking down, head turned) is still sitting: the break comes at 50 min.
+    other = Day(Scheduler(SETTINGS, ROUTINES, tz=TZ), replies={})
+    prompts = other.run(THU, [("09:00", "uncertain", None)], end="10:30")
+    assert summary(prompts) == [("09:50:00", "break", "W", 0)]
 
 
 def test_pause_holds_prompts_until_resume_or_the_given_time() -> None:
