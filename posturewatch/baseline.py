@@ -25,10 +25,13 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from posturewatch.errors import UserError
 from posturewatch.types import Observation, PostureMetrics, View
+
+if TYPE_CHECKING:
+    from posturewatch.metrics import MetricsSettings
 
 FORMAT_NAME = "posturewatch-baseline"
 FORMAT_VERSION = 1
@@ -169,11 +172,12 @@ def calibrate(
     created_s: float = 0.0,
     source: str = "",
     profile: str = "default",
+    metrics_settings: MetricsSettings | None = None,
 ) -> Baseline:
     """The baseline of a stream of observations, or a CalibrationError saying why not."""
     from posturewatch.metrics import compute_metrics
 
-    samples = (compute_metrics(obs, view) for obs in observations)
+    samples = (compute_metrics(obs, view, metrics_settings) for obs in observations)
     return calibrate_metrics(
         samples,
         view=view,

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from posturewatch.baseline import CalibrationSettings
 from posturewatch.detector import DetectorSettings
+from posturewatch.metrics import MetricsSettings
 from posturewatch.monitor import CameraSettings, SamplingSettings
 from posturewatch.notifiers import NotifierSettings
 from posturewatch.report import ReportSettings
@@ -34,6 +36,8 @@ class Config:
     """Which calibration profile to use (profiles/<name>.json in the data directory)."""
     camera: CameraSettings = field(default_factory=CameraSettings)
     sampling: SamplingSettings = field(default_factory=SamplingSettings)
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)
+    calibration: CalibrationSettings = field(default_factory=CalibrationSettings)
     detector: DetectorSettings = field(default_factory=DetectorSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     notifications: NotifierSettings = field(default_factory=NotifierSettings)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from posturewatch.clock import Clock
-from posturewatch.metrics import compute_metrics
+from posturewatch.metrics import MetricsSettings, compute_metrics
 from posturewatch.sources import CameraUnavailable
 from posturewatch.types import DetectorUpdate, PostureMetrics, Prompt, PromptAnswer, View
 
@@ -125,6 +125,7 @@ class Monitor:
         view: View | None = None,
         on_update: Callable[[DetectorUpdate], None] | None = None,
         on_prompt: Callable[[Prompt], None] | None = None,
+        metrics_settings: MetricsSettings | None = None,
     ) -> None:
         self.source = source
         self.clock = clock
@@ -134,6 +135,7 @@ class Monitor:
         self.store = store
         self.settings = settings or SamplingSettings()
         self.view = view
+        self.metrics_settings = metrics_settings
         self.on_update = on_update
         self.on_prompt = on_prompt
         self.summary = RunSummary()
@@ -224,7 +226,7 @@ class Monitor:
                 if not self.source.live and self._is_paused(now_s):
                     want_source_s = obs.time_s + self.settings.interval_s
                     continue
-                update = self._judge(now_s, compute_metrics(obs, self.view))
+                update = self._judge(now_s, compute_metrics(obs, self.view, self.metrics_settings))
                 interval = next_interval(update, self._state_since, self.settings)
                 self._next_check_s = now_s + interval
                 want_source_s = obs.time_s + interval
@@ -249,7 +251,9 @@ class Monitor:
         s.persons += metrics is not None
         if update.recalibrate and not s.recalibrate_requested:
             s.recalibrate_requested = True
-            log.warning("the camera or desk seems to have changed: please run `posturewatch calibrate`")
+            log.warning(
+                "the camera or desk seems to have changed: please run `posturewatch calibrate`"
+            )
             self._event("setup_change", update.reason)
         if self._last_update is None or self._last_update.state != update.state:
             self._state_since = now_s

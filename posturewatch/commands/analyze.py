@@ -25,6 +25,7 @@ from posturewatch.types import Observation, PostureMetrics, View
 if TYPE_CHECKING:
     from posturewatch.context import Context
     from posturewatch.detector import FrameVerdict
+    from posturewatch.metrics import MetricsSettings
     from posturewatch.observations import ObservationSource
 
 Judge = Callable[[PostureMetrics | None], "FrameVerdict"]
@@ -115,6 +116,7 @@ def analyze(
     limit: int | None = None,
     sleep: Callable[[float], None] = time.sleep,
     monotonic: Callable[[], float] = time.monotonic,
+    settings: MetricsSettings | None = None,
 ) -> Iterator[FrameResult]:
     """The frames of `source` with their metrics. A recording is sampled every
     `every_s` seconds of media time (skipping frames undecoded); a camera is paced
@@ -136,7 +138,7 @@ def analyze(
         if every_s:
             next_s = obs.time_s + every_s
             next_at = started + every_s
-        metrics = compute_metrics(obs, view)
+        metrics = compute_metrics(obs, view, settings)
         verdict = judge(metrics) if judge is not None else None
         yield FrameResult(obs.index, obs.time_s, obs.path, metrics, verdict)
         count += 1
@@ -282,7 +284,8 @@ def handle(args: argparse.Namespace, ctx: Context, out: TextIO | None = None) ->
 
     columns = table_columns(show_path=images, with_verdict=judge is not None)
     try:
-        for result in analyze(source, view, judge, every_s, args.frames):
+        results = analyze(source, view, judge, every_s, args.frames, settings=ctx.config.metrics)
+        for result in results:
             if args.json:
                 line = json.dumps(result_to_json(result), allow_nan=False)
             else:

@@ -115,7 +115,7 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
         samples: list[PostureMetrics | None] = []
 
         def take(obs: Observation) -> None:
-            samples.append(compute_metrics(obs, args.view))
+            samples.append(compute_metrics(obs, args.view, ctx.config.metrics))
             if preview is not None:
                 preview.show(obs)
 
@@ -125,9 +125,7 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
         if preview is not None:
             preview.close()
 
-    settings: CalibrationSettings = (
-        getattr(ctx.config, "calibration", None) or CalibrationSettings()
-    )
+    settings: CalibrationSettings = ctx.config.calibration
     baseline = calibrate_metrics(
         samples,
         view=args.view,

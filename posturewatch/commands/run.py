@@ -139,6 +139,7 @@ def build_monitor(
         view=args.view or baseline.view,
         on_update=on_update,
         on_prompt=on_prompt,
+        metrics_settings=config.metrics,
     )
 
     def closer() -> None:
@@ -163,7 +164,9 @@ def summary_json(monitor: Any) -> str:
             "persons": s.persons,
             "prompts": len(s.prompts),
             "answers": len(s.answers),
-            "minutes_by_state": {k: round(v / 60, 2) for k, v in sorted(s.seconds_by_state.items())},
+            "minutes_by_state": {
+                k: round(v / 60, 2) for k, v in sorted(s.seconds_by_state.items())
+            },
             "recalibrate_requested": s.recalibrate_requested,
             "camera_outages": s.camera_outages,
         }
