@@ -1,0 +1,137 @@
+"""The whole product as a user runs it: the `posturewatch` command on recordings of
+real photographs, the real pose model, a real notification daemon, a real SQLite
+file and the report read back from it."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from posturewatch.routines import load_routines
+from posturewatch.timeline import load_timeline
+from tests.desktop import Desktop, wait_until
+from tests.paths import TESTS
+
+TIMELINES = TESTS / "timelines"
+MONDAY_10AM = "2026-11-23T10:00"
+COMMAND = [sys.executable, "-m", "posturewatch"]
+
+pytestmark = pytest.mark.model
+
+
+def posturewatch(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    """Run the command as a user would; fail the test with its stderr if it fails."""
+    done = subprocess.run(
+        [*COMMAND, "--data-dir", str(data_dir), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert done.returncode == 0, f"posturewatch {' '.join(args)}: {done.stderr}"
+    assert "Traceback" not in done.stderr
+    return done.stdout
+
+
+def calibrate(data_dir: Path, timeline: Path) -> None:
+    seconds = load_timeline(timeline).calibrate_seconds
+    posturewatch(data_dir, "calibrate", "--source", str(timeline), "--seconds", str(seconds))
+
+
+def test_run_on_a_scripted_morning_reports_the_scripted_minutes(tmp_path: Path) -> None:
+    timeline_file = TIMELINES / "desk_morning.toml"
+    script = load_timeline(timeline_file)
+    calibrate(tmp_path, timeline_file)
+    posturewatch(
+        tmp_path,
+        "run",
+        "--source",
+        str(timeline_file),
+        "--notifier",
+        "console",
+        "--start-at",
+        MONDAY_10AM,
+    )
+    report = json.loads(posturewatch(tmp_path, "report", "--date", "2026-11-23", "--json"))
+    minutes = report["minutes"]
+
+    scripted = {"upright": 0.0, "slouched": 0.0, "away": 0.0}
+    for seg in script.segments:
+        scripted[seg.label] += seg.seconds / 60
+    bucket_min = 1.0
+    # The script's first second has no time before it; the store counts from there.
+    assert minutes["seated"] == pytest.approx(
+        scripted["upright"] + scripted["slouched"], abs=bucket_min
+    )
+    assert minutes["away"] == pytest.approx(scripted["away"], abs=bucket_min)
+    assert minutes["poor"] == pytest.approx(scripted["slouched"], abs=bucket_min)
+    assert minutes["good"] == pytest.approx(scripted["upright"], abs=bucket_min)
+    assert minutes["uncertain"] <= bucket_min
+
+
+def test_a_slouch_reaches_the_desktop_and_done_is_recorded(
+    tmp_path: Path, desktop: Desktop
+) -> None:
+    timeline = TIMELINES / "upright_then_slouched.toml"
+    calibrate(tmp_path, timeline)
+    desktop.close_all()
+    env = {**os.environ, **desktop.env}
+    run = subprocess.Popen(
+        [
+            *COMMAND,
+            "--data-dir",
+            str(tmp_path),
+            "run",
+            "--source",
+            str(timeline),
+            "--notifier",
+            "dbus",
+            "--start-at",
+            MONDAY_10AM,
+            "--speed",
+            "15",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_until(lambda: desktop.on_screen() >= 1 or run.poll() is not None, 60, "a prompt")
+        assert run.poll() is None, f"run ended before any prompt: {run.communicate()[1]}"
+        desktop.invoke_action("Done")
+        _, stderr = run.communicate(timeout=120)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 0, stderr
+    assert "Traceback" not in stderr
+
+    db = sqlite3.connect(tmp_path / "posturewatch.sqlite3")
+    prompts = db.execute("SELECT id, kind, routine_id, title FROM prompts").fetchall()
+    answers = db.execute("SELECT prompt_id, answer FROM answers").fetchall()
+    db.close()
+    assert prompts, "no prompt was stored"
+    prompt_id, kind, routine_id, title = prompts[0]
+    assert kind == "posture"
+    routine = {r.id: r for r in load_routines()}[routine_id]
+    assert routine.title in title
+    # The daemon showed it: it is in dunst's history once closed.
+    desktop.close_all()
+    wait_until(lambda: title in desktop.history_summaries(), 5, "the prompt in dunst's history")
+    assert (prompt_id, "done") in answers
+
+
+def test_demo_finishes_and_names_an_existing_report(tmp_path: Path) -> None:
+    out = posturewatch(tmp_path, "demo")
+    html_lines = [line for line in out.splitlines() if line.startswith("HTML report: ")]
+    assert html_lines, out
+    html = Path(html_lines[0].removeprefix("HTML report: "))
+    assert html.is_file() and html.stat().st_size > 1000
+    assert "posture" in out and "break" in out  # it prompted both kinds
