@@ -11,7 +11,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import Protocol
 
-from posturewatch.sources import FrameSource, ImageFolderSource, is_landmark_recording, open_frame_source
+from posturewatch.sources import (
+    FrameSource,
+    ImageFolderSource,
+    is_landmark_recording,
+    open_frame_source,
+)
 from posturewatch.types import Observation
 
 

@@ -48,7 +48,7 @@ class FrameSource(ABC):
     @abstractmethod
     def read(self, not_before_s: float | None = None) -> Frame | None: ...
 
-    def release(self) -> None:
+    def release(self) -> None:  # noqa: B027 - a no-op for recordings, on purpose
         """Let go of the device between checks (a camera's light goes off); the next
         read() opens it again. Nothing to do for recordings."""
 

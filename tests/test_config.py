@@ -66,10 +66,12 @@ def test_cli_reports_a_corrupt_config_in_one_line_and_leaves_it(
     assert config.read_bytes() == before
 
 
-def test_config_init_writes_defaults_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_config_init_writes_defaults_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["--data-dir", str(tmp_path), "config", "--init"]) == 0
     written = (tmp_path / "config.toml").read_text()
     assert parse_config(written, "written") == Config()
-    (tmp_path / "config.toml").write_text("profile = \"desk\"\n")
+    (tmp_path / "config.toml").write_text('profile = "desk"\n')
     assert main(["--data-dir", str(tmp_path), "config", "--init"]) == 0
     assert (tmp_path / "config.toml").read_text() == 'profile = "desk"\n'

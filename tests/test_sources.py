@@ -21,7 +21,6 @@ from posturewatch.sources import (
 from tests.paths import SIDE_VIEW as PHOTOS
 
 
-
 def _write_video(path: Path, n: int, fps: float) -> None:
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (64, 48))
     for i in range(n):

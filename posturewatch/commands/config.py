@@ -12,9 +12,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("config", help="show the config file's path and effective settings")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--path", action="store_true", help="print only the config file's path")
-    group.add_argument(
-        "--defaults", action="store_true", help="print the default config as TOML"
-    )
+    group.add_argument("--defaults", action="store_true", help="print the default config as TOML")
     group.add_argument(
         "--init", action="store_true", help="write the defaults to the config file if it is missing"
     )

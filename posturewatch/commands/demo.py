@@ -17,8 +17,9 @@ from importlib import resources
 from pathlib import Path
 
 from posturewatch.context import Context
+from posturewatch.observations import ObservationSource
 from posturewatch.paths import Paths
-from posturewatch.types import Prompt
+from posturewatch.types import Observation, Prompt
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -132,7 +133,7 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
     return status
 
 
-def _drain(source: TimelineSource) -> list:  # type: ignore[type-arg]
+def _drain(source: ObservationSource) -> list[Observation]:
     out = []
     while (obs := source.read()) is not None:
         out.append(obs)
