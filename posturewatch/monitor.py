@@ -11,9 +11,11 @@ that raises, a locked database) are logged once and waited out; the loop goes on
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from posturewatch.clock import Clock
@@ -31,6 +33,16 @@ if TYPE_CHECKING:
     from posturewatch.store import Store
 
 log = logging.getLogger(__name__)
+
+PROFILE_CHECK_S = 10.0
+"""How often the running loop looks for a new calibration profile."""
+
+
+def _mtime(path: Path | None) -> float | None:
+    try:
+        return path.stat().st_mtime if path is not None else None
+    except OSError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -126,6 +138,7 @@ class Monitor:
         on_update: Callable[[DetectorUpdate], None] | None = None,
         on_prompt: Callable[[Prompt], None] | None = None,
         metrics_settings: MetricsSettings | None = None,
+        profile_path: Path | None = None,
     ) -> None:
         self.source = source
         self.clock = clock
@@ -136,6 +149,9 @@ class Monitor:
         self.settings = settings or SamplingSettings()
         self.view = view
         self.metrics_settings = metrics_settings
+        self.profile_path = profile_path
+        self._profile_mtime = _mtime(profile_path)
+        self._profile_checked_s = -math.inf
         self.on_update = on_update
         self.on_prompt = on_prompt
         self.summary = RunSummary()
@@ -239,7 +255,31 @@ class Monitor:
             self.source.release()
         return self.summary
 
+    def _reload_profile(self, now_s: float) -> None:
+        """A new calibration (`posturewatch calibrate` while this runs, e.g. after a
+        setup change) takes effect within seconds, without a restart."""
+        if self.profile_path is None or now_s - self._profile_checked_s < PROFILE_CHECK_S:
+            return
+        self._profile_checked_s = now_s
+        mtime = _mtime(self.profile_path)
+        if mtime is None or mtime == self._profile_mtime:
+            return
+        from posturewatch.baseline import load_profile
+        from posturewatch.errors import UserError
+
+        try:
+            baseline = load_profile(self.profile_path)
+        except UserError as exc:  # half-written or broken: keep the old one, say so once
+            log.warning("kept the previous calibration: %s", exc)
+        else:
+            self.detector.set_baseline(baseline)
+            self.summary.recalibrate_requested = False
+            self._event("calibration", str(self.profile_path))
+            log.warning("new calibration loaded from %s", self.profile_path)
+        self._profile_mtime = mtime
+
     def _judge(self, now_s: float, metrics: PostureMetrics | None) -> DetectorUpdate:
+        self._reload_profile(now_s)
         update = self.detector.update(now_s, metrics)
         s = self.summary
         if s.last_s is not None and update.time_s > s.last_s:

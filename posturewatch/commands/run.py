@@ -64,13 +64,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(handler=handle)
 
 
+def profile_path(args: argparse.Namespace, ctx: Context) -> Path:
+    if getattr(args, "calibration", None):
+        return Path(args.calibration)
+    return ctx.paths.profile_file(getattr(args, "profile", None) or ctx.config.profile)
+
+
 def load_baseline(args: argparse.Namespace, ctx: Context) -> Any:
     from posturewatch.baseline import load_profile
 
-    if getattr(args, "calibration", None):
-        path = Path(args.calibration)
-    else:
-        path = ctx.paths.profile_file(getattr(args, "profile", None) or ctx.config.profile)
+    path = profile_path(args, ctx)
     if not path.exists():
         raise UserError(
             f"no calibration profile at {path}: sit well and run `posturewatch calibrate` first"
@@ -140,6 +143,7 @@ def build_monitor(
         on_update=on_update,
         on_prompt=on_prompt,
         metrics_settings=config.metrics,
+        profile_path=profile_path(args, ctx),
     )
 
     def closer() -> None:
