@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import signal
 import subprocess
 import sys
@@ -26,6 +25,9 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from scripts.machine import describe
 
 ROOT = Path(__file__).resolve().parent.parent
 PHOTOS = ROOT / "tests" / "data" / "side-view-sitting" / "sample_images"
@@ -68,18 +70,7 @@ def posturewatch(data_dir: Path, *argv: str) -> list[str]:
 
 
 def machine() -> str:
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{model}; {psutil.cpu_count(logical=True)} logical CPUs; "
-        f"{platform.system()} {platform.release()}; Python {platform.python_version()}"
-    )
+    return describe()
 
 
 def peak_rss_mb(proc: psutil.Process, sampled_mb: float) -> float:

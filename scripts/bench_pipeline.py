@@ -46,19 +46,10 @@ from posturewatch import sources  # noqa: E402
 from posturewatch.metrics import compute_metrics  # noqa: E402
 from posturewatch.pose import MediaPipePose, quiet_native_logs  # noqa: E402
 from posturewatch.sources import FrameSource, ImageFolderSource, VideoFileSource  # noqa: E402
+from scripts.machine import cpu_model  # noqa: E402
 
 PHOTOS = ROOT / "tests" / "data" / "side-view-sitting" / "sample_images"
 TARGET_RATIO = 0.9
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def usable_cores() -> int:

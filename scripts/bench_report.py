@@ -11,7 +11,6 @@ weekly report (text, JSON, HTML). Target: a daily report in under one second.
 from __future__ import annotations
 
 import argparse
-import os
 import platform
 import random
 import sqlite3
@@ -24,22 +23,16 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from posturewatch.report import build_daily, build_week, render_json, render_text
-from posturewatch.report_html import Thresholds, render_html
-from posturewatch.store import Store, StoreSettings
-from posturewatch.types import DetectorUpdate, PostureMetrics
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from posturewatch.report import build_daily, build_week, render_json, render_text  # noqa: E402
+from posturewatch.report_html import Thresholds, render_html  # noqa: E402
+from posturewatch.store import Store, StoreSettings  # noqa: E402
+from posturewatch.types import DetectorUpdate, PostureMetrics  # noqa: E402
+from scripts.machine import describe  # noqa: E402
 
 TZ = ZoneInfo("Europe/Berlin")
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def working_day(store: Store, day: date, rng: random.Random) -> int:
@@ -87,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args(argv)
 
-    print(f"machine: {cpu_name()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}")
+    print(f"machine: {describe()}")
     print(f"python {platform.python_version()}, SQLite {sqlite3.sqlite_version}")
     rng = random.Random(7)
     last = date(2024, 6, 28)
