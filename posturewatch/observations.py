@@ -8,9 +8,9 @@ Everything downstream (analyze, calibrate, run) reads from this one interface.
 from __future__ import annotations
 
 from pathlib import Path
-from types import TracebackType
 from typing import Protocol
 
+from posturewatch.closing import Closing
 from posturewatch.sources import (
     FrameSource,
     ImageFolderSource,
@@ -34,7 +34,7 @@ class ObservationSource(Protocol):
     def close(self) -> None: ...
 
 
-class EstimatedObservations:
+class EstimatedObservations(Closing):
     """Frames through the pose model. The model is built on first use, so a camera
     that cannot be opened fails before a second is spent loading it."""
 
@@ -72,17 +72,6 @@ class EstimatedObservations:
         if self._estimator is not None:
             self._estimator.close()  # type: ignore[attr-defined]
             self._estimator = None
-
-    def __enter__(self) -> EstimatedObservations:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def open_observations(

@@ -22,9 +22,9 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from itertools import chain, starmap
 from pathlib import Path
-from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, cast
 
+from posturewatch.closing import Closing
 from posturewatch.errors import UserError
 from posturewatch.types import N_LANDMARKS, Landmark, Observation, Pose
 
@@ -140,7 +140,7 @@ def observation_to_json(obs: Observation) -> str:
         raise ValueError(f"frame {obs.index}: a landmark value is NaN or infinite") from None
 
 
-class RecordingWriter:
+class RecordingWriter(Closing):
     """Writes observations to a recording as they come.
 
     The file is created at once (an existing one is never overwritten unless asked),
@@ -290,17 +290,6 @@ class RecordingWriter:
                     f"cannot write recording {self.path}: {exc.strerror}"
                 ) from None
 
-    def __enter__(self) -> RecordingWriter:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
 
 # ---------------------------------------------------------------------------- reading
 
@@ -318,7 +307,7 @@ _LIST_TYPE = {list}
 _FOUR = {4}
 
 
-class RecordingReader:
+class RecordingReader(Closing):
     """Replays a recording as an ObservationSource, line by line.
 
     Every line is checked as it is read (nothing is trusted because a file says it
@@ -555,17 +544,6 @@ class RecordingReader:
             except OSError:
                 pass
 
-    def __enter__(self) -> RecordingReader:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
 
 def read_recording(path: str | Path) -> list[Observation]:
     """Every observation of a (small) recording, e.g. a test fixture."""
@@ -576,7 +554,7 @@ def read_recording(path: str | Path) -> list[Observation]:
 # ---------------------------------------------------------------------------- live tee
 
 
-class RecordingTee:
+class RecordingTee(Closing):
     """An ObservationSource that passes every observation on and records it, for
     `posturewatch run --record FILE`. Closing it closes both the source and the file.
     The model's name, known to the source only after its first frame, goes into the
@@ -605,14 +583,3 @@ class RecordingTee:
             self.source.close()
         finally:
             self.writer.close()
-
-    def __enter__(self) -> RecordingTee:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -15,9 +15,9 @@ import os
 import time
 from abc import ABC, abstractmethod
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from posturewatch.closing import Closing
 from posturewatch.errors import UserError
 from posturewatch.types import Frame
 
@@ -34,7 +34,7 @@ class CameraUnavailable(UserError):
     call, unplugged, no permission). The background service waits and retries."""
 
 
-class FrameSource(ABC):
+class FrameSource(Closing, ABC):
     """Where frames come from.
 
     `read(not_before_s)` returns the next frame whose time is at least
@@ -48,23 +48,12 @@ class FrameSource(ABC):
     @abstractmethod
     def read(self, not_before_s: float | None = None) -> Frame | None: ...
 
-    def release(self) -> None:  # noqa: B027 - a no-op for recordings, on purpose
+    def release(self) -> None:
         """Let go of the device between checks (a camera's light goes off); the next
         read() opens it again. Nothing to do for recordings."""
 
     def close(self) -> None:
         self.release()
-
-    def __enter__(self) -> FrameSource:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def _cv2() -> Any:

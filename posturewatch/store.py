@@ -29,6 +29,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from datetime import time as dtime
 from pathlib import Path
 
+from posturewatch.closing import Closing
 from posturewatch.errors import UserError
 from posturewatch.types import DetectorUpdate, PostureMetrics, Prompt, PromptAnswer
 
@@ -291,7 +292,7 @@ def backup_path(path: Path) -> Path:
     return path.with_name(path.name + ".bak")
 
 
-class Store:
+class Store(Closing):
     """The posture log of one user. One writer (the service) and any number of
     readers (reports, `status`) may have the file open at once; methods are
     thread-safe within a process."""
@@ -589,12 +590,6 @@ class Store:
                 )
             self._closed = True
             self._conn.close()
-
-    def __enter__(self) -> Store:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # --- maintenance -------------------------------------------------------------------
 
