@@ -208,8 +208,11 @@ def unjudgeable_reason(
         return "head turned"
     if _face_narrowing(metrics, baseline) > math.log1p(settings.max_face_narrowing):
         return "head turned"
+    # A glance down tips the head on the neck; a slouch carries the head forward
+    # and down with the neck. Only the tip beyond what the neck explains is a glance.
+    neck_dev = max(0.0, metrics.head_forward_deg - baseline.centre("head_forward_deg"))
     pitch = metrics.head_pitch_deg - baseline.centre("head_pitch_deg")
-    if pitch > settings.max_pitch_down_deg:
+    if pitch - neck_dev > settings.max_pitch_down_deg:
         return "looking down"
     if pitch < -settings.max_pitch_up_deg:
         return "looking up"

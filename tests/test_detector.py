@@ -217,7 +217,8 @@ def test_leaning_back_is_uncertain(view: str) -> None:
 
 
 def test_a_glance_inside_a_slouch_does_not_restart_the_wait() -> None:
-    glance = replace(SLOUCH, head_pitch_deg=35.0)
+    # Slouched, the head already tips with the neck; the glance tips it well beyond.
+    glance = replace(SLOUCH, head_pitch_deg=SLOUCH.head_pitch_deg + 50.0)
     updates = run(Detector(baseline()), [(200.0, SLOUCH), (30.0, glance), (20.0, SLOUCH)])
     assert first_time(updates, "uncertain", after_s=200.0) is not None
     back = first_time(updates, "poor", after_s=230.0)
@@ -391,3 +392,13 @@ def test_side_view_photos_from_their_landmark_recording() -> None:
     from tests.paths import TESTS
 
     _side_photo_verdicts(_read_all(str(TESTS / "fixtures" / "side_view_photos.jsonl")))
+
+
+def test_a_slouch_that_tips_the_head_with_the_neck_is_judged_not_a_glance() -> None:
+    # The real side-view photos: slouched, the neck leans ~30 degrees further and the
+    # head tips ~30 degrees down with it. A glance tips the head alone.
+    slouch = at(head_forward_deg=10.0 + 30.0, head_pitch_deg=2.0 + 30.0)
+    glance = at(head_pitch_deg=2.0 + 30.0)
+    assert frame_verdict(slouch, baseline(), SETTINGS).verdict == "poor"
+    assert frame_verdict(slouch, baseline(), SETTINGS).reason == ""
+    assert frame_verdict(glance, baseline(), SETTINGS).reason == "looking down"
