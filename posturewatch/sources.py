@@ -14,6 +14,7 @@ import glob
 import os
 import time
 from abc import ABC, abstractmethod
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,7 +64,13 @@ def _cv2() -> Any:
 
 
 class ImageFolderSource(FrameSource):
-    """Images in sorted path order, `fps` of them per second of media time."""
+    """Images in sorted path order, `fps` of them per second of media time.
+
+    While the pose model works on one image (on one core), the next one is decoded
+    on another thread (OpenCV lets go of the GIL while decoding): the image the
+    caller will most likely ask for next, at the same stride as the last step.
+    Files are only read, so a wrong guess costs a decode, never a frame.
+    """
 
     def __init__(self, paths: list[Path], fps: float = 1.0, description: str = "") -> None:
         if fps <= 0:
@@ -74,6 +81,10 @@ class ImageFolderSource(FrameSource):
         self.fps = fps
         self.description = description or str(paths[0].parent)
         self._next = 0
+        self._stride = 1
+        self._last_index: int | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._ahead: tuple[int, Future[npt.NDArray[np.uint8]]] | None = None
 
     def read(self, not_before_s: float | None = None) -> Frame | None:
         if not_before_s is not None:
@@ -85,8 +96,29 @@ class ImageFolderSource(FrameSource):
         index = self._next
         self._next += 1
         path = self.paths[index]
-        image = _imread(path)
+        ahead, self._ahead = self._ahead, None
+        # A decoding error of the image read ahead is re-raised here, as it would have been.
+        prefetched = ahead is not None and ahead[0] == index
+        image = ahead[1].result() if ahead is not None and prefetched else _imread(path)
+        self._read_ahead(index)
         return Frame(index=index, time_s=index / self.fps, image=image, path=str(path))
+
+    def _read_ahead(self, index: int) -> None:
+        if self._pool is None and len(self.paths) > 1:
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="decode")
+        last = self._last_index
+        if last is not None and index > last:
+            self._stride = index - last
+        self._last_index = index
+        nxt = index + self._stride
+        if self._pool is not None and nxt < len(self.paths):
+            self._ahead = (nxt, self._pool.submit(_imread, self.paths[nxt]))
+
+    def close(self) -> None:
+        self._ahead = None
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
 
 REDUCED_MIN_SIDE_PX = 480

@@ -130,3 +130,23 @@ def test_real_photo_folder(tmp_path: Path) -> None:
     src = open_frame_source(str(tmp_path))
     frame = src.read()
     assert frame is not None and frame.width == 720 and frame.height == 1280
+
+
+def test_read_ahead_follows_the_stride_and_keeps_errors_for_their_frame(tmp_path: Path) -> None:
+    paths = []
+    for i in range(7):
+        p = tmp_path / f"{i}.png"
+        cv2.imwrite(str(p), np.full((8, 8, 3), i, np.uint8))
+        paths.append(p)
+    paths[3].write_bytes(b"corrupt")  # only ever decoded ahead: never asked for
+    paths[6].write_bytes(b"corrupt")  # asked for: its error surfaces on that read
+    src = ImageFolderSource(paths, fps=1.0)
+    seen = []
+    for t in (0.0, 2.0, 4.0):
+        frame = src.read(not_before_s=t)
+        assert frame is not None
+        seen.append((frame.index, int(frame.image[0, 0, 0])))
+    assert seen == [(0, 0), (2, 2), (4, 4)]
+    with pytest.raises(UserError, match="6.png"):
+        src.read(not_before_s=6.0)
+    src.close()
