@@ -34,6 +34,9 @@ else:  # pragma: no cover
 class Config:
     profile: str = "default"
     """Which calibration profile to use (profiles/<name>.json in the data directory)."""
+    routines_file: str = ""
+    """Your own routines, in the format of the packaged routines.toml; empty: the
+    packaged ones."""
     camera: CameraSettings = field(default_factory=CameraSettings)
     sampling: SamplingSettings = field(default_factory=SamplingSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)

@@ -75,3 +75,18 @@ def test_config_init_writes_defaults_once(
     (tmp_path / "config.toml").write_text('profile = "desk"\n')
     assert main(["--data-dir", str(tmp_path), "config", "--init"]) == 0
     assert (tmp_path / "config.toml").read_text() == 'profile = "desk"\n'
+
+
+def test_a_malformed_routines_file_named_in_the_config_stops_run_with_the_entry(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    routines = tmp_path / "mine.toml"
+    routines.write_text(
+        '[[routine]]\nid = "presses"\ntitle = "Presses"\ntargets = ["shoulders"]\n'
+        'duration_s = 60\nsteps = ["squeeze"]\n'
+    )
+    (tmp_path / "config.toml").write_text(f'routines_file = "{routines}"\n')
+    status = main(["--data-dir", str(tmp_path), "run", "--source", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.count("\n") == 1 and str(routines) in err and "presses" in err

@@ -101,8 +101,10 @@ def build_monitor(
     from posturewatch.store import Store
 
     config = ctx.config
+    routines = load_routines(
+        Path(config.routines_file).expanduser() if config.routines_file else None
+    )
     baseline = load_baseline(args, ctx)
-    routines = load_routines()
     spec = args.source or config.camera.source_spec
     if source is None:
         source = open_observations(
