@@ -505,22 +505,25 @@ class Detector:
         more than the setup tolerances in what posture hardly changes: sideways in
         a front view (leaning toward or away from a front camera changes the size,
         which says nothing about the camera); in a side view, where the seated hip
-        is (metrics anchor the place there), and the ear-to-hip size only while
-        the trunk and neck are near their calibrated angles, since a slouch
-        shortens it by 15 % or more."""
+        is (metrics anchor the place there) and the ear-to-hip size, judged only
+        while the trunk and neck are near their calibrated angles: a slouch
+        shortens the trunk by 15 % or more and, with the hip out of frame, moves
+        its estimated place too. Posture angles do not change when a camera is
+        slid along, so judging a slouch meanwhile is safe; the move is seen the
+        next time the user sits up."""
         s, b = self.settings, self.baseline
         tau = s.smoothing_s
         if b.view == "side":
-            dx = self._dx.update(t, metrics.center_x - b.centre("center_x"), tau)
-            dy = self._dy.update(t, metrics.center_y - b.centre("center_y"), tau)
-            if math.hypot(dx, dy) > s.setup_position_tolerance:
-                return True
             head_dev, trunk_dev = deviations(metrics, b)
             upright = abs(trunk_dev) < s.shoulder_threshold_deg and (
                 abs(head_dev) < s.head_threshold_deg
             )
             if not upright:
                 return False
+            dx = self._dx.update(t, metrics.center_x - b.centre("center_x"), tau)
+            dy = self._dy.update(t, metrics.center_y - b.centre("center_y"), tau)
+            if math.hypot(dx, dy) > s.setup_position_tolerance:
+                return True
             dscale = self._dscale.update(t, _log_scale(metrics, b), tau)
             return abs(dscale) > math.log1p(s.setup_scale_tolerance)
         dx = self._dx.update(t, metrics.center_x - b.centre("center_x"), tau)
