@@ -76,8 +76,11 @@ class SamplingSettings:
     borderline_interval_s: float = 0.5
     """While a deviation is building but not yet judged poor."""
     away_interval_s: float = 5.0
-    close_camera_above_s: float = 2.5
-    """Release the camera between checks when the next one is further away than this."""
+    close_camera_above_s: float = 4.0
+    """Release the camera between checks when the next one is further away than this
+    (so it is off while nobody is there and while paused; reopening costs a webcam
+    about half a second of auto-exposure, and a light blinking every few seconds
+    while you sit would be a distraction)."""
     camera_retry_s: float = 5.0
     camera_retry_max_s: float = 300.0
 
