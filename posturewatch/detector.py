@@ -186,6 +186,10 @@ def _log_scale(metrics: PostureMetrics, baseline: Baseline) -> float:
     return math.log(metrics.scale / ref)
 
 
+GLANCE_TIP_RATIO = 1.5
+"""A head tipped down by more than this many times the neck's forward lean is a
+glance; less, and it is the head going down with a slouching neck."""
+
 HEAD_REASONS = frozenset({"head turned", "looking down", "looking up"})
 """The head cannot be judged, but the shoulder angle (trunk and shoulder landmarks
 only) still can: hunching over a phone is poor whatever the eyes look at."""
@@ -208,11 +212,11 @@ def unjudgeable_reason(
         return "head turned"
     if _face_narrowing(metrics, baseline) > math.log1p(settings.max_face_narrowing):
         return "head turned"
-    # A glance down tips the head on the neck; a slouch carries the head forward
-    # and down with the neck. Only the tip beyond what the neck explains is a glance.
+    # A glance down tips the head on the neck, a lot more than the neck moves; a
+    # slouch carries the head forward and down with the neck, by about as much.
     neck_dev = max(0.0, metrics.head_forward_deg - baseline.centre("head_forward_deg"))
     pitch = metrics.head_pitch_deg - baseline.centre("head_pitch_deg")
-    if pitch - neck_dev > settings.max_pitch_down_deg:
+    if pitch > settings.max_pitch_down_deg and pitch > GLANCE_TIP_RATIO * neck_dev:
         return "looking down"
     if pitch < -settings.max_pitch_up_deg:
         return "looking up"
@@ -514,16 +518,16 @@ class Detector:
         s, b = self.settings, self.baseline
         tau = s.smoothing_s
         if b.view == "side":
+            dx = self._dx.update(t, metrics.center_x - b.centre("center_x"), tau)
+            dy = self._dy.update(t, metrics.center_y - b.centre("center_y"), tau)
+            if math.hypot(dx, dy) > s.setup_position_tolerance:
+                return True
             head_dev, trunk_dev = deviations(metrics, b)
             upright = abs(trunk_dev) < s.shoulder_threshold_deg and (
                 abs(head_dev) < s.head_threshold_deg
             )
             if not upright:
                 return False
-            dx = self._dx.update(t, metrics.center_x - b.centre("center_x"), tau)
-            dy = self._dy.update(t, metrics.center_y - b.centre("center_y"), tau)
-            if math.hypot(dx, dy) > s.setup_position_tolerance:
-                return True
             dscale = self._dscale.update(t, _log_scale(metrics, b), tau)
             return abs(dscale) > math.log1p(s.setup_scale_tolerance)
         dx = self._dx.update(t, metrics.center_x - b.centre("center_x"), tau)

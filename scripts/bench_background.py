@@ -38,16 +38,19 @@ TARGET_RSS_MB = 300.0
 
 
 def webcam_frame(path: Path) -> Any:
-    """The seated upper body of a 720x1280 photo, cropped to 4:3 and scaled to
-    640x480: the framing of a webcam on the desk (about 85 cm away)."""
+    """A 720x1280 photo as a 640x480 camera frame: the whole seated person (hips in
+    view, as a side camera shows them), scaled to the frame's height and padded."""
     import cv2
 
     image = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if image is None:
         raise SystemExit(f"bench: cannot read {path}")
-    top = min(100, max(0, image.shape[0] - image.shape[1] * 3 // 4))
-    crop = image[top : top + image.shape[1] * 3 // 4, :]
-    return cv2.resize(crop, (FRAME_W, FRAME_H), interpolation=cv2.INTER_AREA)
+    width = round(image.shape[1] * FRAME_H / image.shape[0])
+    scaled = cv2.resize(image, (width, FRAME_H), interpolation=cv2.INTER_AREA)
+    left = (FRAME_W - width) // 2
+    return cv2.copyMakeBorder(
+        scaled, 0, 0, left, FRAME_W - width - left, cv2.BORDER_CONSTANT, value=(128, 128, 128)
+    )
 
 
 def write_video(path: Path, fps: float, segments: list[tuple[list[Path], float]]) -> None:
