@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta, tzinfo
@@ -737,8 +738,9 @@ def render_csv(report: DailyReport | WeekReport) -> str:
 
 
 def hm(minutes: float) -> str:
-    """Whole minutes as '2 h 05 min' or '45 min'."""
-    total = round(minutes)
+    """Whole minutes as '2 h 05 min' or '45 min', halves rounded up: the page shows
+    the JSON's one-decimal figure, the terminal the exact one, and both must agree."""
+    total = math.floor(minutes + 0.5)
     h, m = divmod(total, 60)
     return f"{h} h {m:02d} min" if h else f"{m} min"
 
