@@ -11,6 +11,7 @@ for good (logged once) so a broken desktop never stops the loop.
 from __future__ import annotations
 
 import logging
+import subprocess
 import sys
 import time
 from abc import ABC, abstractmethod
@@ -103,6 +104,24 @@ class Notifier(ABC):
     @abstractmethod
     def available(self) -> tuple[bool, str]:
         """(works here?, detail when it does / the fix when it does not), for `doctor`."""
+
+
+Runner = Callable[..., "subprocess.CompletedProcess[str]"]
+"""subprocess.run, or a stand-in that records the command in unit tests."""
+
+
+class CommandNotifier(Notifier):
+    """A backend that shows each prompt by running a program (osascript, PowerShell)."""
+
+    def __init__(
+        self,
+        settings: NotifierSettings,
+        runner: Runner = subprocess.run,
+        platform: str = sys.platform,
+    ) -> None:
+        self.settings = settings
+        self._run = runner
+        self.platform = platform
 
 
 class NullNotifier(Notifier):

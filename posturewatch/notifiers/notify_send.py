@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Callable
 from typing import Any
 
-from posturewatch.notifiers import APP_NAME, Notifier, NotifierError, NotifierSettings
+from posturewatch.notifiers import APP_NAME, Notifier, NotifierError, NotifierSettings, Runner
 from posturewatch.notifiers.dbus import NO_SESSION_BUS, expire_timeout_ms, session_bus_address
 from posturewatch.types import Prompt
 
-Runner = Callable[..., "subprocess.CompletedProcess[str]"]
 RUN_TIMEOUT_S = 10.0
 
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
-from collections.abc import Callable
 
-from posturewatch.notifiers import APP_NAME, Notifier, NotifierError, NotifierSettings
+from posturewatch.notifiers import (
+    APP_NAME,
+    CommandNotifier,
+    NotifierError,
+)
 from posturewatch.types import Prompt
 
-Runner = Callable[..., "subprocess.CompletedProcess[str]"]
 RUN_TIMEOUT_S = 10.0
 
 SCRIPT_LINES = (
@@ -35,18 +36,8 @@ def osascript_command(prompt: Prompt, executable: str = "osascript") -> list[str
     return [*cmd, prompt.title, prompt.body, APP_NAME]
 
 
-class OsascriptNotifier(Notifier):
+class OsascriptNotifier(CommandNotifier):
     name = "osascript"
-
-    def __init__(
-        self,
-        settings: NotifierSettings,
-        runner: Runner = subprocess.run,
-        platform: str = sys.platform,
-    ) -> None:
-        self.settings = settings
-        self._run = runner
-        self.platform = platform
 
     def _show(self, prompt: Prompt) -> None:
         try:

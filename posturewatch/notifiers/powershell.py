@@ -14,13 +14,16 @@ import base64
 import os
 import shutil
 import subprocess
-import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
-from posturewatch.notifiers import APP_NAME, Notifier, NotifierError, NotifierSettings
+from posturewatch.notifiers import (
+    APP_NAME,
+    CommandNotifier,
+    NotifierError,
+    NotifierSettings,
+)
 from posturewatch.types import Prompt
 
-Runner = Callable[..., "subprocess.CompletedProcess[str]"]
 RUN_TIMEOUT_S = 20.0
 TOAST_TAG = "prompt"
 POWERSHELL_APP_ID = r"{1AC14E77-02E7-4E5D-B744-2EB1AE5198B7}\WindowsPowerShell\v1.0\powershell.exe"
@@ -72,18 +75,8 @@ def toast_environment(
     }
 
 
-class PowershellNotifier(Notifier):
+class PowershellNotifier(CommandNotifier):
     name = "powershell"
-
-    def __init__(
-        self,
-        settings: NotifierSettings,
-        runner: Runner = subprocess.run,
-        platform: str = sys.platform,
-    ) -> None:
-        self.settings = settings
-        self._run = runner
-        self.platform = platform
 
     def _show(self, prompt: Prompt) -> None:
         env = toast_environment(prompt, self.settings, os.environ)
