@@ -597,11 +597,6 @@ def _side_metrics(p: _Points, settings: MetricsSettings) -> PostureMetrics | Non
         neck3 = _dist2((ear3[0], ear3[1]), (p.xyz[shoulder][0], p.xyz[shoulder][1]))
         px_per_unit = math.hypot(*neck) / max(neck3, 1e-9)
         trunk_px = _dist2((ear3[0], ear3[1]), (hip_mid[0], hip_mid[1])) * px_per_unit
-        # Where the hidden hip would be in the picture: the shoulder, less the trunk.
-        hidden_hip = (
-            p.px[shoulder][0] - trunk3[0] * px_per_unit,
-            p.px[shoulder][1] - trunk3[1] * px_per_unit,
-        )
 
     nose_x = p.px[LM.NOSE][0] - p.px[ear][0]
     nose_y = p.px[LM.NOSE][1] - p.px[ear][1]
@@ -612,9 +607,11 @@ def _side_metrics(p: _Points, settings: MetricsSettings) -> PostureMetrics | Non
     distance_cm = 100.0 * f * EAR_TO_HIP_M / trunk_px if trunk_px > 2 else None
     # Where the person sits, for the person lock and setup-change detection: from the
     # side, slouching carries the shoulders forward by a hand's breadth or more, but
-    # the seated hip stays put, so it is the anchor.
-    # Out of frame, the hip is placed from the trunk's angle and length.
-    anchor = p.px[hip] if hip_seen else hidden_hip
+    # the seated hip stays put, so it is the anchor when seen.
+    # With the hip out of frame the shoulders stand in (placing the hip from the
+    # model's depth jitters by more than a calibration allows); a deep slouch may
+    # then read as a moved camera (docs/metrics.md, failure cases).
+    anchor = p.px[hip] if hip_seen else _mid2(p.px[LM.LEFT_SHOULDER], p.px[LM.RIGHT_SHOULDER])
 
     used: tuple[int, ...] = (ear, shoulder, LM.NOSE, hip) if hip_seen else (ear, shoulder, LM.NOSE)
     sanity = 1.0

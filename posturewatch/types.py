@@ -136,8 +136,8 @@ class PostureMetrics:
     center_x: float
     """Where the person sits, normalised image coordinates (person lock, camera
     moves): the shoulder midpoint from the front; from the side the seated hip
-    (slouching moves the shoulders forward, not the hip), placed from the trunk's
-    angle and length when it is out of frame."""
+    when seen (slouching moves the shoulders forward, not the hip), else the
+    shoulders."""
     center_y: float
     quality: float
     """0..1: landmark visibility and geometric sanity; low means do not judge."""
