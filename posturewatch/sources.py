@@ -176,7 +176,12 @@ def _imread(path: Path) -> npt.NDArray[np.uint8]:
 
 
 class VideoFileSource(FrameSource):
-    """A video file; times come from its frame rate, so it replays at any speed."""
+    """A video file; times come from its frame rate, so it replays at any speed.
+
+    While the pose model works, the next frame is decoded on another thread. Only
+    the very next one: if the caller then skips ahead, that frame is passed over
+    as it would have been, so a replay gets exactly the frames it asks for.
+    """
 
     def __init__(self, path: Path, fps: float | None = None) -> None:
         cv2 = _cv2()
@@ -189,9 +194,31 @@ class VideoFileSource(FrameSource):
         self.fps = fps or (native if native > 0 else 30.0)
         self._index = -1
         self._delivered = 0
+        self._pool: ThreadPoolExecutor | None = None
+        self._ahead: Future[Frame | None] | None = None
 
     def read(self, not_before_s: float | None = None) -> Frame | None:
         target = 0.0 if not_before_s is None else not_before_s
+        ahead, self._ahead = self._ahead, None
+        frame: Frame | None = None
+        if ahead is not None:
+            try:
+                frame = ahead.result()
+            except UserError:  # a corrupt frame: an error only if the caller wanted it
+                if self._index / self.fps + 1e-9 >= target:
+                    raise
+            else:
+                if frame is None:
+                    return None  # the end of the video
+        if frame is None or frame.time_s + 1e-9 < target:
+            frame = self._read_sync(target)  # nothing read ahead, or the caller skipped it
+        if frame is not None:
+            self._pool = self._pool or ThreadPoolExecutor(1, thread_name_prefix="decode")
+            self._ahead = self._pool.submit(self._read_sync, 0.0)
+        return frame
+
+    def _read_sync(self, target: float) -> Frame | None:
+        """The first frame at or after `target`, grabbing (not decoding) the rest."""
         while True:
             if not self._cap.grab():
                 if self._delivered == 0 and self._index < 0:
@@ -209,6 +236,10 @@ class VideoFileSource(FrameSource):
                 return Frame(index=self._index, time_s=t, image=image, path=None)
 
     def close(self) -> None:
+        self._ahead = None
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
         self._cap.release()
 
 
