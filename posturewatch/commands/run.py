@@ -33,6 +33,14 @@ def add_source_arguments(p: argparse.ArgumentParser, source_required: bool = Fal
     p.add_argument("--model", type=Path, help="a MediaPipe Tasks .task pose model to use instead")
 
 
+def add_monitor_arguments(p: argparse.ArgumentParser) -> None:
+    """Options of everything that runs the whole loop (`run`, `start`)."""
+    add_source_arguments(p)
+    p.add_argument("--notifier", help="auto (default), console, dbus, plyer, notify-send, none")
+    p.add_argument("--profile", help="calibration profile name (default from config)")
+    p.add_argument("--calibration", type=Path, help="a calibration profile file instead")
+
+
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "run",
@@ -40,10 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         description="Run the whole loop: frames -> pose -> metrics -> detector -> scheduler -> "
         "notifications, logging numbers to the store.",
     )
-    add_source_arguments(p)
-    p.add_argument("--notifier", help="auto (default), console, dbus, plyer, notify-send, none")
-    p.add_argument("--profile", help="calibration profile name (default from config)")
-    p.add_argument("--calibration", type=Path, help="a calibration profile file instead")
+    add_monitor_arguments(p)
     p.add_argument(
         "--realtime", action="store_true", help="pace a recording as a camera would deliver it"
     )

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from posturewatch import control
-from posturewatch.commands.run import add_source_arguments
+from posturewatch.commands.run import add_monitor_arguments
 from posturewatch.context import Context
 from posturewatch.service import (
     InstanceInfo,
@@ -46,10 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         description="Start the background instance: it watches posture through the camera "
         "and prompts breaks until `posturewatch stop`. A second start reports the running one.",
     )
-    add_source_arguments(p)
-    p.add_argument("--notifier", help="auto (default), console, dbus, plyer, notify-send, none")
-    p.add_argument("--profile", help="calibration profile name (default from config)")
-    p.add_argument("--calibration", type=Path, help="a calibration profile file instead")
+    add_monitor_arguments(p)
     p.add_argument("--no-tray", action="store_true", help="do not show a tray icon")
     p.add_argument(
         "--foreground",
