@@ -14,6 +14,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from calibration.metrics_accuracy import FIELDS
 from calibration.simulator import (
     Body,
     Camera,
@@ -26,15 +27,6 @@ from calibration.simulator import (
 )
 from posturewatch.metrics import MetricsSettings, compute_metrics, detect_view
 from posturewatch.types import LM, Landmark, Observation, Pose, PostureMetrics
-
-FIELDS = (
-    "head_forward_deg",
-    "shoulder_rounding_deg",
-    "lean_deg",
-    "head_yaw_deg",
-    "head_pitch_deg",
-    "head_roll_deg",
-)
 
 
 def _metrics(obs: Observation, view: str | None = None) -> PostureMetrics:

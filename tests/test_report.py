@@ -32,35 +32,18 @@ from posturewatch.report import (
 from posturewatch.store import Store, StoreSettings, backup_path, local_day_bounds
 from posturewatch.types import (
     DetectorUpdate,
-    PostureMetrics,
     Prompt,
     PromptAnswer,
     PromptKind,
     Routine,
 )
+from tests.samples import side_metrics
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DAY = date(2024, 3, 12)  # a Tuesday
 
 Span = tuple[str, str | None, float]
 """(state, dominant, minutes)"""
-
-
-def metrics(head: float, shoulder: float) -> PostureMetrics:
-    return PostureMetrics(
-        view="side",
-        head_forward_deg=head,
-        shoulder_rounding_deg=shoulder,
-        lean_deg=0.0,
-        head_yaw_deg=0.0,
-        head_pitch_deg=0.0,
-        head_roll_deg=0.0,
-        scale=0.3,
-        distance_cm=60.0,
-        center_x=0.5,
-        center_y=0.5,
-        quality=0.9,
-    )
 
 
 def at(day: date, hh: int, mm: int = 0, ss: int = 0, tz: ZoneInfo = BERLIN) -> float:
@@ -78,7 +61,7 @@ def play(target: Store | Path, start_s: float, spans: Sequence[Span], step_s: fl
     store = target
     t = start_s
     first_state, first_dom, _ = spans[0]
-    store.add_sample(DetectorUpdate(t, first_state, first_dom), metrics(10.0, 5.0))  # type: ignore[arg-type]
+    store.add_sample(DetectorUpdate(t, first_state, first_dom), side_metrics(10.0, 5.0))  # type: ignore[arg-type]
     for state, dominant, minutes in spans:
         for _ in range(round(minutes * 60 / step_s)):
             t += step_s
@@ -91,7 +74,7 @@ def play(target: Store | Path, start_s: float, spans: Sequence[Span], step_s: fl
                     head_dev_deg=12.0 if poor else 2.0,
                     shoulder_dev_deg=4.0 if poor else 1.0,
                 ),
-                None if state == "away" else metrics(22.0 if poor else 12.0, 6.0),
+                None if state == "away" else side_metrics(22.0 if poor else 12.0, 6.0),
             )
     return t
 

@@ -23,27 +23,11 @@ from posturewatch.store import (
     local_day_bounds,
     restore_backup,
 )
-from posturewatch.types import DetectorUpdate, PostureMetrics, Prompt, PromptAnswer, Routine
+from posturewatch.types import DetectorUpdate, Prompt, PromptAnswer, Routine
+from tests.samples import side_metrics
 
 BERLIN = ZoneInfo("Europe/Berlin")
 T0 = datetime(2024, 3, 12, 9, 0, tzinfo=BERLIN).timestamp()  # a Tuesday, on a minute boundary
-
-
-def metrics(head: float = 10.0, shoulder: float = 5.0) -> PostureMetrics:
-    return PostureMetrics(
-        view="side",
-        head_forward_deg=head,
-        shoulder_rounding_deg=shoulder,
-        lean_deg=0.0,
-        head_yaw_deg=0.0,
-        head_pitch_deg=0.0,
-        head_roll_deg=0.0,
-        scale=0.3,
-        distance_cm=60.0,
-        center_x=0.5,
-        center_y=0.5,
-        quality=0.9,
-    )
 
 
 def update(t: float, state: str = "good", dominant: str | None = None) -> DetectorUpdate:
@@ -54,11 +38,13 @@ def feed(store: Store, t0: float, spans: Sequence[tuple[str, str | None, int]]) 
     """One sample a second: a first sample at t0 (which accounts for nothing), then
     each span's state for its whole length. Returns the time of the last sample."""
     t = t0
-    store.add_sample(update(t, spans[0][0], spans[0][1]), metrics())
+    store.add_sample(update(t, spans[0][0], spans[0][1]), side_metrics())
     for state, dominant, seconds in spans:
         for _ in range(seconds):
             t += 1
-            store.add_sample(update(t, state, dominant), None if state == "away" else metrics())
+            store.add_sample(
+                update(t, state, dominant), None if state == "away" else side_metrics()
+            )
     return t
 
 
@@ -95,11 +81,11 @@ def test_round_trip_sums_durations_by_state(tmp_path: Path) -> None:
 
 def test_a_sample_accounts_for_at_most_the_gap_cap(tmp_path: Path) -> None:
     with open_store(tmp_path / "log.sqlite3", max_sample_gap_s=10.0) as store:
-        store.add_sample(update(T0), metrics())
-        store.add_sample(update(T0 + 4), metrics())  # 4 s
-        store.add_sample(update(T0 + 3604, "poor", "head_forward"), metrics())  # paused: 10 s
-        store.add_sample(update(T0 + 3000), metrics())  # clock went back: nothing
-        store.add_sample(update(T0 + 3002), metrics())  # 2 s
+        store.add_sample(update(T0), side_metrics())
+        store.add_sample(update(T0 + 4), side_metrics())  # 4 s
+        store.add_sample(update(T0 + 3604, "poor", "head_forward"), side_metrics())  # paused: 10 s
+        store.add_sample(update(T0 + 3000), side_metrics())  # clock went back: nothing
+        store.add_sample(update(T0 + 3002), side_metrics())  # 2 s
         total = store.totals_between(T0 - 60, T0 + 7200)
     assert total.good_s == 6
     assert total.poor_head_s == 10
@@ -107,8 +93,8 @@ def test_a_sample_accounts_for_at_most_the_gap_cap(tmp_path: Path) -> None:
 
 def test_time_is_split_exactly_at_bucket_boundaries(tmp_path: Path) -> None:
     with open_store(tmp_path / "log.sqlite3", bucket_s=10, max_sample_gap_s=30.0) as store:
-        store.add_sample(update(T0 + 9.5), metrics())
-        store.add_sample(update(T0 + 10.5), metrics())  # 0.5 s in each of two buckets
+        store.add_sample(update(T0 + 9.5), side_metrics())
+        store.add_sample(update(T0 + 10.5), side_metrics())  # 0.5 s in each of two buckets
         store.add_sample(update(T0 + 35.0, "away"), None)  # 24.5 s over three buckets
         buckets = {b.start_s - T0: b for b in store.buckets_between(T0 - 60, T0 + 60)}
     assert sorted(buckets) == [0, 10, 20, 30]
@@ -123,14 +109,16 @@ def test_time_is_split_exactly_at_bucket_boundaries(tmp_path: Path) -> None:
 def test_angles_come_from_judged_samples_only(tmp_path: Path) -> None:
     with open_store(tmp_path / "log.sqlite3") as store:
         store.add_sample(
-            DetectorUpdate(T0, "good", head_dev_deg=1.0, shoulder_dev_deg=2.0), metrics(10, 4)
+            DetectorUpdate(T0, "good", head_dev_deg=1.0, shoulder_dev_deg=2.0), side_metrics(10, 4)
         )
         store.add_sample(
             DetectorUpdate(T0 + 1, "poor", "head_forward", head_dev_deg=11.0, shoulder_dev_deg=3.0),
-            metrics(20, 6),
+            side_metrics(20, 6),
         )
         # Looking down: the angles are not to be trusted and must not count.
-        store.add_sample(DetectorUpdate(T0 + 2, "uncertain", head_dev_deg=40.0), metrics(50, 30))
+        store.add_sample(
+            DetectorUpdate(T0 + 2, "uncertain", head_dev_deg=40.0), side_metrics(50, 30)
+        )
         store.add_sample(DetectorUpdate(T0 + 3, "away"), None)
         total = store.totals_between(T0 - 60, T0 + 60)
     assert (total.head_n, total.mean("head"), total.head_max) == (2, 15.0, 20.0)
@@ -141,9 +129,9 @@ def test_angles_come_from_judged_samples_only(tmp_path: Path) -> None:
 
 def test_maxima_merge_across_flushes(tmp_path: Path) -> None:
     with open_store(tmp_path / "log.sqlite3") as store:
-        store.add_sample(update(T0 + 1), metrics(head=30))
+        store.add_sample(update(T0 + 1), side_metrics(head=30))
         store.flush()
-        store.add_sample(update(T0 + 2), metrics(head=12))
+        store.add_sample(update(T0 + 2), side_metrics(head=12))
         store.flush()
         store.add_sample(update(T0 + 3, "away"), None)
         (bucket,) = store.buckets_between(T0, T0 + 60)
@@ -161,7 +149,7 @@ def test_local_days_follow_dst(tmp_path: Path, day: date, hours: int) -> None:
     with open_store(tmp_path / "log.sqlite3", max_sample_gap_s=30.0) as store:
         t = start - 600
         while t <= end + 600:  # from before midnight to after the next one, every 20 s
-            store.add_sample(update(t), metrics())
+            store.add_sample(update(t), side_metrics())
             t += 20
         buckets = store.buckets_for_days(day, day, BERLIN)
         totals = store.daily_totals(day, day, BERLIN)
@@ -180,16 +168,16 @@ def test_samples_are_batched_until_the_flush_interval(tmp_path: Path) -> None:
     def stored_seconds() -> float:
         return float(reader.execute("SELECT COALESCE(SUM(good_s), 0) FROM buckets").fetchone()[0])
 
-    store.add_sample(update(T0), metrics())
+    store.add_sample(update(T0), side_metrics())
     for i in range(1, 5):
-        store.add_sample(update(T0 + i), metrics())
+        store.add_sample(update(T0 + i), side_metrics())
     assert stored_seconds() == 0
     assert store.pending
-    store.add_sample(update(T0 + 5), metrics())  # five seconds of sample time: committed
+    store.add_sample(update(T0 + 5), side_metrics())  # five seconds of sample time: committed
     assert stored_seconds() == 5
     assert not store.pending
-    store.add_sample(update(T0 + 6), metrics())
-    store.add_sample(update(T0 + 7), metrics())
+    store.add_sample(update(T0 + 6), side_metrics())
+    store.add_sample(update(T0 + 7), side_metrics())
     assert stored_seconds() == 5
     store.close()
     assert stored_seconds() == 7
@@ -211,13 +199,13 @@ def test_a_locked_database_does_not_raise_and_catches_up(
 ) -> None:
     db = tmp_path / "log.sqlite3"
     store = open_store(db, flush_interval_s=5.0, lock_timeout_s=0.05)
-    store.add_sample(update(T0), metrics())
+    store.add_sample(update(T0), side_metrics())
     store.flush()
     other = sqlite3.connect(db, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
     with caplog.at_level(logging.WARNING, logger="posturewatch.store"):
         for i in range(1, 31):  # several flush attempts while locked
-            store.add_sample(update(T0 + i), metrics())
+            store.add_sample(update(T0 + i), side_metrics())
         assert store.flush() is False
         assert store.pending
     assert len([r for r in caplog.records if "locked" in r.getMessage()]) == 1
@@ -367,7 +355,7 @@ def test_prune_deletes_only_what_is_older_than_retention(tmp_path: Path) -> None
         store.add_event(T0 - 40 * day, "pause")
         store.flush()
         # The first sample after a long silence accounts for max_sample_gap_s (10 s).
-        store.add_sample(update(T0 - 10 * day), metrics())
+        store.add_sample(update(T0 - 10 * day), side_metrics())
         feed(store, T0 - 10 * day, [("poor", "both", 60)])
         store.add_prompt(_prompt("new", T0 - 10 * day))
         store.add_event(T0 - 10 * day, "resume")
