@@ -39,10 +39,10 @@ from calibration.sessions import (
     samples,
     working_day,
 )
-from posturewatch.baseline import Baseline, calibrate
-from posturewatch.detector import Detector, DetectorSettings
-from posturewatch.metrics import compute_metrics
-from posturewatch.types import DetectorUpdate, PostureMetrics
+from posturewatch.core.baseline import Baseline, calibrate
+from posturewatch.core.detector import Detector, DetectorSettings
+from posturewatch.core.metrics import compute_metrics
+from posturewatch.core.types import DetectorUpdate, PostureMetrics
 
 END_MARGIN_S = 15.0
 """After a slouch ends the smoothed deviation needs a few seconds to fall back,

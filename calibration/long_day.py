@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from posturewatch.recording import LANDMARK_NAMES, read_recording
+from posturewatch.inputs.recording import LANDMARK_NAMES, read_recording
 
 ROOT = Path(__file__).resolve().parent.parent
 PHOTO_FIXTURE = ROOT / "tests" / "fixtures" / "side_view_photos.jsonl"

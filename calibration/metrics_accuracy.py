@@ -22,7 +22,7 @@ from calibration.simulator import (
     sample_camera,
     simulate,
 )
-from posturewatch.metrics import compute_metrics
+from posturewatch.core.metrics import compute_metrics
 
 FIELDS = (
     "head_forward_deg",

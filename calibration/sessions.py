@@ -18,7 +18,7 @@ from typing import Literal
 import numpy as np
 
 from calibration.simulator import Body, Camera, Noise, Posture, sample_body, simulate
-from posturewatch.types import Deviation, Observation
+from posturewatch.core.types import Deviation, Observation
 
 Kind = Literal[
     "upright",

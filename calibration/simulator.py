@@ -42,7 +42,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from posturewatch.types import N_LANDMARKS, Landmark, Observation, Pose
+from posturewatch.core.types import N_LANDMARKS, Landmark, Observation, Pose
 
 Vec = npt.NDArray[np.float64]
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from posturewatch import __version__
 from posturewatch.context import Context
-from posturewatch.errors import UserError
+from posturewatch.core.errors import UserError
 
 COMMANDS = (
     "demo",

@@ -13,7 +13,7 @@ import time
 from datetime import datetime
 from typing import Protocol
 
-from posturewatch.errors import UserError
+from posturewatch.core.errors import UserError
 
 
 class Clock(Protocol):

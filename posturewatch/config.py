@@ -13,16 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from posturewatch.baseline import CalibrationSettings
-from posturewatch.detector import DetectorSettings
-from posturewatch.metrics import MetricsSettings
+from posturewatch.background.service import ServiceSettings
+from posturewatch.core.baseline import CalibrationSettings
+from posturewatch.core.detector import DetectorSettings
+from posturewatch.core.metrics import MetricsSettings
+from posturewatch.core.scheduler import SchedulerSettings
+from posturewatch.core.settings import ConfigError, from_table, to_table
 from posturewatch.monitor import CameraSettings, SamplingSettings
 from posturewatch.notifiers import NotifierSettings
-from posturewatch.report import ReportSettings
-from posturewatch.scheduler import SchedulerSettings
-from posturewatch.service import ServiceSettings
-from posturewatch.settings import ConfigError, from_table, to_table
-from posturewatch.store import StoreSettings
+from posturewatch.report.model import ReportSettings
+from posturewatch.store.database import StoreSettings
 
 if sys.version_info >= (3, 11):
     import tomllib

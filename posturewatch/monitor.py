@@ -19,18 +19,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from posturewatch.clock import Clock
-from posturewatch.metrics import MetricsSettings, compute_metrics
-from posturewatch.sources import CameraUnavailable
-from posturewatch.types import DetectorUpdate, PostureMetrics, Prompt, PromptAnswer, View
+from posturewatch.core.metrics import MetricsSettings, compute_metrics
+from posturewatch.core.types import DetectorUpdate, PostureMetrics, Prompt, PromptAnswer, View
+from posturewatch.inputs.sources import CameraUnavailable
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from posturewatch.detector import Detector
+    from posturewatch.core.detector import Detector
+    from posturewatch.core.scheduler import Scheduler
+    from posturewatch.inputs.observations import ObservationSource
     from posturewatch.notifiers import Notifier
-    from posturewatch.observations import ObservationSource
-    from posturewatch.scheduler import Scheduler
-    from posturewatch.store import Store
+    from posturewatch.store.database import Store
 
 log = logging.getLogger(__name__)
 
@@ -267,8 +267,8 @@ class Monitor:
         mtime = _mtime(self.profile_path)
         if mtime is None or mtime == self._profile_mtime:
             return
-        from posturewatch.baseline import load_profile
-        from posturewatch.errors import UserError
+        from posturewatch.core.baseline import load_profile
+        from posturewatch.core.errors import UserError
 
         try:
             baseline = load_profile(self.profile_path)

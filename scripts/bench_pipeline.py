@@ -42,10 +42,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from posturewatch import sources  # noqa: E402
-from posturewatch.metrics import compute_metrics  # noqa: E402
-from posturewatch.pose import MediaPipePose, quiet_native_logs  # noqa: E402
-from posturewatch.sources import FrameSource, ImageFolderSource, VideoFileSource  # noqa: E402
+from posturewatch.core.metrics import compute_metrics  # noqa: E402
+from posturewatch.inputs import sources  # noqa: E402
+from posturewatch.inputs.pose import MediaPipePose, quiet_native_logs  # noqa: E402
+from posturewatch.inputs.sources import FrameSource, ImageFolderSource, VideoFileSource  # noqa: E402
 from scripts.machine import cpu_model  # noqa: E402
 
 PHOTOS = ROOT / "tests" / "data" / "side-view-sitting" / "sample_images"

@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from posturewatch.recording import RecordingReader, RecordingWriter, read_recording  # noqa: E402
-from posturewatch.types import Landmark, Observation, Pose  # noqa: E402
+from posturewatch.core.types import Landmark, Observation, Pose  # noqa: E402
+from posturewatch.inputs.recording import RecordingReader, RecordingWriter, read_recording  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "fixtures" / "side_view_photos.jsonl"
 

@@ -26,10 +26,10 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from posturewatch.report import build_daily, build_week, render_json, render_text  # noqa: E402
-from posturewatch.report_html import Thresholds, render_html  # noqa: E402
-from posturewatch.store import Store, StoreSettings  # noqa: E402
-from posturewatch.types import DetectorUpdate, PostureMetrics  # noqa: E402
+from posturewatch.core.types import DetectorUpdate, PostureMetrics  # noqa: E402
+from posturewatch.report.html import Thresholds, render_html  # noqa: E402
+from posturewatch.report.model import build_daily, build_week, render_json, render_text  # noqa: E402
+from posturewatch.store.database import Store, StoreSettings  # noqa: E402
 from scripts.machine import describe  # noqa: E402
 
 TZ = ZoneInfo("Europe/Berlin")

@@ -21,9 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from posturewatch.observations import open_observations  # noqa: E402
-from posturewatch.recording import RecordingTee, RecordingWriter  # noqa: E402
-from posturewatch.types import Observation  # noqa: E402
+from posturewatch.core.types import Observation  # noqa: E402
+from posturewatch.inputs.observations import open_observations  # noqa: E402
+from posturewatch.inputs.recording import RecordingTee, RecordingWriter  # noqa: E402
 
 DEFAULT_DATA = Path(os.environ.get("POSTUREWATCH_TEST_DATA", ROOT / "tests" / "data"))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from posturewatch.types import PostureMetrics
+from posturewatch.core.types import PostureMetrics
 
 
 def side_metrics(head: float = 10.0, shoulder: float = 5.0) -> PostureMetrics:

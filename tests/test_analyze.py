@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 
 from calibration.simulator import Body, Camera, Posture, simulate
-from posturewatch.baseline import calibrate, save_profile
 from posturewatch.cli import main
 from posturewatch.commands.analyze import analyze
-from posturewatch.metrics import compute_metrics
-from posturewatch.recording import RecordingWriter, read_recording
-from posturewatch.types import Observation
+from posturewatch.core.baseline import calibrate, save_profile
+from posturewatch.core.metrics import compute_metrics
+from posturewatch.core.types import Observation
+from posturewatch.inputs.recording import RecordingWriter, read_recording
 from tests.paths import REPO, SIDE_VIEW
 
 UPRIGHT = Posture(head_forward_deg=8.0)
@@ -286,10 +286,12 @@ def test_a_camera_is_paced_and_stops_at_the_frame_limit() -> None:
 def test_ctrl_c_ends_a_camera_session_cleanly(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import posturewatch.observations
+    import posturewatch.inputs.observations
 
     camera = _FakeCamera(2)
-    monkeypatch.setattr(posturewatch.observations, "open_observations", lambda *a, **k: camera)
+    monkeypatch.setattr(
+        posturewatch.inputs.observations, "open_observations", lambda *a, **k: camera
+    )
     argv = ["--data-dir", str(tmp_path), "analyze", "camera:0", "--json", "--fps", "1000"]
     code, out, err = _run(argv, capsys)
     assert code == 0, err

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from posturewatch import autostart
-from posturewatch.errors import UserError
+from posturewatch.background import autostart
+from posturewatch.core.errors import UserError
 from tests.paths import REPO
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from posturewatch.baseline import (
+from posturewatch.core.baseline import (
     FORMAT_VERSION,
     METRIC_NAMES,
     Baseline,
@@ -28,8 +28,8 @@ from posturewatch.baseline import (
     robust_stats,
     save_profile,
 )
-from posturewatch.errors import UserError
-from posturewatch.types import PostureMetrics
+from posturewatch.core.errors import UserError
+from posturewatch.core.types import PostureMetrics
 
 
 def sitter(**changes: Any) -> PostureMetrics:

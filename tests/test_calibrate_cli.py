@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from calibration.simulator import Body, Camera, Posture, simulate
-from posturewatch.baseline import load_profile
 from posturewatch.cli import main
-from posturewatch.recording import RecordingWriter
+from posturewatch.core.baseline import load_profile
+from posturewatch.inputs.recording import RecordingWriter
 from tests.paths import SIDE_VIEW, TESTS
 
 SESSION = TESTS / "fixtures" / "simulated_front_session.jsonl.gz"

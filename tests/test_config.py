@@ -8,7 +8,7 @@ import pytest
 
 from posturewatch.cli import main
 from posturewatch.config import Config, dump_config, load_config, parse_config
-from posturewatch.settings import ConfigError
+from posturewatch.core.settings import ConfigError
 
 
 def test_missing_file_means_defaults(tmp_path: Path) -> None:

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from posturewatch import control
-from posturewatch.errors import UserError
+from posturewatch.background import control
+from posturewatch.core.errors import UserError
 
 TRANSPORTS = ["unix", "tcp"] if hasattr(socket, "AF_UNIX") else ["tcp"]
 

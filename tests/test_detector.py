@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from posturewatch.baseline import Baseline, calibrate_metrics
-from posturewatch.detector import Detector, DetectorSettings, frame_verdict
-from posturewatch.types import DetectorUpdate, Observation, PostureMetrics
+from posturewatch.core.baseline import Baseline, calibrate_metrics
+from posturewatch.core.detector import Detector, DetectorSettings, frame_verdict
+from posturewatch.core.types import DetectorUpdate, Observation, PostureMetrics
 
 NEUTRAL = PostureMetrics(
     view="front",
@@ -350,7 +350,7 @@ def test_settings_refuse_nonsense(changes: dict[str, float]) -> None:
 def _side_photo_verdicts(observations: dict[str, Observation]) -> None:
     """Calibrated on each straight photo in turn (one frame, as the test allows), every
     hunchback photo is poor and every other straight photo good."""
-    from posturewatch.metrics import compute_metrics
+    from posturewatch.core.metrics import compute_metrics
 
     metrics = {name: compute_metrics(obs, "side") for name, obs in observations.items()}
     straight = sorted(n for n in metrics if n.startswith("straight"))
@@ -367,7 +367,7 @@ def _side_photo_verdicts(observations: dict[str, Observation]) -> None:
 
 
 def _read_all(spec: str) -> dict[str, Observation]:
-    from posturewatch.observations import open_observations
+    from posturewatch.inputs.observations import open_observations
 
     source = open_observations(spec)
     found: dict[str, Observation] = {}

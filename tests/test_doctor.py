@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from posturewatch.baseline import calibrate_metrics, save_profile
 from posturewatch.commands import doctor
 from posturewatch.commands.doctor import (
     Check,
@@ -23,8 +22,9 @@ from posturewatch.commands.doctor import (
     format_check,
 )
 from posturewatch.context import Context
+from posturewatch.core.baseline import calibrate_metrics, save_profile
+from posturewatch.core.types import PostureMetrics
 from posturewatch.notifiers import NotifierSettings
-from posturewatch.types import PostureMetrics
 from tests.desktop import Desktop
 from tests.paths import SIDE_VIEW
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from posturewatch.routines import load_routines
-from posturewatch.timeline import load_timeline
+from posturewatch.core.routines import load_routines
+from posturewatch.inputs.timeline import load_timeline
 from tests.desktop import Desktop, wait_until
 from tests.paths import TESTS
 

@@ -13,7 +13,7 @@ import pytest
 
 from calibration.evaluate import LATENCY_SLACK_S, Stream, Summary, render, scaled_plan, score
 from calibration.sessions import working_day
-from posturewatch.detector import DetectorSettings
+from posturewatch.core.detector import DetectorSettings
 
 DEFAULTS = DetectorSettings()
 

@@ -28,19 +28,19 @@ import numpy as np
 import pytest
 
 from calibration.simulator import Body, Camera, Posture, simulate
-from posturewatch.baseline import Baseline, calibrate
+from posturewatch.background.control import send_request
+from posturewatch.background.service import ServiceSettings, run_service
 from posturewatch.clock import MediaClock
-from posturewatch.control import send_request
-from posturewatch.detector import Detector, DetectorSettings
+from posturewatch.core.baseline import Baseline, calibrate
+from posturewatch.core.detector import Detector, DetectorSettings
+from posturewatch.core.routines import load_routines
+from posturewatch.core.scheduler import Scheduler, SchedulerSettings
+from posturewatch.core.types import Observation, Prompt
+from posturewatch.inputs.sources import CameraUnavailable
 from posturewatch.monitor import Monitor, SamplingSettings
 from posturewatch.notifiers import Notifier
 from posturewatch.paths import resolve_paths
-from posturewatch.routines import load_routines
-from posturewatch.scheduler import Scheduler, SchedulerSettings
-from posturewatch.service import ServiceSettings, run_service
-from posturewatch.sources import CameraUnavailable
-from posturewatch.store import Store, StoreSettings
-from posturewatch.types import Observation, Prompt
+from posturewatch.store.database import Store, StoreSettings
 
 UPRIGHT_UNTIL_S = 120.0
 OUTAGE = (300.0, 30.0)

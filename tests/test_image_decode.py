@@ -10,9 +10,9 @@ import cv2
 import numpy as np
 import pytest
 
-from posturewatch.metrics import compute_metrics
-from posturewatch.observations import open_observations
-from posturewatch.sources import open_frame_source
+from posturewatch.core.metrics import compute_metrics
+from posturewatch.inputs.observations import open_observations
+from posturewatch.inputs.sources import open_frame_source
 from tests.paths import SIDE_VIEW
 
 
@@ -49,7 +49,7 @@ def test_large_jpegs_are_decoded_at_half_size(
 
 
 def test_a_file_named_jpg_that_is_not_one_is_still_a_clear_error(tmp_path: Path) -> None:
-    from posturewatch.errors import UserError
+    from posturewatch.core.errors import UserError
 
     fake = tmp_path / "fake.jpg"
     fake.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
@@ -73,8 +73,8 @@ def test_the_model_reads_the_same_posture_from_a_half_size_decode(tmp_path: Path
     finally:
         source.close()
 
-    from posturewatch.pose import MediaPipePose
-    from posturewatch.types import Frame
+    from posturewatch.core.types import Frame
+    from posturewatch.inputs.pose import MediaPipePose
 
     model = MediaPipePose(static_image_mode=True)
     try:

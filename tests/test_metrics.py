@@ -25,8 +25,8 @@ from calibration.simulator import (
     sample_camera,
     simulate,
 )
-from posturewatch.metrics import MetricsSettings, compute_metrics, detect_view
-from posturewatch.types import LM, Landmark, Observation, Pose, PostureMetrics
+from posturewatch.core.metrics import MetricsSettings, compute_metrics, detect_view
+from posturewatch.core.types import LM, Landmark, Observation, Pose, PostureMetrics
 
 
 def _metrics(obs: Observation, view: str | None = None) -> PostureMetrics:
@@ -312,7 +312,7 @@ def test_stronger_depth_noise_costs_accuracy_but_keeps_the_median() -> None:
 
 @pytest.fixture(scope="module")
 def photo_observations() -> dict[str, Observation]:
-    from posturewatch.observations import open_observations
+    from posturewatch.inputs.observations import open_observations
     from tests.paths import PORTRAIT, SIDE_VIEW
 
     found: dict[str, Observation] = {}

@@ -8,16 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from posturewatch.baseline import calibrate, save_profile
 from posturewatch.clock import MediaClock
-from posturewatch.detector import Detector
+from posturewatch.core.baseline import calibrate, save_profile
+from posturewatch.core.detector import Detector
+from posturewatch.core.routines import load_routines
+from posturewatch.core.scheduler import Scheduler, SchedulerSettings
+from posturewatch.core.types import DetectorUpdate
+from posturewatch.inputs.recording import RecordingReader, read_recording
 from posturewatch.monitor import PROFILE_CHECK_S, Monitor, SamplingSettings, next_interval
 from posturewatch.notifiers import NotifierSettings, make_notifier
-from posturewatch.recording import RecordingReader, read_recording
-from posturewatch.routines import load_routines
-from posturewatch.scheduler import Scheduler, SchedulerSettings
-from posturewatch.store import Store, StoreSettings
-from posturewatch.types import DetectorUpdate
+from posturewatch.store.database import Store, StoreSettings
 from tests.paths import TESTS
 
 SESSION = TESTS / "fixtures" / "simulated_front_session.jsonl.gz"

@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 
-from posturewatch.errors import UserError
+from posturewatch.core.errors import UserError
+from posturewatch.core.settings import ConfigError, from_table
+from posturewatch.core.types import Prompt, PromptAnswer, Routine
 from posturewatch.notifiers import (
     BACKEND_NAMES,
     FallbackNotifier,
@@ -39,8 +41,6 @@ from posturewatch.notifiers.powershell import (
     powershell_command,
     toast_environment,
 )
-from posturewatch.settings import ConfigError, from_table
-from posturewatch.types import Prompt, PromptAnswer, Routine
 
 ROUTINE = Routine(
     id="doorway_stretch",

@@ -11,11 +11,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from posturewatch.core.types import Prompt, PromptAnswer, Routine
 from posturewatch.notifiers import FallbackNotifier, Notifier, NotifierSettings, make_notifier
 from posturewatch.notifiers.dbus import DbusNotifier
 from posturewatch.notifiers.notify_send import NotifySendNotifier
 from posturewatch.notifiers.plyer_backend import PlyerNotifier
-from posturewatch.types import Prompt, PromptAnswer, Routine
 from tests.desktop import Desktop, wait_until
 
 pytestmark = pytest.mark.desktop

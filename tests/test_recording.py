@@ -19,9 +19,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from posturewatch.commands import record as record_command
-from posturewatch.errors import UserError
-from posturewatch.metrics import compute_metrics
-from posturewatch.recording import (
+from posturewatch.core.errors import UserError
+from posturewatch.core.metrics import compute_metrics
+from posturewatch.core.types import LM, N_LANDMARKS, Landmark, Observation, Pose
+from posturewatch.inputs.recording import (
     FORMAT,
     LANDMARK_NAMES,
     VERSION,
@@ -31,7 +32,6 @@ from posturewatch.recording import (
     RecordingWriter,
     read_recording,
 )
-from posturewatch.types import LM, N_LANDMARKS, Landmark, Observation, Pose
 from tests.paths import PORTRAIT, REPO, SIDE_VIEW
 
 FIXTURES = REPO / "tests" / "fixtures"
@@ -547,9 +547,9 @@ def test_cli_exit_status_2_and_one_line_for_a_bad_recording(
 
 REPLAY_SCRIPT = """
 import sys
-from posturewatch.observations import open_observations
+from posturewatch.inputs.observations import open_observations
 source = open_observations(sys.argv[1])
-from posturewatch.metrics import compute_metrics
+from posturewatch.core.metrics import compute_metrics
 count = 0
 while (obs := source.read()) is not None:
     count += 1
@@ -622,7 +622,7 @@ def test_an_eight_hour_recording_replays_in_full(tmp_path: Path) -> None:
 
 
 def _model_observations(spec: str) -> list[Observation]:
-    from posturewatch.observations import open_observations
+    from posturewatch.inputs.observations import open_observations
 
     source = open_observations(spec, fps=1.0)
     try:

@@ -8,8 +8,8 @@ from itertools import takewhile
 from pathlib import Path
 
 from calibration.long_day import write_day
-from posturewatch.baseline import calibrate, save_profile
-from posturewatch.recording import RecordingReader
+from posturewatch.core.baseline import calibrate, save_profile
+from posturewatch.inputs.recording import RecordingReader
 from scripts.bench_replay import replay
 
 

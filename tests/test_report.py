@@ -18,8 +18,15 @@ import pytest
 
 from posturewatch.commands import report as report_command
 from posturewatch.context import Context
-from posturewatch.errors import UserError
-from posturewatch.report import (
+from posturewatch.core.errors import UserError
+from posturewatch.core.types import (
+    DetectorUpdate,
+    Prompt,
+    PromptAnswer,
+    PromptKind,
+    Routine,
+)
+from posturewatch.report.model import (
     EmptySource,
     ReportSettings,
     build_daily,
@@ -29,14 +36,7 @@ from posturewatch.report import (
     render_text,
     to_dict,
 )
-from posturewatch.store import Store, StoreSettings, backup_path, local_day_bounds
-from posturewatch.types import (
-    DetectorUpdate,
-    Prompt,
-    PromptAnswer,
-    PromptKind,
-    Routine,
-)
+from posturewatch.store.database import Store, StoreSettings, backup_path, local_day_bounds
 from tests.samples import side_metrics
 
 BERLIN = ZoneInfo("Europe/Berlin")

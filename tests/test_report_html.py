@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from posturewatch.report import build_daily, build_week, render_json
-from posturewatch.report_html import COLOURS, Thresholds, render_html
-from posturewatch.store import Store, StoreSettings
-from posturewatch.types import Prompt, PromptAnswer, Routine
+from posturewatch.core.types import Prompt, PromptAnswer, Routine
+from posturewatch.report.html import COLOURS, Thresholds, render_html
+from posturewatch.report.model import build_daily, build_week, render_json
+from posturewatch.store.database import Store, StoreSettings
 from tests.test_report import BERLIN, DAY, KNOWN_DAY, at, play
 
 CHROMIUM = "/usr/bin/chromium"

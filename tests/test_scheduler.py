@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from posturewatch.routines import load_routines
-from posturewatch.scheduler import (
+from posturewatch.core.routines import load_routines
+from posturewatch.core.scheduler import (
     Scheduler,
     SchedulerSettings,
     deviation_targets,
@@ -31,8 +31,8 @@ from posturewatch.scheduler import (
     routine_pool,
     snooze_until,
 )
-from posturewatch.settings import ConfigError, from_table
-from posturewatch.types import (
+from posturewatch.core.settings import ConfigError, from_table
+from posturewatch.core.types import (
     AnswerKind,
     DetectorUpdate,
     Deviation,

@@ -22,13 +22,8 @@ import psutil
 import pytest
 
 from calibration.simulator import Body, Camera, Posture, simulate
-from posturewatch import control
-from posturewatch.baseline import calibrate, save_profile
-from posturewatch.commands.service import background_argv, format_status
-from posturewatch.errors import UserError
-from posturewatch.paths import resolve_paths
-from posturewatch.recording import RecordingWriter
-from posturewatch.service import (
+from posturewatch.background import control
+from posturewatch.background.service import (
     InstanceInfo,
     InstanceLock,
     PauseControl,
@@ -36,8 +31,13 @@ from posturewatch.service import (
     instance_running,
     parse_duration,
 )
-from posturewatch.store import Store, StoreSettings
-from posturewatch.types import Observation
+from posturewatch.commands.service import background_argv, format_status
+from posturewatch.core.baseline import calibrate, save_profile
+from posturewatch.core.errors import UserError
+from posturewatch.core.types import Observation
+from posturewatch.inputs.recording import RecordingWriter
+from posturewatch.paths import resolve_paths
+from posturewatch.store.database import Store, StoreSettings
 from tests.paths import REPO
 
 # ------------------------------------------------------------------------- durations
@@ -64,7 +64,7 @@ HOLD_LOCK = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from posturewatch.service import InstanceLock
+    from posturewatch.background.service import InstanceLock
     lock = InstanceLock(Path(sys.argv[1]))
     print("held" if lock.acquire() else "busy", flush=True)
     sys.stdin.readline()
@@ -395,7 +395,7 @@ def test_screen_lock_signal_pauses_and_unlock_resumes(tmp_path: Path) -> None:
     from jeepney import DBusAddress, new_signal
     from jeepney.io.blocking import open_dbus_connection
 
-    from posturewatch.platform_events import DBusLockWatcher
+    from posturewatch.background.platform_events import DBusLockWatcher
 
     daemon = subprocess.Popen(
         ["dbus-daemon", "--session", "--nofork", "--print-address=1"],
@@ -439,7 +439,11 @@ def test_screen_lock_signal_pauses_and_unlock_resumes(tmp_path: Path) -> None:
 
 
 def test_watchers_without_a_bus_or_platform_do_nothing() -> None:
-    from posturewatch.platform_events import DBusLockWatcher, NullLockWatcher, make_lock_watcher
+    from posturewatch.background.platform_events import (
+        DBusLockWatcher,
+        NullLockWatcher,
+        make_lock_watcher,
+    )
 
     assert isinstance(make_lock_watcher("darwin"), NullLockWatcher)
     assert isinstance(make_lock_watcher("win32"), NullLockWatcher)
@@ -451,7 +455,7 @@ def test_watchers_without_a_bus_or_platform_do_nothing() -> None:
 
 
 def test_tray_icon_colours_and_menu() -> None:
-    from posturewatch.tray import STATE_COLOURS, TrayActions, icon_image, menu_entries
+    from posturewatch.desktop.tray import STATE_COLOURS, TrayActions, icon_image, menu_entries
 
     centres = {state: icon_image(state).getpixel((32, 20))[:3] for state in STATE_COLOURS}
     assert len(set(centres.values())) == len(STATE_COLOURS), "each state has its own colour"
@@ -471,7 +475,7 @@ def test_tray_icon_colours_and_menu() -> None:
 
 
 def test_no_display_means_no_tray_and_no_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    from posturewatch.tray import TrayActions, start_tray
+    from posturewatch.desktop.tray import TrayActions, start_tray
 
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from calibration.simulator import Body, Camera, Noise, Posture, sample_body, sample_camera, simulate
-from posturewatch.types import LM, Observation
+from posturewatch.core.types import LM, Observation
 
 
 def _px(obs: Observation, index: int) -> tuple[float, float]:

@@ -9,8 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
-from posturewatch.errors import UserError
-from posturewatch.sources import (
+from posturewatch.core.errors import UserError
+from posturewatch.inputs.sources import (
     CameraSource,
     CameraUnavailable,
     ImageFolderSource,

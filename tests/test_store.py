@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from posturewatch.errors import UserError
-from posturewatch.store import (
+from posturewatch.core.errors import UserError
+from posturewatch.core.types import DetectorUpdate, Prompt, PromptAnswer, Routine
+from posturewatch.store.database import (
     SCHEMA_VERSION,
     Store,
     StoreError,
@@ -23,7 +24,6 @@ from posturewatch.store import (
     local_day_bounds,
     restore_backup,
 )
-from posturewatch.types import DetectorUpdate, Prompt, PromptAnswer, Routine
 from tests.samples import side_metrics
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -203,7 +203,7 @@ def test_a_locked_database_does_not_raise_and_catches_up(
     store.flush()
     other = sqlite3.connect(db, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
-    with caplog.at_level(logging.WARNING, logger="posturewatch.store"):
+    with caplog.at_level(logging.WARNING, logger="posturewatch.store.database"):
         for i in range(1, 31):  # several flush attempts while locked
             store.add_sample(update(T0 + i), side_metrics())
         assert store.flush() is False

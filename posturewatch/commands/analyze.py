@@ -18,15 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from posturewatch.errors import UserError
-from posturewatch.sources import IMAGE_SUFFIXES, parse_camera
-from posturewatch.types import Observation, PostureMetrics, View
+from posturewatch.core.errors import UserError
+from posturewatch.core.types import Observation, PostureMetrics, View
+from posturewatch.inputs.sources import IMAGE_SUFFIXES, parse_camera
 
 if TYPE_CHECKING:
     from posturewatch.context import Context
-    from posturewatch.detector import FrameVerdict
-    from posturewatch.metrics import MetricsSettings
-    from posturewatch.observations import ObservationSource
+    from posturewatch.core.detector import FrameVerdict
+    from posturewatch.core.metrics import MetricsSettings
+    from posturewatch.inputs.observations import ObservationSource
 
 Judge = Callable[[PostureMetrics | None], "FrameVerdict"]
 
@@ -121,7 +121,7 @@ def analyze(
     """The frames of `source` with their metrics. A recording is sampled every
     `every_s` seconds of media time (skipping frames undecoded); a camera is paced
     in real time."""
-    from posturewatch.metrics import compute_metrics
+    from posturewatch.core.metrics import compute_metrics
 
     count = 0
     next_s: float | None = None
@@ -240,8 +240,8 @@ def format_result(columns: list[_Column], result: FrameResult) -> str:
 
 def _make_judge(path: Path, ctx: Context) -> tuple[Judge, View]:
     """Verdicts against a profile, with the detector's own per-frame rule."""
-    from posturewatch.baseline import load_profile
-    from posturewatch.detector import frame_verdict
+    from posturewatch.core.baseline import load_profile
+    from posturewatch.core.detector import frame_verdict
 
     baseline = load_profile(path)
     settings = ctx.config.detector
@@ -267,7 +267,7 @@ def handle(args: argparse.Namespace, ctx: Context, out: TextIO | None = None) ->
         judge, calibrated_view = _make_judge(args.calibration, ctx)
         view = view or calibrated_view
 
-    from posturewatch.observations import open_observations
+    from posturewatch.inputs.observations import open_observations
 
     camera = parse_camera(args.source) is not None
     if camera:

@@ -7,10 +7,10 @@ import os
 import sys
 from pathlib import Path
 
-from posturewatch import autostart
+from posturewatch.background import autostart
+from posturewatch.background.service import log_file
 from posturewatch.context import Context
 from posturewatch.paths import ENV_DATA_DIR
-from posturewatch.service import log_file
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

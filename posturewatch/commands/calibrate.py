@@ -19,7 +19,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from posturewatch.baseline import (
+from posturewatch.context import Context
+from posturewatch.core.baseline import (
     Baseline,
     CalibrationSettings,
     ProfileCorrupt,
@@ -28,9 +29,8 @@ from posturewatch.baseline import (
     load_profile,
     save_profile,
 )
-from posturewatch.context import Context
-from posturewatch.errors import UserError
-from posturewatch.types import Observation, PostureMetrics
+from posturewatch.core.errors import UserError
+from posturewatch.core.types import Observation, PostureMetrics
 
 CAMERA_SECONDS = 10.0
 CAMERA_FPS = 4.0
@@ -96,8 +96,8 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
     path: Path = args.output or ctx.paths.profile_file(profile)
     corrupt = check_existing(path, force=args.force)
 
-    from posturewatch.metrics import compute_metrics
-    from posturewatch.observations import open_observations
+    from posturewatch.core.metrics import compute_metrics
+    from posturewatch.inputs.observations import open_observations
 
     source = open_observations(args.source, args.fps)
     preview = Preview.open_if_possible() if args.preview else None

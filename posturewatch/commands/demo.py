@@ -17,9 +17,9 @@ from importlib import resources
 from pathlib import Path
 
 from posturewatch.context import Context
-from posturewatch.observations import ObservationSource
+from posturewatch.core.types import Observation, Prompt
+from posturewatch.inputs.observations import ObservationSource
 from posturewatch.paths import Paths
-from posturewatch.types import Observation, Prompt
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -53,10 +53,10 @@ def demo_day(today: date) -> date:
 
 
 def handle(args: argparse.Namespace, ctx: Context) -> int:
-    from posturewatch.baseline import calibrate, save_profile
     from posturewatch.commands import report as report_command
     from posturewatch.commands.run import build_monitor
-    from posturewatch.timeline import TimelineSource, estimate_photos, load_timeline
+    from posturewatch.core.baseline import calibrate, save_profile
+    from posturewatch.inputs.timeline import TimelineSource, estimate_photos, load_timeline
 
     out = (args.out or ctx.paths.data_dir / "demo").expanduser().resolve()
     # Fresh state each time: only files the demo itself makes live here.

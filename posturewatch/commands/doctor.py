@@ -24,12 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from posturewatch.errors import UserError
+from posturewatch.core.errors import UserError
 
 if TYPE_CHECKING:
     from posturewatch.context import Context
+    from posturewatch.inputs.sources import FrameSource
     from posturewatch.notifiers import NotifierSettings
-    from posturewatch.sources import FrameSource
 
 MEDIAPIPE_PIN = "mediapipe==0.10.21"
 FULL_MODEL = Path("modules") / "pose_landmark" / "pose_landmark_full.tflite"
@@ -148,7 +148,7 @@ def check_camera(
 ) -> Check:
     """Open the source and read one frame, as `run` will; the camera is let go at once."""
     if opener is None:
-        from posturewatch.sources import open_frame_source
+        from posturewatch.inputs.sources import open_frame_source
 
         opener = open_frame_source
     name = "source" if from_option else "camera"
@@ -175,8 +175,8 @@ def check_pose_model() -> Check:
         import mediapipe
         import numpy as np
 
-        from posturewatch.pose import MediaPipePose
-        from posturewatch.types import Frame
+        from posturewatch.core.types import Frame
+        from posturewatch.inputs.pose import MediaPipePose
     except Exception as exc:
         return Check("pose model", False, f"mediapipe cannot be imported ({exc})", fix)
     version = str(getattr(mediapipe, "__version__", "unknown"))
@@ -255,7 +255,7 @@ def check_profile(path: Path) -> Check:
     if not path.exists():
         return Check("calibration", False, f"no calibration profile at {path}", fix)
     try:
-        from posturewatch.baseline import load_profile
+        from posturewatch.core.baseline import load_profile
 
         baseline = load_profile(path)
     except UserError as exc:

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from posturewatch.errors import UserError
-from posturewatch.observations import ObservationSource, open_observations
-from posturewatch.recording import RecordingWriter
-from posturewatch.sources import parse_camera
+from posturewatch.core.errors import UserError
+from posturewatch.inputs.observations import ObservationSource, open_observations
+from posturewatch.inputs.recording import RecordingWriter
+from posturewatch.inputs.sources import parse_camera
 
 if TYPE_CHECKING:
     from posturewatch.context import Context

@@ -17,8 +17,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from posturewatch.context import Context
-from posturewatch.errors import UserError
-from posturewatch.report import (
+from posturewatch.core.errors import UserError
+from posturewatch.report.html import Thresholds, render_html
+from posturewatch.report.model import (
     DailyReport,
     EmptySource,
     ReportSettings,
@@ -30,8 +31,7 @@ from posturewatch.report import (
     render_json,
     render_text,
 )
-from posturewatch.report_html import Thresholds, render_html
-from posturewatch.store import Store, restore_backup
+from posturewatch.store.database import Store, restore_backup
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

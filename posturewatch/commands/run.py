@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from posturewatch.context import Context
-from posturewatch.errors import UserError
-from posturewatch.types import DetectorUpdate, Prompt
+from posturewatch.core.errors import UserError
+from posturewatch.core.types import DetectorUpdate, Prompt
 
 
 def add_source_arguments(p: argparse.ArgumentParser, source_required: bool = False) -> None:
@@ -76,7 +76,7 @@ def profile_path(args: argparse.Namespace, ctx: Context) -> Path:
 
 
 def load_baseline(args: argparse.Namespace, ctx: Context) -> Any:
-    from posturewatch.baseline import load_profile
+    from posturewatch.core.baseline import load_profile
 
     path = profile_path(args, ctx)
     if not path.exists():
@@ -97,13 +97,13 @@ def build_monitor(
     (monitor, closer) where closer() releases what was opened. `source` replaces
     the one args name (the demo reuses observations it already has)."""
     from posturewatch.clock import MediaClock, WallClock, parse_start_at
-    from posturewatch.detector import Detector
+    from posturewatch.core.detector import Detector
+    from posturewatch.core.routines import load_routines
+    from posturewatch.core.scheduler import Scheduler
+    from posturewatch.inputs.observations import open_observations
     from posturewatch.monitor import Monitor
     from posturewatch.notifiers import make_notifier
-    from posturewatch.observations import open_observations
-    from posturewatch.routines import load_routines
-    from posturewatch.scheduler import Scheduler
-    from posturewatch.store import Store
+    from posturewatch.store.database import Store
 
     config = ctx.config
     routines = load_routines(
@@ -116,7 +116,7 @@ def build_monitor(
             spec, args.fps, args.model, config.camera.width, config.camera.height
         )
     if args.record:
-        from posturewatch.recording import RecordingTee, RecordingWriter
+        from posturewatch.inputs.recording import RecordingTee, RecordingWriter
 
         source = RecordingTee(source, RecordingWriter(args.record, source.description))
     clock: Any

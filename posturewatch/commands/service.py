@@ -19,10 +19,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from posturewatch import control
-from posturewatch.commands.run import add_monitor_arguments
-from posturewatch.context import Context
-from posturewatch.service import (
+from posturewatch.background import control
+from posturewatch.background.service import (
     InstanceInfo,
     ServiceSettings,
     TrayHooks,
@@ -35,6 +33,8 @@ from posturewatch.service import (
     today_summary,
     wait_until_ready,
 )
+from posturewatch.commands.run import add_monitor_arguments
+from posturewatch.context import Context
 
 PAUSE_FROM_TRAY_S = 30 * 60.0
 
@@ -150,7 +150,7 @@ def _print_already_running(info: InstanceInfo | None) -> None:
 
 def _log_with_times() -> None:
     """The service's own log lines say when; when detached, stderr is the log file."""
-    logging.getLogger("posturewatch.service").setLevel(logging.INFO)
+    logging.getLogger("posturewatch.background.service").setLevel(logging.INFO)
     if not sys.stderr.isatty():
         stamped = logging.Formatter("%(asctime)s posturewatch: %(levelname)s: %(message)s")
         for handler in logging.getLogger().handlers:
@@ -181,7 +181,7 @@ def _run_foreground(args: argparse.Namespace, ctx: Context, settings: ServiceSet
 
 
 def _start_tray(hooks: TrayHooks, self_command: list[str], source: str) -> Any:
-    from posturewatch.tray import TrayActions, start_tray
+    from posturewatch.desktop.tray import TrayActions, start_tray
 
     def calibrate() -> None:
         # The camera is released while paused, so calibration can open it.
@@ -274,7 +274,7 @@ def today_from_store(ctx: Context) -> dict[str, Any] | None:
     """Today's summary read from the store when no instance runs (None without one)."""
     if not ctx.paths.database.exists():
         return None
-    from posturewatch.store import Store
+    from posturewatch.store.database import Store
 
     with Store(ctx.paths.database, ctx.config.store) as store:
         return today_summary(store, time.time())

@@ -19,8 +19,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Literal, TextIO, get_args
 
-from posturewatch.errors import UserError
-from posturewatch.types import Prompt, PromptAnswer
+from posturewatch.core.errors import UserError
+from posturewatch.core.types import Prompt, PromptAnswer
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ import json
 import sys
 from typing import TextIO
 
+from posturewatch.core.types import Prompt
 from posturewatch.notifiers import Notifier
-from posturewatch.types import Prompt
 
 
 def prompt_line(prompt: Prompt, origin_s: float) -> str:

@@ -17,6 +17,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
+from posturewatch.core.types import AnswerKind, Prompt, PromptAnswer
 from posturewatch.notifiers import (
     ACTIONS,
     APP_NAME,
@@ -25,7 +26,6 @@ from posturewatch.notifiers import (
     NotifierError,
     NotifierSettings,
 )
-from posturewatch.types import AnswerKind, Prompt, PromptAnswer
 
 log = logging.getLogger(__name__)
 

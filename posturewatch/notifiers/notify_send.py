@@ -12,9 +12,9 @@ import shutil
 import subprocess
 from typing import Any
 
+from posturewatch.core.types import Prompt
 from posturewatch.notifiers import APP_NAME, Notifier, NotifierError, NotifierSettings, Runner
 from posturewatch.notifiers.dbus import NO_SESSION_BUS, expire_timeout_ms, session_bus_address
-from posturewatch.types import Prompt
 
 RUN_TIMEOUT_S = 10.0
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 import shutil
 import subprocess
 
+from posturewatch.core.types import Prompt
 from posturewatch.notifiers import (
     APP_NAME,
     CommandNotifier,
     NotifierError,
 )
-from posturewatch.types import Prompt
 
 RUN_TIMEOUT_S = 10.0
 

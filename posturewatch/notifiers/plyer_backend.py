@@ -14,9 +14,9 @@ import shutil
 import warnings
 from typing import Any
 
+from posturewatch.core.types import Prompt
 from posturewatch.notifiers import APP_NAME, Notifier, NotifierError, NotifierSettings
 from posturewatch.notifiers.dbus import NO_SESSION_BUS, session_bus_address
-from posturewatch.types import Prompt
 
 
 def _load_implementation() -> Any:

@@ -16,13 +16,13 @@ import shutil
 import subprocess
 from collections.abc import Mapping
 
+from posturewatch.core.types import Prompt
 from posturewatch.notifiers import (
     APP_NAME,
     CommandNotifier,
     NotifierError,
     NotifierSettings,
 )
-from posturewatch.types import Prompt
 
 RUN_TIMEOUT_S = 20.0
 TOAST_TAG = "prompt"

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
-from posturewatch.errors import UserError
+from posturewatch.core.errors import UserError
 
 log = logging.getLogger(__name__)
 

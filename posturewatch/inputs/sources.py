@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from posturewatch.closing import Closing
-from posturewatch.errors import UserError
-from posturewatch.types import Frame
+from posturewatch.core.errors import UserError
+from posturewatch.core.types import Frame
 
 if TYPE_CHECKING:
     import numpy as np

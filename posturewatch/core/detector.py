@@ -20,8 +20,8 @@ import math
 from collections import deque
 from dataclasses import dataclass, replace
 
-from posturewatch.baseline import Baseline
-from posturewatch.types import DetectorUpdate, Deviation, PostureMetrics, Verdict
+from posturewatch.core.baseline import Baseline
+from posturewatch.core.types import DetectorUpdate, Deviation, PostureMetrics, Verdict
 
 
 @dataclass(frozen=True)

@@ -25,11 +25,11 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
 
 from posturewatch.closing import Closing
-from posturewatch.errors import UserError
-from posturewatch.types import N_LANDMARKS, Landmark, Observation, Pose
+from posturewatch.core.errors import UserError
+from posturewatch.core.types import N_LANDMARKS, Landmark, Observation, Pose
 
 if TYPE_CHECKING:
-    from posturewatch.observations import ObservationSource
+    from posturewatch.inputs.observations import ObservationSource
 
 log = logging.getLogger(__name__)
 

@@ -32,10 +32,10 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any, Protocol
 
-from posturewatch import control
-from posturewatch.errors import UserError
+from posturewatch.background import control
+from posturewatch.background.platform_events import LockWatcher, make_lock_watcher
+from posturewatch.core.errors import UserError
 from posturewatch.paths import Paths
-from posturewatch.platform_events import LockWatcher, make_lock_watcher
 
 log = logging.getLogger(__name__)
 
@@ -289,7 +289,7 @@ class PauseControl:
 
 def today_summary(source: Any, now_s: float, tz: tzinfo | None = None) -> dict[str, Any]:
     """Today's numbers so far from a store (report.ReportSource), for `status`."""
-    from posturewatch.report import build_daily
+    from posturewatch.report.model import build_daily
 
     day = datetime.fromtimestamp(now_s, tz).date()
     report = build_daily(source, day, tz, context=False)

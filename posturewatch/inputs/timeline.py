@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from posturewatch.errors import UserError
-from posturewatch.types import Landmark, Observation, Pose
+from posturewatch.core.errors import UserError
+from posturewatch.core.types import Landmark, Observation, Pose
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -87,8 +87,8 @@ def load_timeline(path: Path) -> Timeline:
 
 def estimate_photos(paths: set[Path]) -> dict[Path, Observation]:
     """Run the real pose model once per distinct photo."""
-    from posturewatch.pose import MediaPipePose
-    from posturewatch.sources import ImageFolderSource
+    from posturewatch.inputs.pose import MediaPipePose
+    from posturewatch.inputs.sources import ImageFolderSource
 
     estimator = MediaPipePose(static_image_mode=True)
     try:

@@ -29,8 +29,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from posturewatch.errors import UserError
-from posturewatch.types import Frame, Landmark, Observation, Pose
+from posturewatch.core.errors import UserError
+from posturewatch.core.types import Frame, Landmark, Observation, Pose
 
 MODEL_NAME = "mediapipe-pose-full"
 

@@ -24,7 +24,7 @@ import math
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from posturewatch.types import LM, Observation, PostureMetrics, View
+from posturewatch.core.types import LM, Observation, PostureMetrics, View
 
 Vec2 = tuple[float, float]
 Vec3 = tuple[float, float, float]

@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Protocol
 
 from posturewatch.closing import Closing
-from posturewatch.sources import (
+from posturewatch.core.types import Observation
+from posturewatch.inputs.sources import (
     FrameSource,
     ImageFolderSource,
     is_landmark_recording,
     open_frame_source,
 )
-from posturewatch.types import Observation
 
 
 class ObservationSource(Protocol):
@@ -48,7 +48,7 @@ class EstimatedObservations(Closing):
         self.model_version = ""
 
     def _get_estimator(self):  # type: ignore[no-untyped-def]
-        from posturewatch.pose import make_estimator
+        from posturewatch.inputs.pose import make_estimator
 
         if self._estimator is None:
             est = make_estimator(
@@ -85,11 +85,11 @@ def open_observations(
     photos' landmarks; anything else goes through the model."""
     path = Path(spec).expanduser()
     if is_landmark_recording(path):
-        from posturewatch.recording import RecordingReader
+        from posturewatch.inputs.recording import RecordingReader
 
         return RecordingReader(path)
     if path.suffix.lower() == ".toml" and path.is_file():
-        from posturewatch.timeline import TimelineSource, load_timeline
+        from posturewatch.inputs.timeline import TimelineSource, load_timeline
 
         return TimelineSource(load_timeline(path))
     frames = open_frame_source(spec, fps, camera_width, camera_height)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from posturewatch.types import (
+from posturewatch.core.types import (
     DetectorUpdate,
     Deviation,
     Prompt,

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta, tzinfo
 from typing import Any, Literal, Protocol
 
-from posturewatch.store import (
+from posturewatch.store.database import (
     Bucket,
     EventRecord,
     PromptRecord,

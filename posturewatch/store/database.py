@@ -30,8 +30,8 @@ from datetime import time as dtime
 from pathlib import Path
 
 from posturewatch.closing import Closing
-from posturewatch.errors import UserError
-from posturewatch.types import DetectorUpdate, PostureMetrics, Prompt, PromptAnswer
+from posturewatch.core.errors import UserError
+from posturewatch.core.types import DetectorUpdate, PostureMetrics, Prompt, PromptAnswer
 
 log = logging.getLogger(__name__)
 

@@ -27,11 +27,11 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from posturewatch.errors import UserError
-from posturewatch.types import Observation, PostureMetrics, View
+from posturewatch.core.errors import UserError
+from posturewatch.core.types import Observation, PostureMetrics, View
 
 if TYPE_CHECKING:
-    from posturewatch.metrics import MetricsSettings
+    from posturewatch.core.metrics import MetricsSettings
 
 FORMAT_NAME = "posturewatch-baseline"
 FORMAT_VERSION = 1
@@ -175,7 +175,7 @@ def calibrate(
     metrics_settings: MetricsSettings | None = None,
 ) -> Baseline:
     """The baseline of a stream of observations, or a CalibrationError saying why not."""
-    from posturewatch.metrics import compute_metrics
+    from posturewatch.core.metrics import compute_metrics
 
     samples = (compute_metrics(obs, view, metrics_settings) for obs in observations)
     return calibrate_metrics(

@@ -13,7 +13,7 @@ import types
 import typing
 from typing import Any, TypeVar, get_args, get_origin
 
-from posturewatch.errors import UserError
+from posturewatch.core.errors import UserError
 
 T = TypeVar("T")
 

@@ -14,8 +14,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, get_args
 
-from posturewatch.errors import UserError
-from posturewatch.types import Routine, RoutineTarget
+from posturewatch.core.errors import UserError
+from posturewatch.core.types import Routine, RoutineTarget
 
 if sys.version_info >= (3, 11):
     import tomllib

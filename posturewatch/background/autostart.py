@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from posturewatch.errors import UserError
+from posturewatch.core.errors import UserError
 
 LAUNCH_AGENT_LABEL = "io.github.posturewatch"
 MARKER = "posturewatch autostart"

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from posturewatch.report import (
+from posturewatch.report.model import (
     DailyReport,
     Slot,
     TrendDay,
@@ -25,7 +25,7 @@ from posturewatch.report import (
     hm,
     to_dict,
 )
-from posturewatch.store import local_datetime
+from posturewatch.store.database import local_datetime
 
 COLOURS = {"good": "#1b9e77", "poor": "#d95f02", "uncertain": "#9e9ac8", "away": "#d9d9d9"}
 """Colour-blind-safe (ColorBrewer Dark2 pair); away is a neutral grey."""

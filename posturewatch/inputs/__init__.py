@@ -1,0 +1,2 @@
+"""Frames and landmarks in: camera, video, image folders, landmark recordings and
+scripted timelines, all behind one ObservationSource interface."""

@@ -1,0 +1,1 @@
+"""The daily report: its model from the store, and its renderings."""
