@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from posturewatch.core.errors import UserError
 from posturewatch.core.types import Observation, PostureMetrics, View
+from posturewatch.inputs.pacing import Pacer
 from posturewatch.inputs.sources import IMAGE_SUFFIXES, parse_camera
 
 if TYPE_CHECKING:
@@ -123,21 +124,12 @@ def analyze(
     in real time."""
     from posturewatch.core.metrics import compute_metrics
 
+    pacer = Pacer(source, sleep, monotonic)
     count = 0
-    next_s: float | None = None
-    next_at: float | None = None
     while limit is None or count < limit:
-        if source.live and every_s and next_at is not None:
-            wait = next_at - monotonic()
-            if wait > 0:
-                sleep(wait)
-        started = monotonic()
-        obs: Observation | None = source.read(None if source.live else next_s)
+        obs: Observation | None = pacer.next(every_s)
         if obs is None:
             return
-        if every_s:
-            next_s = obs.time_s + every_s
-            next_at = started + every_s
         metrics = compute_metrics(obs, view, settings)
         verdict = judge(metrics) if judge is not None else None
         yield FrameResult(obs.index, obs.time_s, obs.path, metrics, verdict)

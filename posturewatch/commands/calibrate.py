@@ -31,6 +31,7 @@ from posturewatch.core.baseline import (
 )
 from posturewatch.core.errors import UserError
 from posturewatch.core.types import Observation, PostureMetrics
+from posturewatch.inputs.pacing import Pacer
 
 CAMERA_SECONDS = 10.0
 CAMERA_FPS = 4.0
@@ -119,7 +120,7 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
             if preview is not None:
                 preview.show(obs)
 
-        capture(source, take, seconds, step_s, live=source.live)
+        capture(source, take, seconds, step_s)
     finally:
         source.close()
         if preview is not None:
@@ -176,28 +177,20 @@ def capture(
     take: Callable[[Observation], None],
     seconds: float | None,
     step_s: float,
-    live: bool,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], object] = time.sleep,
 ) -> int:
     """Read observations every `step_s` of source time for `seconds` (None: to the end).
     A camera is paced by the wall clock; a recording skips ahead without waiting."""
+    pacer = Pacer(source, sleep)
     count = 0
     start: float | None = None
-    next_s: float | None = None
-    while True:
-        began = time.monotonic()
-        obs = source.read(None if live else next_s)
-        if obs is None:
-            break
+    while (obs := pacer.next(step_s)) is not None:
         if start is None:
             start = obs.time_s
         if seconds is not None and obs.time_s - start > seconds + 1e-6:
             break
         take(obs)
         count += 1
-        next_s = obs.time_s + step_s
-        if live:
-            sleep(max(0.0, step_s - (time.monotonic() - began)))
     return count
 
 

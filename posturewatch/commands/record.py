@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from posturewatch.core.errors import UserError
 from posturewatch.inputs.observations import ObservationSource, open_observations
+from posturewatch.inputs.pacing import Pacer
 from posturewatch.inputs.recording import RecordingWriter
 from posturewatch.inputs.sources import parse_camera
 
@@ -42,29 +43,17 @@ def record(
     `duration_s` of source time, one per `every_s` seconds when given. A recording
     is skipped through by source time; a camera only has "now", so it is paced by
     waiting. Ctrl-C ends a camera session and keeps what was recorded."""
+    pacer = Pacer(source, sleep, monotonic)
     start_s: float | None = None
-    next_s: float | None = None
-    next_read_at: float | None = None
     interrupted = False
     try:
-        while True:
-            if source.live and next_read_at is not None:
-                wait_s = next_read_at - monotonic()
-                if wait_s > 0:
-                    sleep(wait_s)
-            read_at = monotonic()
-            obs = source.read(None if source.live else next_s)
-            if obs is None:
-                break
+        while (obs := pacer.next(every_s)) is not None:
             if start_s is None:
                 start_s = obs.time_s
                 writer.adopt_model_of(source)
             if duration_s is not None and obs.time_s - start_s >= duration_s:
                 break
             writer.write(obs)
-            if every_s is not None:
-                next_s = obs.time_s + every_s
-                next_read_at = read_at + every_s
     except KeyboardInterrupt:
         interrupted = True
     return RecordSummary(writer.frames, writer.frames_with_person, interrupted)
