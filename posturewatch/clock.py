@@ -17,9 +17,15 @@ from posturewatch.core.errors import UserError
 
 
 class Clock(Protocol):
-    def pace(self, source_time_s: float, stop: threading.Event | None = None) -> None:
+    def pace(
+        self,
+        source_time_s: float,
+        wake: threading.Event | None = None,
+        timeout_s: float | None = None,
+    ) -> bool:
         """Wait until an observation at `source_time_s` is due (only a recording
-        replayed in real time waits), returning early when `stop` is set."""
+        replayed in real time waits). False when it returned before then: `wake` was
+        set or `timeout_s` passed."""
         ...
 
     def stamp(self, source_time_s: float) -> float:
@@ -30,16 +36,21 @@ class Clock(Protocol):
         """Epoch seconds now (for a recording: the time of the latest observation)."""
         ...
 
-    def sleep(self, seconds: float, stop: threading.Event | None = None) -> None:
-        """Wait, returning early when `stop` is set."""
+    def sleep(self, seconds: float, wake: threading.Event | None = None) -> None:
+        """Wait, returning early when `wake` is set."""
         ...
 
 
 class WallClock:
     """The real clock, for a live camera."""
 
-    def pace(self, source_time_s: float, stop: threading.Event | None = None) -> None:
-        return None
+    def pace(
+        self,
+        source_time_s: float,
+        wake: threading.Event | None = None,
+        timeout_s: float | None = None,
+    ) -> bool:
+        return True
 
     def stamp(self, source_time_s: float) -> float:
         return time.time()
@@ -47,11 +58,11 @@ class WallClock:
     def now(self) -> float:
         return time.time()
 
-    def sleep(self, seconds: float, stop: threading.Event | None = None) -> None:
+    def sleep(self, seconds: float, wake: threading.Event | None = None) -> None:
         if seconds <= 0:
             return
-        if stop is not None:
-            stop.wait(seconds)
+        if wake is not None:
+            wake.wait(seconds)
         else:
             time.sleep(seconds)
 
@@ -71,18 +82,27 @@ class MediaClock:
         self._wall_start: float | None = None
         self._media_start = 0.0
 
-    def pace(self, source_time_s: float, stop: threading.Event | None = None) -> None:
+    def pace(
+        self,
+        source_time_s: float,
+        wake: threading.Event | None = None,
+        timeout_s: float | None = None,
+    ) -> bool:
         if not self.realtime:
-            return
+            return True
         if self._wall_start is None:
             self._wall_start, self._media_start = time.monotonic(), source_time_s
         due = self._wall_start + (source_time_s - self._media_start) / self.speed
         delay = due - time.monotonic()
-        if delay > 0:
-            if stop is not None:
-                stop.wait(delay)
-            else:
-                time.sleep(delay)
+        if delay <= 0:
+            return True
+        wait_s = delay if timeout_s is None else min(delay, timeout_s)
+        if wake is not None:
+            woken = wake.wait(wait_s)
+        else:
+            time.sleep(wait_s)
+            woken = False
+        return not woken and wait_s >= delay
 
     def stamp(self, source_time_s: float) -> float:
         self._now = self.origin_s + source_time_s
@@ -91,9 +111,8 @@ class MediaClock:
     def now(self) -> float:
         return self._now
 
-    def sleep(self, seconds: float, stop: threading.Event | None = None) -> None:
-        if stop is not None and stop.is_set():
-            return
+    def sleep(self, seconds: float, wake: threading.Event | None = None) -> None:
+        return None
 
 
 def parse_start_at(text: str | None) -> float:

@@ -17,9 +17,10 @@ from posturewatch.background.service import ServiceSettings
 from posturewatch.core.baseline import CalibrationSettings
 from posturewatch.core.detector import DetectorSettings
 from posturewatch.core.metrics import MetricsSettings
+from posturewatch.core.sampling import SamplingSettings
 from posturewatch.core.scheduler import SchedulerSettings
 from posturewatch.core.settings import ConfigError, from_table, to_table
-from posturewatch.monitor import CameraSettings, SamplingSettings
+from posturewatch.inputs.sources import CameraSettings
 from posturewatch.notifiers import NotifierSettings
 from posturewatch.report.model import ReportSettings
 from posturewatch.store.database import StoreSettings

@@ -6,12 +6,18 @@ person is away or the posture is steady, faster while a deviation is building. A
 live camera is let go between checks when the next one is far enough away (its
 light goes off), and while paused. Faults at the edges (a busy camera, a notifier
 that raises, a locked database) are logged once and waited out; the loop goes on.
+
+The monitor's thread alone owns the detector's, the scheduler's and its own state.
+Other threads (the control channel, the tray, windows) send it messages with
+`post()`; it wakes for them at once, even between checks, and answers `status()`
+from its own thread.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import queue
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -20,7 +26,9 @@ from typing import TYPE_CHECKING, Any
 
 from posturewatch.clock import Clock
 from posturewatch.core.metrics import MetricsSettings, compute_metrics
+from posturewatch.core.sampling import SamplingSettings, next_interval
 from posturewatch.core.types import DetectorUpdate, PostureMetrics, Prompt, PromptAnswer, View
+from posturewatch.inputs.pacing import Pacer
 from posturewatch.inputs.sources import CameraUnavailable
 
 if TYPE_CHECKING:
@@ -36,6 +44,43 @@ log = logging.getLogger(__name__)
 
 PROFILE_CHECK_S = 10.0
 """How often the running loop looks for a new calibration profile."""
+WAKE_POLL_S = 1.0
+"""Longest single wait: a stop event set from outside (a signal) is seen this soon."""
+STATUS_WAIT_S = 0.5
+"""How long status() waits for a fresh answer before it gives the last one (the loop
+may be inside a camera open, which can take seconds)."""
+SNAPSHOT_EVERY_S = 5.0
+"""How often the loop refreshes the status it gives while busy."""
+
+
+@dataclass(frozen=True)
+class Pause:
+    """Stop checking (camera released, no prompts) until `until_s` (None: resume)."""
+
+    until_s: float | None = None
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Check again after a pause."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The user answered a prompt outside its notification (a window, the tray)."""
+
+    answer: PromptAnswer
+
+
+@dataclass
+class StatusRequest:
+    """Asks the loop for its status; `reply` holds it once `done` is set."""
+
+    done: threading.Event = field(default_factory=threading.Event)
+    reply: dict[str, Any] = field(default_factory=dict)
+
+
+Message = Pause | Resume | Answer | StatusRequest
 
 
 def _mtime(path: Path | None) -> float | None:
@@ -43,73 +88,6 @@ def _mtime(path: Path | None) -> float | None:
         return path.stat().st_mtime if path is not None else None
     except OSError:
         return None
-
-
-@dataclass(frozen=True)
-class CameraSettings:
-    """Which camera `run` and `calibrate` use by default."""
-
-    device: str = "0"
-    """Index (0, 1, ...) or device path (/dev/video2)."""
-    width: int = 640
-    height: int = 480
-
-    def __post_init__(self) -> None:
-        if self.width <= 0 or self.height <= 0:
-            raise ValueError("width and height must be positive")
-
-    @property
-    def source_spec(self) -> str:
-        return f"camera:{self.device}"
-
-
-@dataclass(frozen=True)
-class SamplingSettings:
-    """How often to look. One pose estimate costs ~20-30 ms of one core, so one a
-    second is ~3% of a core; steady and away periods are sampled more slowly."""
-
-    interval_s: float = 1.0
-    """While seated and the posture is changing."""
-    steady_interval_s: float = 3.0
-    """While the state has not changed for `steady_after_s`."""
-    steady_after_s: float = 30.0
-    borderline_interval_s: float = 0.5
-    """While a deviation is building but not yet judged poor."""
-    away_interval_s: float = 5.0
-    close_camera_above_s: float = 4.0
-    """Release the camera between checks when the next one is further away than this
-    (so it is off while nobody is there and while paused; reopening costs a webcam
-    about half a second of auto-exposure, and a light blinking every few seconds
-    while you sit would be a distraction)."""
-    camera_retry_s: float = 5.0
-    camera_retry_max_s: float = 300.0
-
-    def __post_init__(self) -> None:
-        for name in (
-            "interval_s",
-            "steady_interval_s",
-            "borderline_interval_s",
-            "away_interval_s",
-            "camera_retry_s",
-            "camera_retry_max_s",
-        ):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"{name} must be positive")
-        if self.camera_retry_max_s < self.camera_retry_s:
-            raise ValueError("camera_retry_max_s must be at least camera_retry_s")
-
-
-def next_interval(
-    update: DetectorUpdate, state_since_s: float, settings: SamplingSettings
-) -> float:
-    """Seconds until the next check, from the latest judgement (pure)."""
-    if update.state == "away":
-        return settings.away_interval_s
-    if update.state == "good" and update.dominant is not None:
-        return settings.borderline_interval_s
-    if update.time_s - state_since_s >= settings.steady_after_s:
-        return settings.steady_interval_s
-    return settings.interval_s
 
 
 @dataclass
@@ -158,40 +136,95 @@ class Monitor:
         self.on_update = on_update
         self.on_prompt = on_prompt
         self.summary = RunSummary()
-        self._lock = threading.Lock()
+        self._inbox: queue.SimpleQueue[Message] = queue.SimpleQueue()
+        self._wake = threading.Event()
+        self._running = False
+        self._stop = threading.Event()
         self._paused = False
         self._paused_until: float | None = None
         self._last_update: DetectorUpdate | None = None
         self._state_since = 0.0
         self._next_check_s: float | None = None
         self._camera_down_since: float | None = None
+        self._snapshot: dict[str, Any] = {}
+        self._snapshot_s = -math.inf
+        self._publish()
 
-    # -- control (called from other threads: the control channel, the tray) --
+    # -- messages (any thread) --
+
+    def post(self, message: Message) -> None:
+        """Hand the loop a message; it is applied in the loop's thread, at once."""
+        self._inbox.put(message)
+        self._wake.set()
 
     def pause(self, until_s: float | None = None) -> None:
         """Stop checking (camera released, no prompts) until `until_s` or resume()."""
-        with self._lock:
-            self._paused, self._paused_until = True, until_s
-        self.scheduler.pause(until_s)
-        self._event("pause", "" if until_s is None else f"until {until_s:.0f}")
+        self.post(Pause(until_s))
 
     def resume(self) -> None:
-        with self._lock:
-            was_paused = self._paused
-            self._paused, self._paused_until = False, None
-        if was_paused:
-            self.scheduler.resume(self.clock.now())
-            self._event("resume", "")
+        self.post(Resume())
+
+    def answer(self, answer: PromptAnswer) -> None:
+        """An answer given outside the notification (a window, the tray, the CLI)."""
+        self.post(Answer(answer))
+
+    def stop(self) -> None:
+        """End run() soon (the store is flushed, the camera let go)."""
+        self._stop.set()
+        self._wake.set()
 
     def status(self) -> dict[str, Any]:
+        """The loop's state, as its own thread sees it."""
+        if not self._running:
+            self._drain()
+            return self._status()
+        request = StatusRequest()
+        self.post(request)
+        if not request.done.wait(STATUS_WAIT_S):
+            return {**self._snapshot, "as_of_s": self._snapshot_s}
+        return request.reply
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                message = self._inbox.get_nowait()
+            except queue.Empty:
+                return
+            self._apply(message)
+
+    def _apply(self, message: Message) -> None:
+        if isinstance(message, Pause):
+            self._paused, self._paused_until = True, message.until_s
+            self.scheduler.pause(message.until_s)
+            detail = "" if message.until_s is None else f"until {message.until_s:.0f}"
+            self._event("pause", detail)
+        elif isinstance(message, Resume):
+            if self._paused:
+                self._paused, self._paused_until = False, None
+                self.scheduler.resume(self.clock.now())
+                self._event("resume", "")
+        elif isinstance(message, Answer):
+            self._record_answer(message.answer)
+        else:
+            message.reply = self._publish()
+            message.done.set()
+            return
+        self._publish()
+
+    def _publish(self) -> dict[str, Any]:
+        """Refresh the status given while the loop is busy (a dict swapped whole, so
+        another thread never sees it half-made)."""
+        self._snapshot, self._snapshot_s = self._status(), self.clock.now()
+        return self._snapshot
+
+    def _status(self) -> dict[str, Any]:
         last = self._last_update
-        with self._lock:
-            paused, until = self._paused, self._paused_until
         return {
-            "state": "paused" if paused else (last.state if last else "starting"),
+            "state": "paused" if self._paused else (last.state if last else "starting"),
             "dominant": last.dominant if last else None,
             "recalibrate": bool(last and last.recalibrate),
-            "paused_until": until,
+            "reason": last.reason if last else "",
+            "paused_until": self._paused_until,
             "camera_unavailable_since": self._camera_down_since,
             "last_check_s": last.time_s if last else None,
             "next_check_s": self._next_check_s,
@@ -202,58 +235,76 @@ class Monitor:
 
     # -- the loop --
 
+    def _sleep(self, seconds: float) -> bool:
+        """Wait on the clock; False when cut short by a message or stop."""
+        chunks = max(1, math.ceil(seconds / WAKE_POLL_S))
+        for _ in range(chunks):
+            if self._stop.is_set() or self._wake.is_set():
+                return False
+            self.clock.sleep(seconds / chunks, self._wake)
+        return not (self._stop.is_set() or self._wake.is_set())
+
     def _is_paused(self, now_s: float) -> bool:
-        with self._lock:
-            if self._paused and self._paused_until is not None and now_s >= self._paused_until:
-                self._paused, self._paused_until = False, None
-                resumed = True
-            else:
-                resumed = False
-            paused = self._paused
-        if resumed:
+        if self._paused and self._paused_until is not None and now_s >= self._paused_until:
+            self._paused, self._paused_until = False, None
             self.scheduler.resume(now_s)
             self._event("resume", "pause ended")
-        return paused
+        return self._paused
 
     def run(self, stop: threading.Event | None = None) -> RunSummary:
-        stop = stop or threading.Event()
-        want_source_s: float | None = None
+        """Check until the recording ends, `stop` is set (seen within WAKE_POLL_S) or
+        stop() is called."""
+        stop_from_outside = stop or threading.Event()
+        pacer = Pacer(self.source, self._sleep, self.clock.now)
+        step_s: float | None = None
         retry_s = self.settings.camera_retry_s
+        self._running = True
         try:
-            while not stop.is_set():
+            while True:
+                self._wake.clear()
+                self._drain()
+                if stop_from_outside.is_set():
+                    self._stop.set()
+                if self._stop.is_set():
+                    break
                 if self.source.live and self._is_paused(self.clock.now()):
                     self.source.release()
-                    self.clock.sleep(1.0, stop)
+                    self._sleep(1.0)
+                    continue
+                if not pacer.wait(step_s):
                     continue
                 try:
-                    obs = self.source.read(want_source_s)
+                    obs = pacer.read()
                 except CameraUnavailable as exc:
                     self._camera_lost(str(exc))
                     self.source.release()
-                    self.clock.sleep(retry_s, stop)
+                    self._sleep(retry_s)
                     retry_s = min(retry_s * 2, self.settings.camera_retry_max_s)
                     continue
                 if obs is None:
                     break
                 retry_s = self.settings.camera_retry_s
-                self.clock.pace(obs.time_s, stop)
-                if stop.is_set():
+                while not self.clock.pace(obs.time_s, self._wake, WAKE_POLL_S):
+                    if self._stop.is_set() or stop_from_outside.is_set():
+                        break
+                    self._wake.clear()
+                    self._drain()
+                if self._stop.is_set() or stop_from_outside.is_set():
                     break
                 now_s = self.clock.stamp(obs.time_s)
                 if self._camera_down_since is not None:
                     self._camera_back(now_s)
                 if not self.source.live and self._is_paused(now_s):
-                    want_source_s = obs.time_s + self.settings.interval_s
+                    step_s = self.settings.interval_s
                     continue
                 update = self._judge(now_s, compute_metrics(obs, self.view, self.metrics_settings))
-                interval = next_interval(update, self._state_since, self.settings)
-                self._next_check_s = now_s + interval
-                want_source_s = obs.time_s + interval
-                if self.source.live:
-                    if interval > self.settings.close_camera_above_s:
-                        self.source.release()
-                    self.clock.sleep(max(0.0, self._next_check_s - self.clock.now()), stop)
+                step_s = next_interval(update, self._state_since, self.settings)
+                self._next_check_s = now_s + step_s
+                if self.source.live and step_s > self.settings.close_camera_above_s:
+                    self.source.release()
         finally:
+            self._running = False
+            self._drain()
             self._flush()
             self.source.release()
         return self.summary
@@ -298,13 +349,16 @@ class Monitor:
                 "the camera or desk seems to have changed: please run `posturewatch calibrate`"
             )
             self._event("setup_change", update.reason)
-        if self._last_update is None or self._last_update.state != update.state:
+        changed = self._last_update is None or self._last_update.state != update.state
+        if changed:
             self._state_since = now_s
         self._last_update = update
         self._store_call("add_sample", update, metrics)
         for prompt in self.scheduler.step(update):
             self._show(prompt)
         self._collect_answers(now_s)
+        if changed or now_s - self._snapshot_s >= SNAPSHOT_EVERY_S:
+            self._publish()
         if self.on_update is not None:
             self.on_update(update)
         return update
@@ -327,13 +381,13 @@ class Monitor:
             answers = []
         answers.extend(self.scheduler.expire(now_s))
         for answer in answers:
-            if answer.answer != "ignored":
-                self.scheduler.answer(answer)
-            self.summary.answers.append(answer)
-            self._store_call("add_answer", answer)
+            if answer.answer == "ignored":
+                self.summary.answers.append(answer)
+                self._store_call("add_answer", answer)
+            else:
+                self._record_answer(answer)
 
-    def answer(self, answer: PromptAnswer) -> None:
-        """An answer given outside the notification (the CLI or the tray)."""
+    def _record_answer(self, answer: PromptAnswer) -> None:
         self.scheduler.answer(answer)
         self.summary.answers.append(answer)
         self._store_call("add_answer", answer)

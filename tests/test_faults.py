@@ -34,10 +34,11 @@ from posturewatch.clock import MediaClock
 from posturewatch.core.baseline import Baseline, calibrate
 from posturewatch.core.detector import Detector, DetectorSettings
 from posturewatch.core.routines import load_routines
+from posturewatch.core.sampling import SamplingSettings
 from posturewatch.core.scheduler import Scheduler, SchedulerSettings
 from posturewatch.core.types import Observation, Prompt
 from posturewatch.inputs.sources import CameraUnavailable
-from posturewatch.monitor import Monitor, SamplingSettings
+from posturewatch.monitor import Monitor
 from posturewatch.notifiers import Notifier
 from posturewatch.paths import resolve_paths
 from posturewatch.store.database import Store, StoreSettings

@@ -15,6 +15,7 @@ import os
 import time
 from abc import ABC, abstractmethod
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,24 @@ if TYPE_CHECKING:
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
 VIDEO_SUFFIXES = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg"})
+
+
+@dataclass(frozen=True)
+class CameraSettings:
+    """Which camera `run` and `calibrate` use by default."""
+
+    device: str = "0"
+    """Index (0, 1, ...) or device path (/dev/video2)."""
+    width: int = 640
+    height: int = 480
+
+    def __post_init__(self) -> None:
+        if self.width <= 0 or self.height <= 0:
+            raise ValueError("width and height must be positive")
+
+    @property
+    def source_spec(self) -> str:
+        return f"camera:{self.device}"
 
 
 class CameraUnavailable(UserError):
