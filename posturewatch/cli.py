@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from posturewatch import __version__
+from posturewatch.commands.options import add_global_arguments
 from posturewatch.context import Context
 from posturewatch.core.errors import UserError
 
@@ -38,13 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
         "upper-back breaks. Frames never leave memory; only numbers are kept, locally.",
     )
     parser.add_argument("--version", action="version", version=f"posturewatch {__version__}")
-    parser.add_argument(
-        "--data-dir",
-        metavar="DIR",
-        help="keep all state (config, profiles, database) in DIR "
-        "(default: $POSTUREWATCH_DATA_DIR, else the platform's user directories)",
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    add_global_arguments(parser, in_subcommand=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in COMMANDS:

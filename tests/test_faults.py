@@ -28,6 +28,7 @@ import numpy as np
 import pytest
 
 from calibration.simulator import Body, Camera, Posture, simulate
+from posturewatch.app import Application
 from posturewatch.background.control import send_request
 from posturewatch.background.service import ServiceSettings, run_service
 from posturewatch.clock import MediaClock
@@ -213,8 +214,8 @@ def test_service_rides_out_camera_notifier_database_and_clock_faults(tmp_path: P
         source.close()
         store.close()
 
-    def build() -> tuple[Monitor, Any]:
-        return monitor, closer
+    def build() -> Application:
+        return Application(monitor, [closer])
 
     def ask_status_while_running() -> None:
         # The control channel answers throughout (first answers may race the start).
@@ -312,7 +313,7 @@ def test_status_answers_during_a_camera_outage(tmp_path: Path, transport: Any) -
     )
     code = run_service(
         paths,
-        lambda: (monitor, lambda: None),
+        lambda: Application(monitor),
         "camera 0",
         ServiceSettings(tray=False, pause_while_locked=False),
         transport=transport,

@@ -159,7 +159,7 @@ def test_resume_does_not_start_checking_behind_a_locked_screen() -> None:
 def test_handler_answers_each_command() -> None:
     monitor, stop = PauseRecorder(), threading.Event()
     info = InstanceInfo(pid=42, since_s=0.0, source="camera:0")
-    handler = ServiceHandler(monitor, PauseControl(monitor, FakeNow(50.0)), stop, info)
+    handler = ServiceHandler(monitor, PauseControl(monitor, FakeNow(50.0)), stop.set, info)
     assert handler({"cmd": "ping"})["instance"]["pid"] == 42
     assert handler({"cmd": "pause", "seconds": 90})["paused_until"] == 140.0
     assert handler({"cmd": "status"})["pause_reason"] == "paused by you"

@@ -29,13 +29,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
-from types import FrameType
 from typing import IO, Any, Protocol
 
 from posturewatch.background import control
 from posturewatch.background.platform_events import LockWatcher, make_lock_watcher
+from posturewatch.clock import Clock
 from posturewatch.core.errors import UserError
 from posturewatch.paths import Paths
+from posturewatch.signals import stop_on_signals
+from posturewatch.store.database import Store
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +68,7 @@ class ServiceSettings:
 
 
 class MonitorLike(Protocol):
-    """What the service needs of posturewatch.monitor.Monitor."""
+    """What the service needs of the running application (app.Application)."""
 
     def run(self, stop: threading.Event | None = None) -> Any: ...
 
@@ -75,6 +77,20 @@ class MonitorLike(Protocol):
     def resume(self) -> None: ...
 
     def status(self) -> dict[str, Any]: ...
+
+
+class RunningApp(MonitorLike, Protocol):
+    """An opened application the service runs and closes."""
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def store(self) -> Store | None: ...
+
+    def stop(self) -> None: ...
+
+    def close(self) -> None: ...
 
 
 # ----------------------------------------------------------------------------- lock
@@ -314,12 +330,18 @@ class ServiceHandler:
     """Answers control requests for the running instance."""
 
     def __init__(
-        self, monitor: MonitorLike, pauses: PauseControl, stop: threading.Event, info: InstanceInfo
+        self,
+        monitor: MonitorLike,
+        pauses: PauseControl,
+        stop: Callable[[], None],
+        info: InstanceInfo,
+        store: Any = None,
     ) -> None:
         self.monitor = monitor
         self.pauses = pauses
         self.stop = stop
         self.info = info
+        self.store = store
 
     def __call__(self, request: control.Message) -> control.Message:
         cmd = request.get("cmd")
@@ -351,12 +373,12 @@ class ServiceHandler:
             return {"ok": True, "pause_reason": self.pauses.reason()}
         if cmd == "stop":
             log.info("stop requested over the control channel")
-            self.stop.set()
+            self.stop()
             return {"ok": True}
         return {"ok": False, "error": f"unknown command {cmd!r}"}
 
     def _today(self) -> dict[str, Any] | None:
-        store = getattr(self.monitor, "store", None)
+        store = self.store
         if store is None:
             return None
         try:
@@ -367,41 +389,9 @@ class ServiceHandler:
             return None
 
 
-@contextlib.contextmanager
-def _stop_on_signals(stop: threading.Event) -> Any:
-    """SIGTERM and SIGINT (and SIGHUP where it exists) end the run cleanly: they only
-    set the stop event, so the monitor flushes the store and lets the camera go."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        log.info("signal %d: stopping", signum)
-        stop.set()
-
-    names = ["SIGTERM", "SIGINT", "SIGHUP"]
-    previous: dict[int, Any] = {}
-    for name in names:
-        signum = getattr(signal, name, None)
-        if signum is not None:
-            previous[signum] = signal.signal(signum, on_signal)
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-
-
-def _clock_now(monitor: MonitorLike) -> Callable[[], float]:
-    """The monitor's own clock (a recording runs on recording time), else the wall clock."""
-    clock = getattr(monitor, "clock", None)
-    now = getattr(clock, "now", None)
-    return now if callable(now) else time.time
-
-
 def run_service(
     paths: Paths,
-    build_monitor: Callable[[], tuple[MonitorLike, Callable[[], None]]],
+    open_app: Callable[[], RunningApp],
     source: str,
     settings: ServiceSettings | None = None,
     *,
@@ -413,11 +403,10 @@ def run_service(
 ) -> int:
     """Be the background instance in this process until stopped or the recording ends.
 
-    `build_monitor` is called only once the lock is held (a second instance never
-    opens the camera) and returns the monitor and a closer for what it opened; the
-    closer runs before the lock is released, so once `stop` sees the lock free,
-    everything is on disk. Returns 0, also when another instance already runs (that
-    one is reported)."""
+    `open_app` is called only once the lock is held (a second instance never opens
+    the camera); the application is closed before the lock is released, so once
+    `stop` sees the lock free, everything is on disk. Returns 0, also when another
+    instance already runs (that one is reported)."""
     settings = settings or ServiceSettings()
     out = out or sys.stdout
     stop = stop or threading.Event()
@@ -435,20 +424,29 @@ def run_service(
     server: control.ControlServer | None = None
     watcher: LockWatcher | None = None
     tray: Any = None
-    close_monitor: Callable[[], None] | None = None
+    app: RunningApp | None = None
+
+    def request_stop() -> None:
+        stop.set()
+        if app is not None:
+            app.stop()
+
     try:
-        with _stop_on_signals(stop):
-            monitor, close_monitor = build_monitor()
-            pauses = PauseControl(monitor, _clock_now(monitor))
+        with stop_on_signals(request_stop):
+            app = open_app()
+            monitor = app
+            pauses = PauseControl(monitor, app.clock.now)
             write_instance_info(runtime_dir, info)
-            handler = ServiceHandler(monitor, pauses, stop, info)
+            handler = ServiceHandler(app, pauses, request_stop, info, app.store)
             server = control.open_server(runtime_dir, handler, transport)
             log.info("running (%s); control channel %s", info.describe(), server.address)
             if settings.pause_while_locked:
                 watcher = lock_watcher or make_lock_watcher()
                 watcher.start(pauses.set_locked)
             if settings.tray and tray_factory is not None:
-                tray = tray_factory(TrayHooks(pauses=pauses, stop=stop, status=monitor.status))
+                tray = tray_factory(
+                    TrayHooks(pauses=pauses, stop=request_stop, status=monitor.status)
+                )
             monitor.run(stop)
             log.info("stopped")
     finally:
@@ -459,8 +457,8 @@ def run_service(
             watcher.stop()
         if server is not None:
             server.close()
-        if close_monitor is not None:
-            close_monitor()
+        if app is not None:
+            app.close()
         with contextlib.suppress(FileNotFoundError):
             (runtime_dir / INSTANCE_NAME).unlink()
         lock.release()
@@ -472,7 +470,7 @@ class TrayHooks:
     """What a tray menu may do to the running instance."""
 
     pauses: PauseControl
-    stop: threading.Event
+    stop: Callable[[], None]
     status: Callable[[], dict[str, Any]]
 
 

@@ -18,6 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from posturewatch.commands.options import (
+    Subparsers,
+    add_command,
+    add_source_arguments,
+    positive_int,
+)
 from posturewatch.core.errors import UserError
 from posturewatch.core.types import Observation, PostureMetrics, View
 from posturewatch.inputs.pacing import Pacer
@@ -49,31 +55,23 @@ METRIC_FIELDS = (
 )
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser(
+def register(sub: Subparsers) -> None:
+    p = add_command(
+        sub,
         "analyze",
-        help="print the posture numbers of every frame of a source",
-        description="Run the pose model on a camera, a video, an image, a folder or glob of "
-        "images, or replay a landmark recording, and print one line per frame: head-forward "
-        "and shoulder-rounding angles and the rest of the metrics (see docs/metrics.md).",
+        "print the posture numbers of every frame of a source",
+        "Run the pose model on a camera, a video, an image, a folder or glob of images, or "
+        "replay a landmark recording, and print one line per frame: head-forward and "
+        "shoulder-rounding angles and the rest of the metrics (see docs/metrics.md).",
+        [
+            "posturewatch analyze photos/ --json",
+            "posturewatch analyze --source day.jsonl.gz --calibration desk.json",
+        ],
     )
     p.add_argument(
-        "source",
-        metavar="SOURCE",
-        help="an image, a folder or glob of images, a video, a landmark recording (.jsonl), "
-        "or camera / camera:N",
+        "spec", nargs="?", metavar="SOURCE", help="the source, as with --source (either form)"
     )
-    p.add_argument("--view", choices=("front", "side"), help="camera view (default: detect)")
-    p.add_argument(
-        "--fps",
-        type=float,
-        metavar="N",
-        help="images: images per second of media time (default 1); video and recordings: "
-        f"analyse N frames per second (default every frame); camera: default {CAMERA_FPS:g}",
-    )
-    p.add_argument(
-        "--model", type=Path, metavar="FILE.task", help="a MediaPipe Tasks pose model file"
-    )
+    add_source_arguments(p, default="none: a SOURCE is required")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument(
         "--calibration",
@@ -83,7 +81,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument(
         "--frames",
-        type=int,
+        type=positive_int,
         metavar="N",
         help="stop after N frames (a camera otherwise runs until Ctrl-C)",
     )
@@ -246,10 +244,13 @@ def _make_judge(path: Path, ctx: Context) -> tuple[Judge, View]:
 
 def handle(args: argparse.Namespace, ctx: Context, out: TextIO | None = None) -> int:
     out = out or sys.stdout
-    if args.fps is not None and not (args.fps > 0 and math.isfinite(args.fps)):
-        raise UserError(f"--fps must be a positive number, got {args.fps:g}")
-    if args.frames is not None and args.frames <= 0:
-        raise UserError(f"--frames must be positive, got {args.frames}")
+    if args.spec and args.source and args.spec != args.source:
+        raise UserError(f"two sources given: {args.spec} and --source {args.source}")
+    spec = args.spec or args.source
+    if not spec:
+        raise UserError(
+            "analyze needs a SOURCE: an image, a folder, a video, a recording or camera"
+        )
     if args.model is not None and not args.model.is_file():
         raise UserError(f"pose model file not found: {args.model}")
 
@@ -261,17 +262,17 @@ def handle(args: argparse.Namespace, ctx: Context, out: TextIO | None = None) ->
 
     from posturewatch.inputs.observations import open_observations
 
-    camera = parse_camera(args.source) is not None
+    camera = parse_camera(spec) is not None
     if camera:
         # OpenCV's own warnings about a missing device would add lines to our one.
         os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
-    images = not camera and is_image_spec(args.source)
+    images = not camera and is_image_spec(spec)
     every_s: float | None = None
     if camera:
         every_s = 1.0 / (args.fps or CAMERA_FPS)
     elif not images and args.fps:
         every_s = 1.0 / args.fps
-    source = open_observations(args.source, args.fps if images else None, args.model)
+    source = open_observations(spec, args.fps if images else None, args.model)
     header_done = False
 
     columns = table_columns(show_path=images, with_verdict=judge is not None)

@@ -9,22 +9,30 @@ from pathlib import Path
 
 from posturewatch.background import autostart
 from posturewatch.background.service import log_file
+from posturewatch.commands.options import (
+    Subparsers,
+    add_command,
+)
 from posturewatch.context import Context
 from posturewatch.paths import ENV_DATA_DIR
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser(
+def register(sub: Subparsers) -> None:
+    p = add_command(
+        sub,
         "autostart",
-        help="start posturewatch in the background at login (enable, disable, status)",
-        description="Add or remove a login item that runs `posturewatch start`: an XDG "
-        "autostart entry on Linux, a LaunchAgent on macOS, a Startup-folder script on Windows.",
+        "start posturewatch in the background at login (enable, disable, status)",
+        "Add or remove a login item that runs `posturewatch start`: an XDG autostart entry "
+        "on Linux, a LaunchAgent on macOS, a Startup-folder script on Windows.",
+        ["posturewatch autostart enable", "posturewatch autostart status"],
     )
     p.add_argument("action", choices=("enable", "disable", "status"))
     p.add_argument(
-        "--source", help="the source `start` should use (default: the configured camera)"
+        "--source", metavar="SOURCE", help="the source `start` should use (default: the camera)"
     )
-    p.add_argument("--notifier", help="the notifier `start` should use (default from config)")
+    p.add_argument(
+        "--notifier", metavar="NAME", help="the notifier `start` should use (default from config)"
+    )
     p.set_defaults(handler=handle)
 
 

@@ -19,6 +19,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from posturewatch.commands.options import (
+    Subparsers,
+    add_command,
+    add_profile_argument,
+    add_source_arguments,
+    positive_float,
+    source_options,
+)
 from posturewatch.context import Context
 from posturewatch.core.baseline import (
     Baseline,
@@ -45,35 +53,24 @@ Calibration: sit the way you mean to sit.
 """
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser(
+def register(sub: Subparsers) -> None:
+    p = add_command(
+        sub,
         "calibrate",
-        help="record your upright posture as the baseline",
-        description="Record a few seconds of your upright sitting posture; later posture is "
-        "judged as deviation from it. Frames stay in memory; only numbers are saved.",
+        "record your upright posture as the baseline",
+        "Record a few seconds of your upright sitting posture; later posture is judged as "
+        "deviation from it. Frames stay in memory; only numbers are saved.",
+        ["posturewatch calibrate", "posturewatch calibrate --profile desk --preview"],
     )
-    p.add_argument(
-        "--source",
-        default="camera",
-        help="camera (default), camera:N, a video, an image, a folder or glob of images, "
-        "or a landmark recording (.jsonl)",
-    )
+    add_source_arguments(p)
     p.add_argument(
         "--seconds",
-        type=float,
-        default=None,
+        type=positive_float,
+        metavar="SECONDS",
         help=f"how long to capture (default: {CAMERA_SECONDS:g} s from a camera, "
         "the whole recording otherwise)",
     )
-    p.add_argument(
-        "--fps",
-        type=float,
-        default=None,
-        help=f"frames per second to analyse (default: {CAMERA_FPS:g} from a camera; "
-        "for an image folder, images per second of media time)",
-    )
-    p.add_argument("--view", choices=("front", "side"), help="camera view (default: detect)")
-    p.add_argument("--profile", metavar="NAME", help="profile name (default: from the config)")
+    add_profile_argument(p)
     p.add_argument("--output", type=Path, metavar="FILE", help="write the profile to FILE")
     p.add_argument(
         "--preview",
@@ -89,18 +86,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def handle(args: argparse.Namespace, ctx: Context) -> int:
-    if args.seconds is not None and args.seconds <= 0:
-        raise UserError(f"--seconds must be positive, got {args.seconds:g}")
-    if args.fps is not None and args.fps <= 0:
-        raise UserError(f"--fps must be positive, got {args.fps:g}")
     profile = args.profile or ctx.config.profile
     path: Path = args.output or ctx.paths.profile_file(profile)
     corrupt = check_existing(path, force=args.force)
 
     from posturewatch.core.metrics import compute_metrics
-    from posturewatch.inputs.observations import open_observations
 
-    source = open_observations(args.source, args.fps)
+    source = source_options(args).open(ctx.config)
     preview = Preview.open_if_possible() if args.preview else None
     try:
         if source.live:

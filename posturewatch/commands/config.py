@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import argparse
 
+from posturewatch.commands.options import (
+    Subparsers,
+    add_command,
+)
 from posturewatch.config import Config, dump_config
 from posturewatch.context import Context
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("config", help="show the config file's path and effective settings")
+def register(sub: Subparsers) -> None:
+    p = add_command(
+        sub,
+        "config",
+        "show the config file's path and effective settings",
+        "Print the effective settings as TOML (defaults merged with your config file), or "
+        "where the file is, or write the defaults out to start from.",
+        ["posturewatch config", "posturewatch config --path", "posturewatch config --init"],
+    )
     group = p.add_mutually_exclusive_group()
     group.add_argument("--path", action="store_true", help="print only the config file's path")
     group.add_argument("--defaults", action="store_true", help="print the default config as TOML")

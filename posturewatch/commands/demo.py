@@ -16,24 +16,35 @@ from datetime import date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
 
+from posturewatch.app import Application, RunOptions, SourceOptions
+from posturewatch.commands.options import (
+    Subparsers,
+    add_command,
+)
 from posturewatch.context import Context
 from posturewatch.core.types import Observation, Prompt
 from posturewatch.inputs.observations import ObservationSource
 from posturewatch.paths import Paths
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser(
+def register(sub: Subparsers) -> None:
+    p = add_command(
+        sub,
         "demo",
-        help="run the whole product on a bundled recording (no webcam needed)",
-        description="Calibrate, monitor and report on a bundled recording of real photographs: "
-        "upright, slouched, away.",
+        "run the whole product on a bundled recording (no webcam needed)",
+        "Calibrate, monitor and report on a bundled recording of real photographs: upright, "
+        "slouched, away.",
+        ["posturewatch demo", "posturewatch demo --notifier auto"],
     )
     p.add_argument(
-        "--out", type=Path, help="folder for the demo's state and report (default: DATA_DIR/demo)"
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="folder for the demo's state and report (default: DATA_DIR/demo)",
     )
     p.add_argument(
         "--notifier",
+        metavar="NAME",
         default="none",
         help="also send the prompts to this notifier (e.g. auto); default: print them only",
     )
@@ -54,7 +65,6 @@ def demo_day(today: date) -> date:
 
 def handle(args: argparse.Namespace, ctx: Context) -> int:
     from posturewatch.commands import report as report_command
-    from posturewatch.commands.run import build_monitor
     from posturewatch.core.baseline import calibrate, save_profile
     from posturewatch.inputs.timeline import TimelineSource, estimate_photos, load_timeline
 
@@ -90,26 +100,20 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
         when = datetime.fromtimestamp(prompt.time_s).astimezone().strftime("%H:%M")
         print(f"   {when}  {prompt.kind:<7} {prompt.title}")
 
-    run_args = argparse.Namespace(
-        source=str(timeline_path()),
-        fps=None,
-        view=None,
-        model=None,
+    options = RunOptions(
+        source=SourceOptions(spec=str(timeline_path())),
         notifier=args.notifier,
         profile="default",
-        calibration=None,
-        realtime=False,
         start_at=start.isoformat(),
-        record=None,
-        no_store=False,
     )
-    monitor, closer = build_monitor(
-        run_args, demo, on_prompt=show, source=TimelineSource(timeline, photos)
-    )
-    try:
-        summary = monitor.run()
-    finally:
-        closer()
+    with Application.open(
+        demo.paths,
+        demo.config,
+        options,
+        observations=TimelineSource(timeline, photos),
+        on_prompt=show,
+    ) as app:
+        summary = app.run()
     if not summary.prompts:
         print("   (no prompts)")
 

@@ -24,6 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from posturewatch.commands.options import (
+    Subparsers,
+    add_command,
+    add_profile_argument,
+    add_source_arguments,
+)
 from posturewatch.core.errors import UserError
 
 if TYPE_CHECKING:
@@ -293,17 +299,17 @@ def run_checks(ctx: Context, source: str | None, profile: str | None, quiet: boo
     return checks
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser(
+def register(sub: Subparsers) -> None:
+    p = add_command(
+        sub,
         "doctor",
-        help="check camera, pose model, notifications, data directory, config and calibration",
-        description="Check everything `posturewatch run` needs, one line per check, with the "
-        "fix for each problem. Exit status 0 when run can work, 1 when not.",
+        "check camera, pose model, notifications, data directory, config and calibration",
+        "Check everything `posturewatch run` needs, one line per check, with the fix for "
+        "each problem. Exit status 0 when run can work, 1 when not.",
+        ["posturewatch doctor", "posturewatch doctor --source camera:1"],
     )
-    p.add_argument(
-        "--source", metavar="SPEC", help="check this camera or file instead of the configured one"
-    )
-    p.add_argument("--profile", help="calibration profile name (default from config)")
+    add_source_arguments(p)
+    add_profile_argument(p)
     p.set_defaults(handler=handle)
 
 

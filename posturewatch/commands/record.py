@@ -14,6 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from posturewatch.commands.options import (
+    Subparsers,
+    add_command,
+    add_source_arguments,
+    positive_float,
+)
 from posturewatch.core.errors import UserError
 from posturewatch.inputs.observations import ObservationSource, open_observations
 from posturewatch.inputs.pacing import Pacer
@@ -59,15 +65,7 @@ def record(
     return RecordSummary(writer.frames, writer.frames_with_person, interrupted)
 
 
-def _positive(name: str, value: float | None) -> None:
-    if value is not None and not value > 0:
-        raise UserError(f"{name} must be a positive number, got {value}")
-
-
 def run_record(args: argparse.Namespace, ctx: Context) -> int:
-    _positive("--fps", args.fps)
-    _positive("--every", args.every)
-    _positive("--duration", args.duration)
     spec = args.source or ctx.config.camera.source_spec
     out = Path(args.out).expanduser()
     source_path = Path(spec).expanduser()
@@ -105,20 +103,20 @@ def run_record(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = sub.add_parser(
+def register(sub: Subparsers) -> None:
+    parser = add_command(
+        sub,
         "record",
-        help="save the landmarks of every analysed frame (never the images)",
-        description="Run the pose model over a camera, a video or a folder of images and "
-        "save what it found, frame by frame, as a landmark recording: numbers only, never "
-        "pixels. Replay it anywhere a SOURCE is accepted (see docs/landmark-recordings.md).",
+        "save the landmarks of every analysed frame (never the images)",
+        "Run the pose model over a camera, a video or a folder of images and save what it "
+        "found, frame by frame, as a landmark recording: numbers only, never pixels. Replay "
+        "it anywhere a SOURCE is accepted (see docs/landmark-recordings.md).",
+        [
+            "posturewatch record --out today.jsonl.gz --duration 600",
+            "posturewatch record --source session.mp4 --out session.jsonl.gz --every 1",
+        ],
     )
-    parser.add_argument(
-        "--source",
-        metavar="SOURCE",
-        help="camera, camera:N, /dev/videoN, a video file, a folder or glob of images, "
-        "or a landmark recording (default: the configured camera)",
-    )
+    add_source_arguments(parser)
     parser.add_argument(
         "--out",
         required=True,
@@ -126,26 +124,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="the recording to write: FILE.jsonl, or FILE.jsonl.gz to compress it",
     )
     parser.add_argument(
-        "--fps",
-        type=float,
-        metavar="N",
-        help="images per second of source time for a folder (default 1); a video's "
-        "frame rate when the file does not say",
-    )
-    parser.add_argument(
         "--every",
-        type=float,
+        type=positive_float,
         metavar="SECONDS",
         help="keep one frame per SECONDS of source time (default: every frame)",
     )
     parser.add_argument(
         "--duration",
-        type=float,
+        type=positive_float,
         metavar="SECONDS",
         help="stop after SECONDS of source time (a camera otherwise records until Ctrl-C)",
-    )
-    parser.add_argument(
-        "--model", type=Path, metavar="FILE.task", help="a MediaPipe Tasks pose model file"
     )
     parser.add_argument("--notes", default="", help="free text kept in the recording's header")
     parser.add_argument(

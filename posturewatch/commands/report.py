@@ -16,6 +16,10 @@ import webbrowser
 from datetime import date, timedelta
 from pathlib import Path
 
+from posturewatch.commands.options import (
+    Subparsers,
+    add_command,
+)
 from posturewatch.context import Context
 from posturewatch.core.errors import UserError
 from posturewatch.report.html import Thresholds, render_html
@@ -34,12 +38,18 @@ from posturewatch.report.model import (
 from posturewatch.store.database import Store, restore_backup
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser(
+def register(sub: Subparsers) -> None:
+    p = add_command(
+        sub,
         "report",
-        help="show today's posture report (or another day's, or the week's)",
-        description="The daily posture report from the local log. A missing database "
-        "means no data yet (exit 0); a damaged one is reported with exit status 2.",
+        "show today's posture report (or another day's, or the week's)",
+        "The daily posture report from the local log. A missing database means no data yet "
+        "(exit 0); a damaged one is reported with exit status 2.",
+        [
+            "posturewatch report",
+            "posturewatch report --date yesterday --html day.html --open",
+            "posturewatch report --week --json",
+        ],
     )
     p.add_argument(
         "--date",

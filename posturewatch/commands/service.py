@@ -14,7 +14,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -33,18 +32,25 @@ from posturewatch.background.service import (
     today_summary,
     wait_until_ready,
 )
-from posturewatch.commands.run import add_monitor_arguments
+from posturewatch.commands.options import (
+    Subparsers,
+    add_command,
+    add_monitor_arguments,
+    run_options,
+)
 from posturewatch.context import Context
 
 PAUSE_FROM_TRAY_S = 30 * 60.0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser(
+def register(sub: Subparsers) -> None:
+    p = add_command(
+        sub,
         "start",
-        help="start watching in the background (one instance per user)",
-        description="Start the background instance: it watches posture through the camera "
-        "and prompts breaks until `posturewatch stop`. A second start reports the running one.",
+        "start watching in the background (one instance per user)",
+        "Start the background instance: it watches posture through the camera and prompts "
+        "breaks until `posturewatch stop`. A second start reports the running one.",
+        ["posturewatch start", "posturewatch start --source camera:1 --no-tray"],
     )
     add_monitor_arguments(p)
     p.add_argument("--no-tray", action="store_true", help="do not show a tray icon")
@@ -56,25 +62,47 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.set_defaults(handler=handle_start)
 
-    p = sub.add_parser("stop", help="stop the background instance (store flushed first)")
+    p = add_command(
+        sub,
+        "stop",
+        "stop the background instance (store flushed first)",
+        "Ask the background instance to stop; it flushes the store and lets the camera go. "
+        "After a few seconds without an answer it is sent SIGTERM.",
+        ["posturewatch stop"],
+    )
     p.set_defaults(handler=handle_stop)
 
-    p = sub.add_parser(
-        "status", help="is it running, its state, today's summary so far, the next check"
+    p = add_command(
+        sub,
+        "status",
+        "is it running, its state, today's summary so far, the next check",
+        "Ask the background instance how it is doing; when none runs, today's numbers are "
+        "read from the store.",
+        ["posturewatch status", "posturewatch status --json"],
     )
     p.add_argument("--json", action="store_true", help="print the raw status as JSON")
     p.set_defaults(handler=handle_status)
 
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "pause",
-        help="stop checking and prompting (the camera is released)",
-        description="Pause the background instance for DURATION (e.g. 90s, 30m, 1h, 1h30m), "
-        "or until `posturewatch resume` when no duration is given.",
+        "stop checking and prompting (the camera is released)",
+        "Pause the background instance for DURATION (e.g. 90s, 30m, 1h, 1h30m), or until "
+        "`posturewatch resume` when no duration is given.",
+        ["posturewatch pause 30m", "posturewatch pause"],
     )
-    p.add_argument("duration", nargs="?", help="how long, e.g. 30m (default: until resume)")
+    p.add_argument(
+        "duration", nargs="?", metavar="DURATION", help="how long, e.g. 30m (default: until resume)"
+    )
     p.set_defaults(handler=handle_pause)
 
-    p = sub.add_parser("resume", help="resume checking after a pause")
+    p = add_command(
+        sub,
+        "resume",
+        "resume checking after a pause",
+        "End a pause of the background instance; checks start again at once.",
+        ["posturewatch resume"],
+    )
     p.set_defaults(handler=handle_resume)
 
 
@@ -158,17 +186,16 @@ def _log_with_times() -> None:
 
 
 def _run_foreground(args: argparse.Namespace, ctx: Context, settings: ServiceSettings) -> int:
-    from posturewatch.commands.run import build_monitor
+    from posturewatch.app import Application
 
     _log_with_times()
-
     # The background instance paces a recording as a camera would deliver it, keeps
     # the store, and starts "now"; `run` is the command for replaying fast.
-    args.realtime, args.start_at, args.record, args.no_store = True, None, None, False
-    spec = args.source or ctx.config.camera.source_spec
+    options = run_options(args, realtime=True, start_at=None, record=None, keep_store=True)
+    spec = options.source.spec_or_camera(ctx.config)
 
-    def build() -> tuple[Any, Callable[[], None]]:
-        return build_monitor(args, ctx)  # type: ignore[no-any-return]
+    def open_app() -> Application:
+        return Application.open(ctx.paths, ctx.config, options)
 
     tray_factory = None
     if settings.tray and not args.no_tray:
@@ -177,7 +204,7 @@ def _run_foreground(args: argparse.Namespace, ctx: Context, settings: ServiceSet
         def tray_factory(hooks: TrayHooks) -> Any:
             return _start_tray(hooks, self_command, spec)
 
-    return run_service(ctx.paths, build, spec, settings, tray_factory=tray_factory)
+    return run_service(ctx.paths, open_app, spec, settings, tray_factory=tray_factory)
 
 
 def _start_tray(hooks: TrayHooks, self_command: list[str], source: str) -> Any:
@@ -214,7 +241,7 @@ def _start_tray(hooks: TrayHooks, self_command: list[str], source: str) -> Any:
         resume=hooks.pauses.resume,
         calibrate=calibrate,
         open_report=open_report,
-        quit=hooks.stop.set,
+        quit=hooks.stop,
     )
     return start_tray(actions, state)
 

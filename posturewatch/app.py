@@ -1,0 +1,234 @@
+"""The application object: one typed place that wires the stages of a run.
+
+frame source -> pose estimator -> metrics -> detector -> scheduler -> notifier, with
+the store beside it. `posturewatch run`, `start`, `demo`, the desktop app and the
+tests describe what they want as RunOptions and get a running Application; none of
+them builds the pipeline itself, so a new option is added in one place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from posturewatch.clock import Clock, MediaClock, WallClock, parse_start_at
+from posturewatch.closing import Closing
+from posturewatch.config import Config
+from posturewatch.core.baseline import Baseline
+from posturewatch.core.detector import Detector
+from posturewatch.core.errors import UserError
+from posturewatch.core.scheduler import Scheduler
+from posturewatch.core.types import DetectorUpdate, Prompt, View
+from posturewatch.inputs.observations import ObservationSource, open_observations
+from posturewatch.monitor import Message, Monitor, RunSummary
+from posturewatch.notifiers import Notifier, make_notifier
+from posturewatch.paths import Paths
+from posturewatch.store.database import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SourceOptions:
+    """Where frames come from; every command that reads frames takes these."""
+
+    spec: str | None = None
+    """camera, camera:N, /dev/videoN, a video, an image folder or glob, a landmark
+    recording or a timeline; None: the configured camera."""
+    fps: float | None = None
+    """Frames a second of an image folder."""
+    view: View | None = None
+    """Camera placement; None: detected (or the calibration's)."""
+    model: Path | None = None
+    """A MediaPipe Tasks .task pose model instead of the bundled one."""
+
+    def spec_or_camera(self, config: Config) -> str:
+        return self.spec or config.camera.source_spec
+
+    def open(self, config: Config) -> ObservationSource:
+        return open_observations(
+            self.spec_or_camera(config),
+            self.fps,
+            self.model,
+            config.camera.width,
+            config.camera.height,
+        )
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Everything a run may be asked for beyond the config file."""
+
+    source: SourceOptions = field(default_factory=SourceOptions)
+    notifier: str | None = None
+    """auto, console, dbus, plyer, notify-send, none; None: the configured one."""
+    profile: str | None = None
+    """Calibration profile name; None: the configured one."""
+    calibration: Path | None = None
+    """A calibration profile file instead of a named profile."""
+    realtime: bool = False
+    """Pace a recording as a camera would deliver it."""
+    speed: float | None = None
+    """Pace a recording this many times faster than real time (implies realtime)."""
+    start_at: str | None = None
+    """Local date and time a recording starts at (ISO); None: now."""
+    record: Path | None = None
+    """Also save the landmarks to this file."""
+    keep_store: bool = True
+    """Write every sample, prompt and answer to the database."""
+
+
+def profile_path(paths: Paths, config: Config, options: RunOptions) -> Path:
+    """The calibration file a run judges against."""
+    if options.calibration is not None:
+        return options.calibration
+    return paths.profile_file(options.profile or config.profile)
+
+
+def load_baseline(path: Path) -> Baseline:
+    """The calibration at `path`; a missing one says how to make it."""
+    from posturewatch.core.baseline import load_profile
+
+    if not path.exists():
+        raise UserError(
+            f"no calibration profile at {path}: sit well and run `posturewatch calibrate` first"
+        )
+    return load_profile(path)
+
+
+def make_clock(source: ObservationSource, options: RunOptions) -> Clock:
+    """The wall clock for a camera; a recording's own media time otherwise."""
+    if source.live:
+        return WallClock()
+    realtime = options.realtime or options.speed is not None
+    return MediaClock(
+        parse_start_at(options.start_at), realtime=realtime, speed=options.speed or 1.0
+    )
+
+
+class Application(Closing):
+    """A wired pipeline: run() it, post() it messages from other threads, close() it.
+
+    Build one with Application.open(); the constructor takes a ready monitor and
+    what to release after it (tests wire their own parts this way)."""
+
+    def __init__(
+        self, monitor: Monitor, closers: Sequence[Callable[[], None]] = (), description: str = ""
+    ) -> None:
+        self.monitor = monitor
+        self.description = description or monitor.source.description
+        self._closers = list(closers)
+
+    @classmethod
+    def open(
+        cls,
+        paths: Paths,
+        config: Config,
+        options: RunOptions,
+        *,
+        observations: ObservationSource | None = None,
+        notifier: Notifier | None = None,
+        on_update: Callable[[DetectorUpdate], None] | None = None,
+        on_prompt: Callable[[Prompt], None] | None = None,
+    ) -> Application:
+        """Open every stage named by `config` and `options`. `observations` and
+        `notifier` replace the ones they name (the demo reuses photos it already
+        estimated; the desktop app shows prompts itself)."""
+        from posturewatch.core.routines import load_routines
+
+        routines = load_routines(
+            Path(config.routines_file).expanduser() if config.routines_file else None
+        )
+        path = profile_path(paths, config, options)
+        baseline = load_baseline(path)
+        spec = options.source.spec_or_camera(config)
+        with contextlib.ExitStack() as undo:  # a failure half-way releases what was opened
+            source = observations or options.source.open(config)
+            undo.callback(source.close)
+            if options.record is not None:
+                from posturewatch.inputs.recording import RecordingTee, RecordingWriter
+
+                source = RecordingTee(source, RecordingWriter(options.record, source.description))
+                undo.callback(source.close)
+            clock = make_clock(source, options)
+            origin = clock.now()
+            if notifier is None:
+                notifier = make_notifier(
+                    options.notifier or config.notifications.backend,
+                    config.notifications,
+                    origin,
+                    clock=clock.now,
+                )
+            undo.callback(notifier.close)
+            store = None
+            if options.keep_store:
+                paths.ensure()
+                store = Store(paths.database, config.store)
+                undo.callback(store.close)
+                if source.live:  # never prune on a replay dated in the past
+                    store.prune(origin)
+                store.add_event(origin, "start", spec)
+            monitor = Monitor(
+                source=source,
+                clock=clock,
+                detector=Detector(baseline, config.detector),
+                scheduler=Scheduler(config.scheduler, routines),
+                notifier=notifier,
+                store=store,
+                settings=config.sampling,
+                view=options.source.view or baseline.view,
+                on_update=on_update,
+                on_prompt=on_prompt,
+                metrics_settings=config.metrics,
+                profile_path=path,
+            )
+            undo.pop_all()
+
+        def closer() -> None:
+            with contextlib.ExitStack() as stack:  # every part is released, whatever fails
+                if store is not None:
+                    stack.callback(store.close)
+                    stack.callback(lambda: store.add_event(clock.now(), "stop", ""))
+                stack.callback(notifier.close)
+                stack.callback(source.close)
+
+        return cls(monitor, [closer], spec)
+
+    def run(self, stop: threading.Event | None = None) -> RunSummary:
+        """Run until the recording ends, `stop` is set or stop() is called."""
+        return self.monitor.run(stop)
+
+    def post(self, message: Message) -> None:
+        """Hand the running loop a message (thread-safe)."""
+        self.monitor.post(message)
+
+    def status(self) -> dict[str, Any]:
+        return self.monitor.status()
+
+    def pause(self, until_s: float | None = None) -> None:
+        self.monitor.pause(until_s)
+
+    def resume(self) -> None:
+        self.monitor.resume()
+
+    @property
+    def clock(self) -> Clock:
+        return self.monitor.clock
+
+    @property
+    def store(self) -> Store | None:
+        return self.monitor.store
+
+    def stop(self) -> None:
+        self.monitor.stop()
+
+    def close(self) -> None:
+        with contextlib.ExitStack() as stack:
+            for close in reversed(self._closers):
+                stack.callback(close)
+        self._closers.clear()

@@ -1,0 +1,141 @@
+"""The options the sub-commands share, defined once: the same flag has the same
+name, metavar and help wherever it appears, and parses into the same typed options
+(app.SourceOptions, app.RunOptions)."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+from typing import Any
+
+from posturewatch.app import RunOptions, SourceOptions
+
+SOURCE_HELP = (
+    "camera, camera:N or /dev/videoN; a video file; an image, a folder or glob of images; "
+    "a landmark recording (.jsonl, .jsonl.gz) or a timeline (.toml)"
+)
+
+Subparsers = Any
+"""argparse's sub-parser action (its class is private)."""
+
+
+def positive_float(text: str) -> float:
+    """An argparse type: a finite number above zero (nan, inf, 0 and -1 are refused)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number above zero."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive whole number, got {text!r}")
+    return value
+
+
+def add_global_arguments(parser: argparse.ArgumentParser, *, in_subcommand: bool) -> None:
+    """--data-dir and --verbose, accepted before or after the sub-command."""
+    default: Any = argparse.SUPPRESS if in_subcommand else None
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=default,
+        help="keep all state (config, profiles, database) in DIR "
+        "(default: $POSTUREWATCH_DATA_DIR, else the platform's user directories)",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=default if in_subcommand else False,
+        help="log what happens",
+    )
+
+
+def add_command(
+    sub: Subparsers, name: str, summary: str, description: str, examples: list[str]
+) -> argparse.ArgumentParser:
+    """A sub-command with its one-line summary, a description and examples."""
+    epilog = "examples:\n" + "\n".join(f"  {line}" for line in examples)
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name,
+        help=summary,
+        description=description,
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_global_arguments(parser, in_subcommand=True)
+    return parser
+
+
+def add_source_arguments(
+    parser: argparse.ArgumentParser, default: str = "the configured camera"
+) -> None:
+    """--source, --fps, --view and --model: every command that reads frames."""
+    parser.add_argument("--source", metavar="SOURCE", help=f"{SOURCE_HELP} (default: {default})")
+    parser.add_argument(
+        "--fps",
+        type=positive_float,
+        metavar="N",
+        help="frames per second: of an image folder (default 1), or to analyse",
+    )
+    parser.add_argument(
+        "--view", choices=("front", "side"), help="camera placement (default: detected)"
+    )
+    parser.add_argument(
+        "--model", type=Path, metavar="FILE.task", help="a MediaPipe Tasks pose model file"
+    )
+
+
+def add_profile_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--profile", metavar="NAME", help="calibration profile name (default: from the config)"
+    )
+
+
+def add_monitor_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of everything that runs the whole loop (`run`, `start`, `gui`)."""
+    add_source_arguments(parser)
+    parser.add_argument(
+        "--notifier",
+        metavar="NAME",
+        help="auto (default), console, dbus, plyer, notify-send, none",
+    )
+    add_profile_argument(parser)
+    parser.add_argument(
+        "--calibration",
+        type=Path,
+        metavar="FILE",
+        help="a calibration profile file instead of a named profile",
+    )
+
+
+def source_options(args: argparse.Namespace) -> SourceOptions:
+    return SourceOptions(spec=args.source, fps=args.fps, view=args.view, model=args.model)
+
+
+def run_options(args: argparse.Namespace, **overrides: Any) -> RunOptions:
+    """The typed options of a command that runs the loop; `overrides` for what the
+    command fixes itself (the background instance always paces in real time)."""
+    values: dict[str, Any] = {
+        "source": source_options(args),
+        "notifier": args.notifier,
+        "profile": args.profile,
+        "calibration": args.calibration,
+        "realtime": bool(getattr(args, "realtime", False)),
+        "speed": getattr(args, "speed", None),
+        "start_at": getattr(args, "start_at", None),
+        "record": getattr(args, "record", None),
+        "keep_store": not getattr(args, "no_store", False),
+    }
+    values.update(overrides)
+    return RunOptions(**values)
