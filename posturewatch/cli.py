@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from posturewatch import __version__
-from posturewatch.commands.options import add_global_arguments
+from posturewatch.commands.options import OneLineParser, add_global_arguments
 from posturewatch.context import Context
 from posturewatch.core.errors import UserError
 
@@ -33,14 +33,14 @@ COMMANDS = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="posturewatch",
         description="Watches your sitting posture through the webcam and prompts "
         "upper-back breaks. Frames never leave memory; only numbers are kept, locally.",
     )
     parser.add_argument("--version", action="version", version=f"posturewatch {__version__}")
     add_global_arguments(parser, in_subcommand=False)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     sub.required = True
     for name in COMMANDS:
         module = importlib.import_module(f"posturewatch.commands.{name}")

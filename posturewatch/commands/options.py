@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from posturewatch.app import RunOptions, SourceOptions
 
@@ -18,6 +18,13 @@ SOURCE_HELP = (
 
 Subparsers = Any
 """argparse's sub-parser action (its class is private)."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """A usage error is one line naming the problem and where help is, exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"posturewatch: {message} (see `{self.prog} --help`)\n")
 
 
 def positive_float(text: str) -> float:
