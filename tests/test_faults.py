@@ -33,9 +33,9 @@ from posturewatch.background.service import ServiceSettings, run_service
 from posturewatch.clock import MediaClock
 from posturewatch.core.baseline import Baseline, calibrate
 from posturewatch.core.detector import Detector, DetectorSettings
-from posturewatch.core.routines import load_routines
 from posturewatch.core.scheduler import Scheduler, SchedulerSettings
 from posturewatch.core.types import Observation, Prompt
+from posturewatch.inputs.routines_file import load_routines
 from posturewatch.inputs.sources import CameraUnavailable
 from posturewatch.monitor import Monitor, SamplingSettings
 from posturewatch.notifiers import Notifier

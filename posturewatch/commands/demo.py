@@ -55,8 +55,9 @@ def demo_day(today: date) -> date:
 def handle(args: argparse.Namespace, ctx: Context) -> int:
     from posturewatch.commands import report as report_command
     from posturewatch.commands.run import build_monitor
-    from posturewatch.core.baseline import calibrate, save_profile
+    from posturewatch.core.baseline import calibrate
     from posturewatch.inputs.timeline import TimelineSource, estimate_photos, load_timeline
+    from posturewatch.store.profiles import save_profile
 
     out = (args.out or ctx.paths.data_dir / "demo").expanduser().resolve()
     # Fresh state each time: only files the demo itself makes live here.

@@ -255,7 +255,7 @@ def check_profile(path: Path) -> Check:
     if not path.exists():
         return Check("calibration", False, f"no calibration profile at {path}", fix)
     try:
-        from posturewatch.core.baseline import load_profile
+        from posturewatch.store.profiles import load_profile
 
         baseline = load_profile(path)
     except UserError as exc:

@@ -76,7 +76,7 @@ def profile_path(args: argparse.Namespace, ctx: Context) -> Path:
 
 
 def load_baseline(args: argparse.Namespace, ctx: Context) -> Any:
-    from posturewatch.core.baseline import load_profile
+    from posturewatch.store.profiles import load_profile
 
     path = profile_path(args, ctx)
     if not path.exists():
@@ -98,9 +98,9 @@ def build_monitor(
     the one args name (the demo reuses observations it already has)."""
     from posturewatch.clock import MediaClock, WallClock, parse_start_at
     from posturewatch.core.detector import Detector
-    from posturewatch.core.routines import load_routines
     from posturewatch.core.scheduler import Scheduler
     from posturewatch.inputs.observations import open_observations
+    from posturewatch.inputs.routines_file import load_routines
     from posturewatch.monitor import Monitor
     from posturewatch.notifiers import make_notifier
     from posturewatch.store.database import Store
