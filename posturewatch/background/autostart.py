@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Literal
 
 from posturewatch.core.errors import UserError
+from posturewatch.files import private_dir, write_atomic
 
 LAUNCH_AGENT_LABEL = "io.github.posturewatch"
 MARKER = "posturewatch autostart"
@@ -184,10 +185,8 @@ def enable(platform: Platform, wanted: AutostartFile) -> None:
     if path.exists() and not is_ours(platform, path):
         raise UserError(f"{path} exists and was not written by posturewatch; not replacing it")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(wanted.content, encoding="utf-8", newline="")
-        os.replace(tmp, path)
+        private_dir(path.parent)
+        write_atomic(path, wanted.content)
     except OSError as exc:
         raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
 
