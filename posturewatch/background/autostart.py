@@ -173,7 +173,7 @@ def is_ours(platform: Platform, path: Path) -> bool:
     try:
         if platform == "darwin":
             with path.open("rb") as f:
-                return plistlib.load(f).get("Label") == LAUNCH_AGENT_LABEL  # type: ignore[no-any-return]
+                return bool(plistlib.load(f).get("Label") == LAUNCH_AGENT_LABEL)
         return MARKER in path.read_text(encoding="utf-8", errors="replace")
     except (OSError, ValueError, plistlib.InvalidFileException):
         return False

@@ -13,7 +13,7 @@ from posturewatch.context import Context
 from posturewatch.paths import ENV_DATA_DIR
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "autostart",
         help="start posturewatch in the background at login (enable, disable, status)",

@@ -9,7 +9,7 @@ from posturewatch.context import Context
 from posturewatch.files import write_atomic
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("config", help="show the config file's path and effective settings")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--path", action="store_true", help="print only the config file's path")

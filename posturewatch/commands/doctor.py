@@ -275,7 +275,7 @@ def run_checks(ctx: Context, source: str | None, profile: str | None, quiet: boo
     return checks
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "doctor",
         help="check camera, pose model, notifications, data directory, config and calibration",

@@ -116,7 +116,7 @@ def run_record(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "record",
         help="save the landmarks of every analysed frame (never the images)",

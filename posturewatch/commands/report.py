@@ -34,7 +34,7 @@ from posturewatch.report.model import (
 from posturewatch.store.database import Store, restore_backup
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "report",
         help="show today's posture report (or another day's, or the week's)",

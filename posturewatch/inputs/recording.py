@@ -299,7 +299,7 @@ def _is_int(value: object) -> bool:
 
 
 def _is_number(value: object) -> bool:
-    return (type(value) is float or type(value) is int) and math.isfinite(value)  # type: ignore[arg-type]
+    return (type(value) is float or type(value) is int) and math.isfinite(value)
 
 
 _NUMBER_TYPES = frozenset({float, int})
