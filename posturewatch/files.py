@@ -7,7 +7,8 @@ flushes it to the disk, renames it over the target and makes the rename durable.
 A crash or a failing write leaves the old file or the new one, never half of each,
 and no temporary file behind.
 
-`private_dir` creates a folder and any missing parents readable by the user alone,
+`create_private` makes an empty file with that mode for a file that is streamed to
+(a recording). `private_dir` creates a folder and any missing parents readable by the user alone,
 and never changes the mode of a folder that already exists: `--data-dir` may name
 a shared folder (its sticky bit or group access are not ours to take away).
 """
@@ -81,6 +82,17 @@ def fsync_dir(directory: str | os.PathLike[str]) -> None:
         pass
     finally:
         os.close(dfd)
+
+
+def create_private(
+    path: str | os.PathLike[str], *, exclusive: bool, mode: int = PRIVATE_FILE_MODE
+) -> None:
+    """Make sure `path` exists as a file born with `mode`, for a file that is then
+    streamed to rather than written at once (a landmark recording). exclusive: an
+    existing file is FileExistsError; otherwise an existing file is left as it is
+    (its content and mode), for the caller to truncate."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else 0)
+    os.close(os.open(path, flags, mode))
 
 
 def private_dir(path: str | os.PathLike[str]) -> Path:

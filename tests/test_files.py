@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from posturewatch.files import private_dir, write_atomic
+from posturewatch.files import create_private, private_dir, write_atomic
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
 
@@ -160,3 +160,23 @@ def test_private_dir_refuses_a_file(tmp_path: Path) -> None:
     (tmp_path / "a-file").write_text("x")
     with pytest.raises(FileExistsError):
         private_dir(tmp_path / "a-file")
+
+
+@posix_only
+def test_create_private_makes_a_user_only_empty_file(tmp_path: Path) -> None:
+    old = os.umask(0)
+    try:
+        create_private(tmp_path / "rec.jsonl", exclusive=True)
+    finally:
+        os.umask(old)
+    assert (tmp_path / "rec.jsonl").read_bytes() == b""
+    assert mode(tmp_path / "rec.jsonl") == 0o600
+
+
+def test_create_private_exclusive_refuses_an_existing_file(tmp_path: Path) -> None:
+    target = tmp_path / "rec.jsonl"
+    target.write_text("kept\n")
+    with pytest.raises(FileExistsError):
+        create_private(target, exclusive=True)
+    create_private(target, exclusive=False)
+    assert target.read_text() == "kept\n"
