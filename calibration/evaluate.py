@@ -368,7 +368,7 @@ def sweep(streams: Sequence[Stream], base: DetectorSettings) -> list[Summary]:
     for values in itertools.product(*(SWEEP[n] for n in names)):
         changes = dict(zip(names, values, strict=True))
         try:
-            settings = replace(base, **changes)  # type: ignore[arg-type]
+            settings = replace(base, **changes)
         except ValueError:
             continue
         out.append(Summary(settings, [score(s, settings) for s in streams]))

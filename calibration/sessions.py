@@ -233,7 +233,7 @@ def working_day(
         + ["passerby"] * plan.passersby
         + ["dropout"] * plan.dropouts
     )
-    rng.shuffle(events)  # type: ignore[arg-type]
+    rng.shuffle(events)
     slouch_kinds: list[Deviation] = ["head_forward", "shoulder_rounding", "both"]
     drawn: list[list[Segment]] = []
     episode = 0

@@ -92,7 +92,7 @@ def profile_path(paths: Paths, config: Config, options: RunOptions) -> Path:
 
 def load_baseline(path: Path) -> Baseline:
     """The calibration at `path`; a missing one says how to make it."""
-    from posturewatch.core.baseline import load_profile
+    from posturewatch.store.profiles import load_profile
 
     if not path.exists():
         raise UserError(
@@ -139,7 +139,7 @@ class Application(Closing):
         """Open every stage named by `config` and `options`. `observations` and
         `notifier` replace the ones they name (the demo reuses photos it already
         estimated; the desktop app shows prompts itself)."""
-        from posturewatch.core.routines import load_routines
+        from posturewatch.inputs.routines_file import load_routines
 
         routines = load_routines(
             Path(config.routines_file).expanduser() if config.routines_file else None

@@ -318,8 +318,8 @@ class Monitor:
         mtime = _mtime(self.profile_path)
         if mtime is None or mtime == self._profile_mtime:
             return
-        from posturewatch.core.baseline import load_profile
         from posturewatch.core.errors import UserError
+        from posturewatch.store.profiles import load_profile
 
         try:
             baseline = load_profile(self.profile_path)

@@ -12,6 +12,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from posturewatch.files import private_dir
+
 ENV_DATA_DIR = "POSTUREWATCH_DATA_DIR"
 APP = "posturewatch"
 
@@ -66,11 +68,11 @@ class Paths:
         return self.data_dir / "run"
 
     def ensure(self) -> None:
-        """Create the directories, readable by the user alone."""
+        """Create the missing directories, readable by the user alone. One that exists is
+        left as it is: `--data-dir` may name a shared folder, whose sticky bit or group
+        access are not ours to take."""
         for d in (self.config_dir, self.data_dir, self.profiles_dir, self.runtime_dir):
-            d.mkdir(parents=True, exist_ok=True)
-            if sys.platform != "win32":
-                os.chmod(d, 0o700)
+            private_dir(d)
 
 
 def resolve_paths(data_dir: str | Path | None = None) -> Paths:

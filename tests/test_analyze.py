@@ -18,10 +18,11 @@ import pytest
 from calibration.simulator import Body, Camera, Posture, simulate
 from posturewatch.cli import main
 from posturewatch.commands.analyze import analyze
-from posturewatch.core.baseline import calibrate, save_profile
+from posturewatch.core.baseline import calibrate
 from posturewatch.core.metrics import compute_metrics
 from posturewatch.core.types import Observation
 from posturewatch.inputs.recording import RecordingWriter, read_recording
+from posturewatch.store.profiles import save_profile
 from tests.paths import REPO, SIDE_VIEW
 
 UPRIGHT = Posture(head_forward_deg=8.0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import plistlib
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -173,6 +174,20 @@ def test_enable_status_disable_cycle(tmp_path: Path, platform: autostart.Platfor
     assert autostart.disable(platform, wanted.path) is True
     assert not wanted.path.exists()
     assert autostart.disable(platform, wanted.path) is False
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
+@pytest.mark.parametrize("platform", ["linux", "darwin", "win32"])
+def test_login_item_and_the_folder_made_for_it_are_user_only(
+    tmp_path: Path, platform: autostart.Platform
+) -> None:
+    env = {"APPDATA": str(tmp_path / "Roaming"), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    wanted = autostart.autostart_file(platform, env, tmp_path / "home")
+    autostart.enable(platform, wanted)
+    autostart.enable(platform, wanted)  # replaced in place, no temp file left
+    assert stat.S_IMODE(wanted.path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(wanted.path.parent.stat().st_mode) == 0o700
+    assert [p.name for p in wanted.path.parent.iterdir()] == [wanted.path.name]
 
 
 @pytest.mark.parametrize("platform", ["linux", "darwin", "win32"])

@@ -24,12 +24,11 @@ from posturewatch.core.baseline import (
     ProfileCorrupt,
     ProfileMissing,
     calibrate_metrics,
-    load_profile,
     robust_stats,
-    save_profile,
 )
 from posturewatch.core.errors import UserError
 from posturewatch.core.types import PostureMetrics
+from posturewatch.store.profiles import load_profile, save_profile
 
 
 def sitter(**changes: Any) -> PostureMetrics:

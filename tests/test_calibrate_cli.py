@@ -12,8 +12,8 @@ import pytest
 
 from calibration.simulator import Body, Camera, Posture, simulate
 from posturewatch.cli import main
-from posturewatch.core.baseline import load_profile
 from posturewatch.inputs.recording import RecordingWriter
+from posturewatch.store.profiles import load_profile
 from tests.paths import SIDE_VIEW, TESTS
 
 SESSION = TESTS / "fixtures" / "simulated_front_session.jsonl.gz"

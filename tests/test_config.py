@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import stat
+import sys
 from pathlib import Path
 
 import pytest
@@ -75,6 +77,13 @@ def test_config_init_writes_defaults_once(
     (tmp_path / "config.toml").write_text('profile = "desk"\n')
     assert main(["--data-dir", str(tmp_path), "config", "--init"]) == 0
     assert (tmp_path / "config.toml").read_text() == 'profile = "desk"\n'
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
+def test_config_init_writes_a_user_only_file(tmp_path: Path) -> None:
+    assert main(["--data-dir", str(tmp_path / "d"), "config", "--init"]) == 0
+    assert stat.S_IMODE((tmp_path / "d" / "config.toml").stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "d").stat().st_mode) == 0o700
 
 
 def test_a_malformed_routines_file_named_in_the_config_stops_run_with_the_entry(

@@ -22,9 +22,10 @@ from posturewatch.commands.doctor import (
     format_check,
 )
 from posturewatch.context import Context
-from posturewatch.core.baseline import calibrate_metrics, save_profile
+from posturewatch.core.baseline import calibrate_metrics
 from posturewatch.core.types import PostureMetrics
 from posturewatch.notifiers import NotifierSettings
+from posturewatch.store.profiles import save_profile
 from tests.desktop import Desktop
 from tests.paths import SIDE_VIEW
 

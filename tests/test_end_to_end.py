@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from posturewatch.core.routines import load_routines
+from posturewatch.inputs.routines_file import load_routines
 from posturewatch.inputs.timeline import load_timeline
 from tests.desktop import Desktop, wait_until
 from tests.paths import TESTS

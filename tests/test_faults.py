@@ -34,10 +34,10 @@ from posturewatch.background.service import ServiceSettings, run_service
 from posturewatch.clock import MediaClock
 from posturewatch.core.baseline import Baseline, calibrate
 from posturewatch.core.detector import Detector, DetectorSettings
-from posturewatch.core.routines import load_routines
 from posturewatch.core.sampling import SamplingSettings
 from posturewatch.core.scheduler import Scheduler, SchedulerSettings
 from posturewatch.core.types import Observation, Prompt
+from posturewatch.inputs.routines_file import load_routines
 from posturewatch.inputs.sources import CameraUnavailable
 from posturewatch.monitor import Monitor
 from posturewatch.notifiers import Notifier

@@ -9,16 +9,17 @@ from pathlib import Path
 import pytest
 
 from posturewatch.clock import MediaClock
-from posturewatch.core.baseline import calibrate, save_profile
+from posturewatch.core.baseline import calibrate
 from posturewatch.core.detector import Detector
-from posturewatch.core.routines import load_routines
 from posturewatch.core.sampling import SamplingSettings, next_interval
 from posturewatch.core.scheduler import Scheduler, SchedulerSettings
 from posturewatch.core.types import DetectorUpdate
 from posturewatch.inputs.recording import RecordingReader, read_recording
+from posturewatch.inputs.routines_file import load_routines
 from posturewatch.monitor import PROFILE_CHECK_S, Monitor
 from posturewatch.notifiers import NotifierSettings, make_notifier
 from posturewatch.store.database import Store, StoreSettings
+from posturewatch.store.profiles import save_profile
 from tests.paths import TESTS
 
 SESSION = TESTS / "fixtures" / "simulated_front_session.jsonl.gz"

@@ -9,6 +9,7 @@ import gzip
 import itertools
 import json
 import math
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -159,6 +160,14 @@ def test_an_existing_file_is_never_replaced_unless_asked(tmp_path: Path) -> None
     assert path.read_bytes() == before
     _write(path, _observations()[:1], overwrite=True)
     assert len(read_recording(path)) == 1
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
+@pytest.mark.parametrize("name", ["s.jsonl", "s.jsonl.gz"])
+def test_a_recording_is_readable_by_the_user_alone(tmp_path: Path, name: str) -> None:
+    path = _write(tmp_path / name, _observations())
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert len(read_recording(path)) == len(_observations())
 
 
 def test_a_name_that_would_not_replay_is_refused(tmp_path: Path) -> None:

@@ -8,8 +8,9 @@ from itertools import takewhile
 from pathlib import Path
 
 from calibration.long_day import write_day
-from posturewatch.core.baseline import calibrate, save_profile
+from posturewatch.core.baseline import calibrate
 from posturewatch.inputs.recording import RecordingReader
+from posturewatch.store.profiles import save_profile
 from scripts.bench_replay import replay
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from posturewatch.core.errors import UserError
-from posturewatch.core.routines import KNOWN_TARGETS, load_routines
+from posturewatch.core.routines import KNOWN_TARGETS
+from posturewatch.inputs.routines_file import load_routines
 
 MASSAGE_WORDS = ("fever", "skin infection", "fracture", "unwell")
 ALWAYS_WORDS = ("numbness", "tingling", "weakness", "doctor")

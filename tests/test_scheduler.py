@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from posturewatch.core.routines import load_routines
 from posturewatch.core.scheduler import (
     Scheduler,
     SchedulerSettings,
@@ -40,6 +39,7 @@ from posturewatch.core.types import (
     PromptAnswer,
     Routine,
 )
+from posturewatch.inputs.routines_file import load_routines
 
 TZ = ZoneInfo("Europe/Berlin")
 WED = date(2024, 3, 13)

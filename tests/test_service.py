@@ -32,12 +32,13 @@ from posturewatch.background.service import (
     parse_duration,
 )
 from posturewatch.commands.service import background_argv, format_status
-from posturewatch.core.baseline import calibrate, save_profile
+from posturewatch.core.baseline import calibrate
 from posturewatch.core.errors import UserError
 from posturewatch.core.types import Observation
 from posturewatch.inputs.recording import RecordingWriter
 from posturewatch.paths import resolve_paths
 from posturewatch.store.database import Store, StoreSettings
+from posturewatch.store.profiles import save_profile
 from tests.paths import REPO
 
 # ------------------------------------------------------------------------- durations

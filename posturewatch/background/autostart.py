@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Literal
 
 from posturewatch.core.errors import UserError
+from posturewatch.files import private_dir, write_atomic
 
 LAUNCH_AGENT_LABEL = "io.github.posturewatch"
 MARKER = "posturewatch autostart"
@@ -172,7 +173,7 @@ def is_ours(platform: Platform, path: Path) -> bool:
     try:
         if platform == "darwin":
             with path.open("rb") as f:
-                return plistlib.load(f).get("Label") == LAUNCH_AGENT_LABEL  # type: ignore[no-any-return]
+                return bool(plistlib.load(f).get("Label") == LAUNCH_AGENT_LABEL)
         return MARKER in path.read_text(encoding="utf-8", errors="replace")
     except (OSError, ValueError, plistlib.InvalidFileException):
         return False
@@ -184,10 +185,8 @@ def enable(platform: Platform, wanted: AutostartFile) -> None:
     if path.exists() and not is_ours(platform, path):
         raise UserError(f"{path} exists and was not written by posturewatch; not replacing it")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(wanted.content, encoding="utf-8", newline="")
-        os.replace(tmp, path)
+        private_dir(path.parent)
+        write_atomic(path, wanted.content)
     except OSError as exc:
         raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
 

@@ -19,6 +19,7 @@ import logging
 import os
 import secrets
 import socket
+import stat
 import sys
 import tempfile
 import threading
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from posturewatch.core.errors import UserError
+from posturewatch.files import PRIVATE_DIR_MODE, private_dir, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -69,14 +71,19 @@ def socket_path(runtime_dir: Path) -> Path:
 
 def _private_dir(directory: Path) -> None:
     """Create `directory` readable by the user alone, and refuse one someone else owns
-    (another user could otherwise swap our socket for theirs)."""
-    directory.mkdir(parents=True, exist_ok=True)
+    (another user could otherwise swap our socket for theirs). Unlike a data folder
+    (files.private_dir leaves an existing one as it is), the socket's folder is ours
+    alone by name, so an existing one of ours is also narrowed to 0700."""
+    private_dir(directory)
     if sys.platform == "win32":
         return
-    os.chmod(directory, 0o700)
-    owner = directory.stat().st_uid
-    if owner != os.getuid():
-        raise UserError(f"{directory} belongs to another user (uid {owner}); refusing to use it")
+    info = directory.stat()
+    if info.st_uid != os.getuid():
+        raise UserError(
+            f"{directory} belongs to another user (uid {info.st_uid}); refusing to use it"
+        )
+    if stat.S_IMODE(info.st_mode) != PRIVATE_DIR_MODE:
+        os.chmod(directory, PRIVATE_DIR_MODE)
 
 
 def _read_line(conn: socket.socket) -> bytes:
@@ -219,15 +226,6 @@ def _open_unix_server(runtime_dir: Path, handler: Handler) -> ControlServer:
     return ControlServer(sock, handler, str(path), cleanup=cleanup).start()
 
 
-def _write_private_file(path: Path, text: str) -> None:
-    """Write atomically, readable and writable by the user alone from the first byte."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
 def _open_tcp_server(runtime_dir: Path, handler: Handler) -> ControlServer:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
@@ -239,7 +237,7 @@ def _open_tcp_server(runtime_dir: Path, handler: Handler) -> ControlServer:
     port = int(sock.getsockname()[1])
     token = secrets.token_urlsafe(32)
     info = runtime_dir / TCP_INFO_NAME
-    _write_private_file(info, json.dumps({"port": port, "token": token, "pid": os.getpid()}))
+    write_atomic(info, json.dumps({"port": port, "token": token, "pid": os.getpid()}))
 
     def cleanup() -> None:
         with contextlib.suppress(FileNotFoundError):

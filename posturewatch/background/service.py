@@ -35,6 +35,7 @@ from posturewatch.background import control
 from posturewatch.background.platform_events import LockWatcher, make_lock_watcher
 from posturewatch.clock import Clock
 from posturewatch.core.errors import UserError
+from posturewatch.files import private_dir, write_atomic
 from posturewatch.paths import Paths
 from posturewatch.signals import stop_on_signals
 from posturewatch.store.database import Store
@@ -112,7 +113,7 @@ class InstanceLock:
         """True if this process now holds the lock; False if another one does."""
         if self._fd is not None:
             return True
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
         # Not inherited by children (os.open's default), so a helper process the
         # service starts cannot keep "the instance" alive after it exits.
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -192,7 +193,7 @@ class InstanceInfo:
 
 
 def write_instance_info(runtime_dir: Path, info: InstanceInfo) -> None:
-    control._write_private_file(runtime_dir / INSTANCE_NAME, json.dumps(asdict(info)))
+    write_atomic(runtime_dir / INSTANCE_NAME, json.dumps(asdict(info)))
 
 
 def read_instance_info(runtime_dir: Path) -> InstanceInfo | None:

@@ -230,8 +230,8 @@ def format_result(columns: list[_Column], result: FrameResult) -> str:
 
 def _make_judge(path: Path, ctx: Context) -> tuple[Judge, View]:
     """Verdicts against a profile, with the detector's own per-frame rule."""
-    from posturewatch.core.baseline import load_profile
     from posturewatch.core.detector import frame_verdict
+    from posturewatch.store.profiles import load_profile
 
     baseline = load_profile(path)
     settings = ctx.config.detector

@@ -34,12 +34,11 @@ from posturewatch.core.baseline import (
     ProfileCorrupt,
     ProfileMissing,
     calibrate_metrics,
-    load_profile,
-    save_profile,
 )
 from posturewatch.core.errors import UserError
 from posturewatch.core.types import Observation, PostureMetrics
 from posturewatch.inputs.pacing import Pacer
+from posturewatch.store.profiles import load_profile, save_profile
 
 CAMERA_SECONDS = 10.0
 CAMERA_FPS = 4.0

@@ -10,6 +10,7 @@ from posturewatch.commands.options import (
 )
 from posturewatch.config import Config, dump_config
 from posturewatch.context import Context
+from posturewatch.files import write_atomic
 
 
 def register(sub: Subparsers) -> None:
@@ -43,7 +44,7 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
             print(f"{path} exists; left as it is")
             return 0
         ctx.paths.ensure()
-        path.write_text(dump_config(Config()), encoding="utf-8")
+        write_atomic(path, dump_config(Config()))
         print(f"wrote {path}")
         return 0
     config = ctx.config  # validates; a bad key is a one-line error naming it

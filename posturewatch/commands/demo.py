@@ -23,6 +23,7 @@ from posturewatch.commands.options import (
 )
 from posturewatch.context import Context
 from posturewatch.core.types import Observation, Prompt
+from posturewatch.files import private_dir
 from posturewatch.inputs.observations import ObservationSource
 from posturewatch.paths import Paths
 
@@ -65,8 +66,9 @@ def demo_day(today: date) -> date:
 
 def handle(args: argparse.Namespace, ctx: Context) -> int:
     from posturewatch.commands import report as report_command
-    from posturewatch.core.baseline import calibrate, save_profile
+    from posturewatch.core.baseline import calibrate
     from posturewatch.inputs.timeline import TimelineSource, estimate_photos, load_timeline
+    from posturewatch.store.profiles import save_profile
 
     out = (args.out or ctx.paths.data_dir / "demo").expanduser().resolve()
     # Fresh state each time: only files the demo itself makes live here.
@@ -119,7 +121,7 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
 
     # 3. The day's report, in the terminal and as a page.
     html = out / "reports" / f"posturewatch-{day.isoformat()}.html"
-    html.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(html.parent)
     print("\n3. the day's report:\n")
     sys.stdout.flush()
     report_args = argparse.Namespace(

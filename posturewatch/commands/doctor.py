@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +29,7 @@ from posturewatch.commands.options import (
     add_source_arguments,
 )
 from posturewatch.core.errors import UserError
+from posturewatch.inputs.pose import quiet_native_logs
 
 if TYPE_CHECKING:
     from posturewatch.context import Context
@@ -74,25 +73,6 @@ def format_check(check: Check) -> str:
 
 def exit_status(checks: list[Check]) -> int:
     return 0 if all(c.ok or not c.required for c in checks) else 1
-
-
-@contextmanager
-def quiet_native_stderr(enabled: bool = True) -> Iterator[None]:
-    """Silence what OpenCV and MediaPipe's C++ code print on file descriptor 2
-    (warnings about a missing camera, TensorFlow Lite banners): the checks report
-    the outcome themselves, in one line."""
-    if not enabled:
-        yield
-        return
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "wb") as devnull:
-            os.dup2(devnull.fileno(), 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
 
 
 # -- the checks ----------------------------------------------------------------------------
@@ -261,7 +241,7 @@ def check_profile(path: Path) -> Check:
     if not path.exists():
         return Check("calibration", False, f"no calibration profile at {path}", fix)
     try:
-        from posturewatch.core.baseline import load_profile
+        from posturewatch.store.profiles import load_profile
 
         baseline = load_profile(path)
     except UserError as exc:
@@ -291,7 +271,9 @@ def run_checks(ctx: Context, source: str | None, profile: str | None, quiet: boo
     profile_name = profile or str(getattr(config, "profile", "default"))
 
     checks = [config_check, check_data_dir(ctx.paths.data_dir)]
-    with quiet_native_stderr(quiet):
+    # What OpenCV and MediaPipe's C++ code print on file descriptor 2 (a missing
+    # camera, TensorFlow Lite banners): the checks report the outcome in one line.
+    with quiet_native_logs(enabled=quiet):
         checks.append(check_camera(source or f"camera:{device}", width, height, bool(source)))
         checks.append(check_pose_model())
     checks.append(check_notifications(notifications))

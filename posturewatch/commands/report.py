@@ -10,7 +10,6 @@ file is left as it is; --restore-backup puts the daily backup back.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import webbrowser
 from datetime import date, timedelta
@@ -22,6 +21,7 @@ from posturewatch.commands.options import (
 )
 from posturewatch.context import Context
 from posturewatch.core.errors import UserError
+from posturewatch.files import private_dir, write_atomic
 from posturewatch.report.html import Thresholds, render_html
 from posturewatch.report.model import (
     DailyReport,
@@ -144,14 +144,9 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
 
 def _write(path: Path, text: str) -> None:
     """Write a report file readable by the user alone, atomically."""
-    tmp = path.with_name(f".{path.name}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, path)
+        private_dir(path.parent)
+        write_atomic(path, text)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
     print(f"wrote {path}", file=sys.stderr)

@@ -1,4 +1,4 @@
-"""The user's calibrated neutral posture, and the profile file that keeps it.
+"""The user's calibrated neutral posture.
 
 Posture is judged as a deviation from *this person's* upright sitting, never from
 an ideal body: necks, shoulders and webcam angles differ too much for absolute
@@ -8,23 +8,18 @@ that were fit to judge. A calibration that cannot be trusted (nobody there, face
 turned away, fidgeting, too near) is refused with a one-line reason rather than
 saved, because every later judgement inherits its errors.
 
-The profile is a small JSON file written atomically; a corrupt one is reported,
-never silently replaced.
+A baseline converts to and from plain JSON data here (`Baseline.to_json`,
+`baseline_from_json`); reading and writing the profile file that keeps it is
+posturewatch.store.profiles.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import math
-import os
 import statistics
-import sys
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from posturewatch.core.errors import UserError
@@ -298,86 +293,6 @@ def _check_stillness(
         )
 
 
-# --- profile file -------------------------------------------------------------------
-
-
-def save_profile(path: Path, baseline: Baseline) -> None:
-    """Write atomically (temp file, fsync, rename) so a crash leaves the old profile or
-    the new one, never half of each; the previous profile is kept as `<name>.json.bak`."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(baseline.to_json(), indent=2, sort_keys=False) + "\n"
-    if path.exists():
-        _atomic_write(path.with_name(path.name + ".bak"), path.read_bytes())
-    _atomic_write(path, text.encode("utf-8"))
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        if sys.platform != "win32":
-            os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make the rename itself durable (POSIX); Windows has no directory handles."""
-    if sys.platform == "win32":
-        return
-    try:
-        dfd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dfd)
-    except OSError:
-        pass
-    finally:
-        os.close(dfd)
-
-
-def load_profile(path: Path) -> Baseline:
-    """The baseline in `path`; ProfileMissing or ProfileCorrupt (both UserError) name
-    the file and the problem."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ProfileMissing(
-            f"no calibration profile at {path}; run `posturewatch calibrate` first"
-        ) from None
-    except OSError as exc:
-        raise UserError(f"cannot read calibration profile {path}: {exc.strerror or exc}") from None
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ProfileCorrupt(
-            f"calibration profile {path} is corrupt or truncated ({_short(exc)}); "
-            "recalibrate with `posturewatch calibrate --force`"
-        ) from None
-    try:
-        return baseline_from_json(data)
-    except ValueError as exc:
-        raise ProfileCorrupt(
-            f"calibration profile {path}: {exc}; recalibrate with `posturewatch calibrate --force`"
-        ) from None
-
-
-def _short(exc: Exception) -> str:
-    if isinstance(exc, json.JSONDecodeError):
-        return f"{exc.msg} at line {exc.lineno} column {exc.colno}"
-    return str(exc).splitlines()[0]
-
-
 def baseline_from_json(data: Any) -> Baseline:
     """Inverse of Baseline.to_json; ValueError('key: problem') for anything off."""
     if not isinstance(data, dict):
@@ -411,7 +326,7 @@ def baseline_from_json(data: Any) -> Baseline:
             raise ValueError(f"metrics.{name}.spread: must not be negative")
         stats[name] = MetricStats(centre, spread)
     return Baseline(
-        view=view,  # type: ignore[arg-type]  # checked above
+        view=view,  # a str checked against View above
         stats=stats,
         frame_count=frames,
         created_s=_number(data, "created_s", ""),

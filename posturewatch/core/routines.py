@@ -1,17 +1,17 @@
-"""Break routines as data: the packaged routines.toml, or a user's file in the same format.
+"""Break routines as data: parsing the TOML of routines.toml, or of a user's file in
+the same format.
 
 Routines live in a data file rather than in code so that the wording can be reviewed
-and replaced without touching the scheduler. Loading is strict: a typo in a target
+and replaced without touching the scheduler. Parsing is strict: a typo in a target
 or a missing step would otherwise surface as a silently skipped prompt weeks later,
 so every problem is reported up front as a UserError naming the file and the entry.
+Reading the file (or the packaged one) is posturewatch.inputs.routines_file.
 """
 
 from __future__ import annotations
 
 import re
 import sys
-from importlib import resources
-from pathlib import Path
 from typing import Any, get_args
 
 from posturewatch.core.errors import UserError
@@ -22,7 +22,6 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-PACKAGED_NAME = "routines.toml"
 KNOWN_TARGETS: tuple[str, ...] = get_args(RoutineTarget)
 KNOWN_KINDS = ("exercise", "stretch", "self_massage", "movement")
 MAX_DURATION_S = 3600
@@ -32,21 +31,6 @@ _ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _TOP_KEYS = {"always_safety", "safety", "routine"}
 _ROUTINE_KEYS = {"id", "title", "kind", "targets", "duration_s", "steps", "safety"}
 _REQUIRED_KEYS = ("id", "title", "targets", "duration_s", "steps")
-
-
-def load_routines(path: str | Path | None = None) -> list[Routine]:
-    """The routines of `path`, or of the packaged file when `path` is None, in file order
-    (the scheduler rotates through them in this order)."""
-    if path is None:
-        name = f"{PACKAGED_NAME} (packaged)"
-        text = resources.files("posturewatch").joinpath("data", PACKAGED_NAME).read_text("utf-8")
-    else:
-        name = str(path)
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UserError(f"cannot read routines file {name}: {exc}") from None
-    return parse_routines(text, name)
 
 
 def parse_routines(text: str, name: str) -> list[Routine]:

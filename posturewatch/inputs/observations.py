@@ -8,7 +8,7 @@ Everything downstream (analyze, calibrate, run) reads from this one interface.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from posturewatch.closing import Closing
 from posturewatch.core.types import Observation
@@ -18,6 +18,9 @@ from posturewatch.inputs.sources import (
     is_landmark_recording,
     open_frame_source,
 )
+
+if TYPE_CHECKING:
+    from posturewatch.inputs.pose import PoseEstimator
 
 
 class ObservationSource(Protocol):
@@ -43,11 +46,11 @@ class EstimatedObservations(Closing):
         self.live = frames.live
         self.description = frames.description
         self.model_path = model_path
-        self._estimator: object | None = None
+        self._estimator: PoseEstimator | None = None
         self.model_name = ""
         self.model_version = ""
 
-    def _get_estimator(self):  # type: ignore[no-untyped-def]
+    def _get_estimator(self) -> PoseEstimator:
         from posturewatch.inputs.pose import make_estimator
 
         if self._estimator is None:
@@ -62,7 +65,7 @@ class EstimatedObservations(Closing):
         frame = self.frames.read(not_before_s)
         if frame is None:
             return None
-        return self._get_estimator().estimate(frame)  # type: ignore[no-any-return]
+        return self._get_estimator().estimate(frame)
 
     def release(self) -> None:
         self.frames.release()
@@ -70,7 +73,7 @@ class EstimatedObservations(Closing):
     def close(self) -> None:
         self.frames.close()
         if self._estimator is not None:
-            self._estimator.close()  # type: ignore[attr-defined]
+            self._estimator.close()
             self._estimator = None
 
 

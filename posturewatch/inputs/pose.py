@@ -42,10 +42,12 @@ def _landmarks(items: Any) -> tuple[Landmark, ...]:
 
 
 @contextlib.contextmanager
-def quiet_native_logs() -> Iterator[None]:
+def quiet_native_logs(enabled: bool = True) -> Iterator[None]:
     """Point file descriptor 2 at /dev/null for the duration (see the module
-    docstring); Python's own sys.stderr is flushed first and works again after."""
-    if os.environ.get("POSTUREWATCH_MODEL_LOGS"):
+    docstring); Python's own sys.stderr is flushed first and works again after.
+    The one stderr silencer: `doctor` uses it too around its camera and model checks
+    (enabled=False for `doctor --verbose`)."""
+    if not enabled or os.environ.get("POSTUREWATCH_MODEL_LOGS"):
         yield
         return
     try:

@@ -27,6 +27,7 @@ from typing import IO, TYPE_CHECKING, Any, cast
 from posturewatch.closing import Closing
 from posturewatch.core.errors import UserError
 from posturewatch.core.types import N_LANDMARKS, Landmark, Observation, Pose
+from posturewatch.files import create_private
 
 if TYPE_CHECKING:
     from posturewatch.inputs.observations import ObservationSource
@@ -99,10 +100,12 @@ def _is_gzip_name(path: Path) -> bool:
 
 
 def _open_for_writing(path: Path, overwrite: bool) -> IO[str]:
-    mode = "wt" if overwrite else "xt"
+    # Born readable by the user alone (it is their body, frame by frame), then opened
+    # by name: gzip would not close a file object handed to it.
+    create_private(path, exclusive=not overwrite)
     if _is_gzip_name(path):
-        return cast(IO[str], gzip.open(path, mode, compresslevel=6, encoding="utf-8"))
-    return open(path, mode, encoding="utf-8")
+        return cast(IO[str], gzip.open(path, "wt", compresslevel=6, encoding="utf-8"))
+    return open(path, "w", encoding="utf-8")
 
 
 def _open_for_reading(path: Path) -> IO[bytes]:
@@ -299,7 +302,7 @@ def _is_int(value: object) -> bool:
 
 
 def _is_number(value: object) -> bool:
-    return (type(value) is float or type(value) is int) and math.isfinite(value)  # type: ignore[arg-type]
+    return (type(value) is float or type(value) is int) and math.isfinite(value)
 
 
 _NUMBER_TYPES = frozenset({float, int})

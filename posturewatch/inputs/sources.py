@@ -17,7 +17,7 @@ from abc import ABC, abstractmethod
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from posturewatch.closing import Closing
 from posturewatch.core.errors import UserError
@@ -191,7 +191,7 @@ def _imread(path: Path) -> npt.NDArray[np.uint8]:
         raise UserError(f"cannot read image {path}: {exc}") from None
     if image is None:
         raise UserError(f"cannot read image {path}: not an image or unreadable")
-    return image  # type: ignore[no-any-return]
+    return cast("npt.NDArray[np.uint8]", image)  # cv2 is untyped here
 
 
 class VideoFileSource(FrameSource):

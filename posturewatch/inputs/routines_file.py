@@ -1,0 +1,30 @@
+"""Reading the break routines: the packaged routines.toml, or a user's file in the same
+format (`routines_file` in the config). Parsing and checking them is core's
+(posturewatch.core.routines.parse_routines); this module only fetches the text.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from posturewatch.core.errors import UserError
+from posturewatch.core.routines import parse_routines
+from posturewatch.core.types import Routine
+
+PACKAGED_NAME = "routines.toml"
+
+
+def load_routines(path: str | Path | None = None) -> list[Routine]:
+    """The routines of `path`, or of the packaged file when `path` is None, in file order
+    (the scheduler rotates through them in this order)."""
+    if path is None:
+        name = f"{PACKAGED_NAME} (packaged)"
+        text = resources.files("posturewatch").joinpath("data", PACKAGED_NAME).read_text("utf-8")
+    else:
+        name = str(path)
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UserError(f"cannot read routines file {name}: {exc}") from None
+    return parse_routines(text, name)

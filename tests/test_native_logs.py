@@ -1,0 +1,38 @@
+"""The one stderr silencer (model loading and `doctor`): native chatter on fd 2 is
+dropped inside, Python's stderr works again after, and it can be switched off."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+from posturewatch.inputs.pose import quiet_native_logs
+
+
+def test_fd_2_is_silenced_inside_and_restored_after(
+    capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("POSTUREWATCH_MODEL_LOGS", raising=False)
+    print("before", file=sys.stderr)
+    with quiet_native_logs():
+        os.write(2, b"INFO: Created TensorFlow Lite XNNPACK delegate\n")
+    print("after", file=sys.stderr)
+    assert capfd.readouterr().err == "before\nafter\n"
+
+
+@pytest.mark.parametrize(("enabled", "env"), [(False, None), (True, "1")])
+def test_off_for_doctor_verbose_or_the_environment(
+    capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    enabled: bool,
+    env: str | None,
+) -> None:
+    if env is None:
+        monkeypatch.delenv("POSTUREWATCH_MODEL_LOGS", raising=False)
+    else:
+        monkeypatch.setenv("POSTUREWATCH_MODEL_LOGS", env)
+    with quiet_native_logs(enabled=enabled):
+        os.write(2, b"native line\n")
+    assert capfd.readouterr().err == "native line\n"
