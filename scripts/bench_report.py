@@ -27,8 +27,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from posturewatch.core.types import DetectorUpdate, PostureMetrics  # noqa: E402
+from posturewatch.report.export import render_json  # noqa: E402
 from posturewatch.report.html import Thresholds, render_html  # noqa: E402
-from posturewatch.report.model import build_daily, build_week, render_json, render_text  # noqa: E402
+from posturewatch.report.model import build_daily, build_week  # noqa: E402
+from posturewatch.report.text import render_text  # noqa: E402
 from posturewatch.store.database import Store, StoreSettings  # noqa: E402
 from scripts.machine import describe  # noqa: E402
 

@@ -19,6 +19,8 @@ import pytest
 from posturewatch.commands import report as report_command
 from posturewatch.context import Context
 from posturewatch.core.errors import UserError
+from posturewatch.core.local_time import local_day_bounds
+from posturewatch.core.scheduler import SchedulerSettings
 from posturewatch.core.types import (
     DetectorUpdate,
     Prompt,
@@ -26,17 +28,10 @@ from posturewatch.core.types import (
     PromptKind,
     Routine,
 )
-from posturewatch.report.model import (
-    EmptySource,
-    ReportSettings,
-    build_daily,
-    build_week,
-    render_csv,
-    render_json,
-    render_text,
-    to_dict,
-)
-from posturewatch.store.database import Store, StoreSettings, backup_path, local_day_bounds
+from posturewatch.report.export import render_csv, render_json, to_dict
+from posturewatch.report.model import EmptySource, ReportSettings, build_daily, build_week
+from posturewatch.report.text import render_text
+from posturewatch.store.database import Store, StoreSettings, backup_path
 from tests.samples import side_metrics
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -160,7 +155,7 @@ def test_short_absences_do_not_break_sitting(db: Path, store: Store) -> None:
     r = build_daily(store, DAY, BERLIN)
     assert r.breaks == 1
     assert r.longest_sitting_min == pytest.approx(103.0)
-    strict = build_daily(store, DAY, BERLIN, ReportSettings(break_min_s=120))
+    strict = build_daily(store, DAY, BERLIN, scheduler=SchedulerSettings(away_break_min=2))
     assert strict.breaks == 2
     assert strict.longest_sitting_min == pytest.approx(50.0)
 
@@ -412,3 +407,4 @@ def test_command_on_a_corrupt_database_then_restore(
     assert run_report(tmp_data_dir, "--date", "2024-03-12", "--json") == 0
     data: dict[str, Any] = json.loads(capsys.readouterr().out)
     assert data["minutes"]["good"] == 120.0
+

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from posturewatch.context import Context
 from posturewatch.core.errors import UserError
+from posturewatch.report.export import render_csv, render_json
 from posturewatch.report.html import Thresholds, render_html
 from posturewatch.report.model import (
     DailyReport,
@@ -27,10 +28,8 @@ from posturewatch.report.model import (
     WeekReport,
     build_daily,
     build_week,
-    render_csv,
-    render_json,
-    render_text,
 )
+from posturewatch.report.text import render_text
 from posturewatch.store.database import Store, restore_backup
 
 
@@ -102,10 +101,11 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
         )
         source = EmptySource()
     try:
+        scheduler = config.scheduler
         report: DailyReport | WeekReport = (
-            build_week(source, day, None, settings)
+            build_week(source, day, None, settings, scheduler=scheduler)
             if args.week
-            else build_daily(source, day, None, settings)
+            else build_daily(source, day, None, settings, scheduler=scheduler)
         )
     finally:
         if store is not None:
