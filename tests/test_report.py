@@ -408,3 +408,28 @@ def test_command_on_a_corrupt_database_then_restore(
     data: dict[str, Any] = json.loads(capsys.readouterr().out)
     assert data["minutes"]["good"] == 120.0
 
+
+def test_report_and_status_read_without_changing_any_file(
+    tmp_data_dir: Path, capsys: pytest.CaptureFixture[str], berlin_clock: None
+) -> None:
+    from posturewatch.commands.service import today_from_store
+
+    db = _fill(tmp_data_dir)
+    folder = db.parent
+
+    def files() -> dict[str, tuple[bytes, int, int]]:
+        return {
+            p.name: (p.read_bytes(), p.stat().st_mtime_ns, stat.S_IMODE(p.stat().st_mode))
+            for p in sorted(folder.iterdir())
+            if p.is_file()
+        }
+
+    before = files()
+    assert not backup_path(db).exists()  # a writable open of a file with data would make one
+    assert run_report(tmp_data_dir, "--date", "2024-03-12", "--json") == 0
+    assert json.loads(capsys.readouterr().out)["minutes"]["good"] == 120.0
+    assert run_report(tmp_data_dir, "--date", "2024-03-12", "--week") == 0
+    assert "Tue 12 Mar" in capsys.readouterr().out
+    today = today_from_store(Context.from_args(tmp_data_dir))  # `status` without a service
+    assert today is not None and today["seated_min"] == 0.0  # nothing recorded today
+    assert files() == before  # no backup, no migration, no -wal/-shm, no chmod

@@ -4,7 +4,8 @@ Text on the terminal by default; --json for scripts, --csv and --html to files.
 A database that does not exist yet is not an error: the report says there is no
 data and exits 0 (with --json an all-zero report with "has_data": false). A
 damaged database is one line naming the file and the way out (exit 2), and the
-file is left as it is; --restore-backup puts the daily backup back.
+file is left as it is; --restore-backup puts the daily backup back. The report
+opens the database read-only: reading it changes nothing on disk.
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
     store: Store | None = None
     source: ReportSource
     if database.exists():
-        store = Store(database, config.store)
+        store = Store(database, config.store, read_only=True)
         source = store
     else:
         print(
