@@ -168,7 +168,11 @@ class Application(Closing):
             store = None
             if options.keep_store:
                 paths.ensure()
-                store = Store(paths.database, config.store)
+                store = Store(
+                    paths.database,
+                    config.store,
+                    max_sample_gap_s=config.detector.max_sample_gap_s,
+                )
                 undo.callback(store.close)
                 if source.live:  # never prune on a replay dated in the past
                     store.prune(origin)

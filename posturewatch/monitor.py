@@ -338,7 +338,9 @@ class Monitor:
         s = self.summary
         if s.last_s is not None and update.time_s > s.last_s:
             # Like the store: a sample stands for the time since the previous one.
-            s.seconds_by_state[update.state] += min(update.time_s - s.last_s, 10.0)
+            s.seconds_by_state[update.state] += min(
+                update.time_s - s.last_s, self.detector.settings.max_sample_gap_s
+            )
         s.first_s = now_s if s.first_s is None else s.first_s
         s.last_s = now_s
         s.samples += 1

@@ -27,8 +27,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from posturewatch.core.types import DetectorUpdate, PostureMetrics  # noqa: E402
+from posturewatch.report.export import render_json  # noqa: E402
 from posturewatch.report.html import Thresholds, render_html  # noqa: E402
-from posturewatch.report.model import build_daily, build_week, render_json, render_text  # noqa: E402
+from posturewatch.report.model import build_daily, build_week  # noqa: E402
+from posturewatch.report.text import render_text  # noqa: E402
 from posturewatch.store.database import Store, StoreSettings  # noqa: E402
 from scripts.machine import describe  # noqa: E402
 
@@ -100,9 +102,10 @@ def main(argv: list[str] | None = None) -> int:
             f"database {size / 1e6:.1f} MB"
         )
 
-        open_s, _ = timed(lambda: Store(db, StoreSettings()).close(), args.repeat)
-        print(f"open (integrity check, migrations): {open_s * 1000:.0f} ms")
-        with Store(db, StoreSettings()) as reader:
+        # As `posturewatch report` opens it: read-only, the integrity check only.
+        open_s, _ = timed(lambda: Store(db, StoreSettings(), read_only=True).close(), args.repeat)
+        print(f"open read-only (integrity check): {open_s * 1000:.0f} ms")
+        with Store(db, StoreSettings(), read_only=True) as reader:
             thresholds = Thresholds(8.0, 8.0)
             build_day_s, day = timed(lambda: build_daily(reader, last, TZ), args.repeat)
             build_week_s, week = timed(lambda: build_week(reader, last, TZ), args.repeat)

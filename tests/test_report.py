@@ -19,6 +19,8 @@ import pytest
 from posturewatch.commands import report as report_command
 from posturewatch.context import Context
 from posturewatch.core.errors import UserError
+from posturewatch.core.local_time import local_day_bounds
+from posturewatch.core.scheduler import SchedulerSettings
 from posturewatch.core.types import (
     DetectorUpdate,
     Prompt,
@@ -26,17 +28,10 @@ from posturewatch.core.types import (
     PromptKind,
     Routine,
 )
-from posturewatch.report.model import (
-    EmptySource,
-    ReportSettings,
-    build_daily,
-    build_week,
-    render_csv,
-    render_json,
-    render_text,
-    to_dict,
-)
-from posturewatch.store.database import Store, StoreSettings, backup_path, local_day_bounds
+from posturewatch.report.export import render_csv, render_json, to_dict
+from posturewatch.report.model import EmptySource, ReportSettings, build_daily, build_week
+from posturewatch.report.text import render_text
+from posturewatch.store.database import Store, StoreSettings, backup_path
 from tests.samples import side_metrics
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -160,7 +155,7 @@ def test_short_absences_do_not_break_sitting(db: Path, store: Store) -> None:
     r = build_daily(store, DAY, BERLIN)
     assert r.breaks == 1
     assert r.longest_sitting_min == pytest.approx(103.0)
-    strict = build_daily(store, DAY, BERLIN, ReportSettings(break_min_s=120))
+    strict = build_daily(store, DAY, BERLIN, scheduler=SchedulerSettings(away_break_min=2))
     assert strict.breaks == 2
     assert strict.longest_sitting_min == pytest.approx(50.0)
 
@@ -412,3 +407,29 @@ def test_command_on_a_corrupt_database_then_restore(
     assert run_report(tmp_data_dir, "--date", "2024-03-12", "--json") == 0
     data: dict[str, Any] = json.loads(capsys.readouterr().out)
     assert data["minutes"]["good"] == 120.0
+
+
+def test_report_and_status_read_without_changing_any_file(
+    tmp_data_dir: Path, capsys: pytest.CaptureFixture[str], berlin_clock: None
+) -> None:
+    from posturewatch.commands.service import today_from_store
+
+    db = _fill(tmp_data_dir)
+    folder = db.parent
+
+    def files() -> dict[str, tuple[bytes, int, int]]:
+        return {
+            p.name: (p.read_bytes(), p.stat().st_mtime_ns, stat.S_IMODE(p.stat().st_mode))
+            for p in sorted(folder.iterdir())
+            if p.is_file()
+        }
+
+    before = files()
+    assert not backup_path(db).exists()  # a writable open of a file with data would make one
+    assert run_report(tmp_data_dir, "--date", "2024-03-12", "--json") == 0
+    assert json.loads(capsys.readouterr().out)["minutes"]["good"] == 120.0
+    assert run_report(tmp_data_dir, "--date", "2024-03-12", "--week") == 0
+    assert "Tue 12 Mar" in capsys.readouterr().out
+    today = today_from_store(Context.from_args(tmp_data_dir))  # `status` without a service
+    assert today is not None and today["seated_min"] == 0.0  # nothing recorded today
+    assert files() == before  # no backup, no migration, no -wal/-shm, no chmod

@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 
 from posturewatch.core.types import Prompt, PromptAnswer, Routine
+from posturewatch.report.export import render_json
 from posturewatch.report.html import COLOURS, Thresholds, render_html
-from posturewatch.report.model import build_daily, build_week, render_json
+from posturewatch.report.model import build_daily, build_week
 from posturewatch.store.database import Store, StoreSettings
 from tests.test_report import BERLIN, DAY, KNOWN_DAY, at, play
 

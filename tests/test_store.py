@@ -13,7 +13,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from posturewatch.core.detector import DetectorSettings
 from posturewatch.core.errors import UserError
+from posturewatch.core.local_time import local_day_bounds
 from posturewatch.core.types import DetectorUpdate, Prompt, PromptAnswer, Routine
 from posturewatch.store.database import (
     SCHEMA_VERSION,
@@ -21,7 +23,6 @@ from posturewatch.store.database import (
     StoreError,
     StoreSettings,
     backup_path,
-    local_day_bounds,
     restore_backup,
 )
 from tests.samples import side_metrics
@@ -48,8 +49,11 @@ def feed(store: Store, t0: float, spans: Sequence[tuple[str, str | None, int]]) 
     return t
 
 
-def open_store(path: Path, **kw: object) -> Store:
-    return Store(path, StoreSettings(**kw))  # type: ignore[arg-type]
+def open_store(path: Path, max_sample_gap_s: float | None = None, **kw: object) -> Store:
+    """A store with StoreSettings(**kw); max_sample_gap_s is the detector's setting."""
+    if max_sample_gap_s is None:
+        return Store(path, StoreSettings(**kw))  # type: ignore[arg-type]
+    return Store(path, StoreSettings(**kw), max_sample_gap_s=max_sample_gap_s)  # type: ignore[arg-type]
 
 
 def test_round_trip_sums_durations_by_state(tmp_path: Path) -> None:
@@ -429,9 +433,113 @@ def test_the_bucket_width_of_an_existing_file_wins(tmp_path: Path) -> None:
         ("bucket_s", 3600),
         ("retention_days", 0),
         ("flush_interval_s", 0.0),
-        ("max_sample_gap_s", -1.0),
     ],
 )
 def test_settings_reject_out_of_range_values(key: str, value: float) -> None:
     with pytest.raises(ValueError, match=key):
         StoreSettings(**{key: value})  # type: ignore[arg-type]
+
+
+def test_the_sample_gap_cap_is_the_detectors_and_must_be_positive(tmp_path: Path) -> None:
+    """max_sample_gap_s moved from StoreSettings to DetectorSettings (one definition);
+    the store takes the same value and refuses a bad one before touching any file."""
+    assert "max_sample_gap_s" not in StoreSettings.__dataclass_fields__
+    with pytest.raises(ValueError, match="max_sample_gap_s"):
+        DetectorSettings(max_sample_gap_s=-1.0)
+    with pytest.raises(ValueError, match="max_sample_gap_s"):
+        Store(tmp_path / "log.sqlite3", max_sample_gap_s=-1.0)
+    assert list(tmp_path.iterdir()) == []
+    with Store(tmp_path / "log.sqlite3") as store:
+        assert store.max_sample_gap_s == DetectorSettings().max_sample_gap_s
+
+
+# --- read-only opening (report, status) ------------------------------------------------
+
+
+def files_of(folder: Path) -> dict[str, tuple[bytes, int, int]]:
+    """Every file in a folder with its bytes, mtime and mode."""
+    return {
+        p.name: (p.read_bytes(), p.stat().st_mtime_ns, stat.S_IMODE(p.stat().st_mode))
+        for p in sorted(folder.iterdir())
+    }
+
+
+def test_a_read_only_open_changes_no_file_and_still_reads(tmp_path: Path) -> None:
+    db = tmp_path / "log.sqlite3"
+    with open_store(db) as store:
+        feed(store, T0, [("good", None, 60), ("poor", "head_forward", 30)])
+        store.add_prompt(_prompt("p1", T0 + 10))
+        store.add_event(T0, "pause")
+    os.chmod(db, 0o644)  # a writable open would make it private again
+    before = files_of(tmp_path)
+    assert set(before) == {"log.sqlite3"}  # no backup yet: the writer found an empty file
+    with Store(db, StoreSettings(), read_only=True) as reader:
+        total = reader.totals_between(T0 - 60, T0 + 120)
+        assert (total.good_s, total.poor_head_s) == (60, 30)
+        assert [p.id for p in reader.prompts_between(T0 - 60, T0 + 120)] == ["p1"]
+        assert [e.kind for e in reader.events_between(T0 - 60, T0 + 120)] == ["pause"]
+        with pytest.raises(RuntimeError, match="read-only"):
+            reader.add_sample(update(T0 + 200), side_metrics())
+        for write in (reader.backup, lambda: reader.prune(T0)):
+            with pytest.raises(RuntimeError, match="read-only"):
+                write()
+    assert files_of(tmp_path) == before  # no .bak, no -wal/-shm, no chmod, same bytes
+
+
+def test_a_read_only_open_reads_what_a_running_writer_committed(tmp_path: Path) -> None:
+    db = tmp_path / "log.sqlite3"
+    with open_store(db) as writer:
+        feed(writer, T0, [("good", None, 30)])
+        writer.flush()
+        names = set(files_of(tmp_path))
+        with Store(db, StoreSettings(), read_only=True) as reader:
+            assert reader.totals_between(T0 - 60, T0 + 120).good_s == 30
+        assert set(files_of(tmp_path)) == names
+        feed(writer, T0 + 30, [("poor", "both", 10)])
+    with Store(db, StoreSettings(), read_only=True) as reader:
+        assert reader.totals_between(T0 - 60, T0 + 120).poor_both_s == 10
+
+
+def test_a_read_only_open_creates_nothing_and_refuses_damage(tmp_path: Path) -> None:
+    missing = tmp_path / "none" / "log.sqlite3"
+    with pytest.raises(StoreError, match="cannot open"):
+        Store(missing, StoreSettings(), read_only=True)
+    assert not missing.parent.exists()
+    damaged = tmp_path / "damaged.sqlite3"
+    damaged.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(StoreError, match="damaged"):
+        Store(damaged, StoreSettings(), read_only=True)
+    assert set(files_of(tmp_path)) == {"damaged.sqlite3"}
+
+
+def test_a_read_only_open_reads_an_empty_file_as_no_data(tmp_path: Path) -> None:
+    db = tmp_path / "log.sqlite3"
+    db.write_bytes(b"")  # an interrupted first start; a writable open would migrate it
+    before = files_of(tmp_path)
+    with Store(db, StoreSettings(), read_only=True) as reader:
+        assert reader.buckets_between(0, T0) == []
+        assert reader.totals_between(0, T0).samples == 0
+    assert files_of(tmp_path) == before
+
+
+def test_a_read_only_open_of_an_older_schema_says_how_to_upgrade(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from posturewatch.store import database
+
+    db = tmp_path / "log.sqlite3"
+    with open_store(db) as store:
+        feed(store, T0, [("good", None, 10)])
+    before = files_of(tmp_path)
+    # As if this posturewatch knew one migration more than the file has had.
+    monkeypatch.setattr(database, "MIGRATIONS", (*database.MIGRATIONS, ("CREATE TABLE x (y)",)))
+    monkeypatch.setattr(database, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    with pytest.raises(StoreError) as caught:
+        Store(db, StoreSettings(), read_only=True)
+    message = str(caught.value)
+    assert "\n" not in message and str(db) in message and "run `posturewatch run` once" in message
+    assert files_of(tmp_path) == before
+    with open_store(db) as store:  # a writable open upgrades it
+        assert store.totals_between(T0 - 60, T0 + 60).good_s == 10
+    with Store(db, StoreSettings(), read_only=True) as reader:
+        assert reader.totals_between(T0 - 60, T0 + 60).good_s == 10

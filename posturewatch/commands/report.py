@@ -4,7 +4,8 @@ Text on the terminal by default; --json for scripts, --csv and --html to files.
 A database that does not exist yet is not an error: the report says there is no
 data and exits 0 (with --json an all-zero report with "has_data": false). A
 damaged database is one line naming the file and the way out (exit 2), and the
-file is left as it is; --restore-backup puts the daily backup back.
+file is left as it is; --restore-backup puts the daily backup back. The report
+opens the database read-only: reading it changes nothing on disk.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from posturewatch.commands.options import (
 from posturewatch.context import Context
 from posturewatch.core.errors import UserError
 from posturewatch.files import private_dir, write_atomic
+from posturewatch.report.export import render_csv, render_json
 from posturewatch.report.html import Thresholds, render_html
 from posturewatch.report.model import (
     DailyReport,
@@ -31,10 +33,8 @@ from posturewatch.report.model import (
     WeekReport,
     build_daily,
     build_week,
-    render_csv,
-    render_json,
-    render_text,
 )
+from posturewatch.report.text import render_text
 from posturewatch.store.database import Store, restore_backup
 
 
@@ -102,7 +102,7 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
     store: Store | None = None
     source: ReportSource
     if database.exists():
-        store = Store(database, config.store)
+        store = Store(database, config.store, read_only=True)
         source = store
     else:
         print(
@@ -112,10 +112,11 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
         )
         source = EmptySource()
     try:
+        scheduler = config.scheduler
         report: DailyReport | WeekReport = (
-            build_week(source, day, None, settings)
+            build_week(source, day, None, settings, scheduler=scheduler)
             if args.week
-            else build_daily(source, day, None, settings)
+            else build_daily(source, day, None, settings, scheduler=scheduler)
         )
     finally:
         if store is not None:

@@ -303,7 +303,7 @@ def today_from_store(ctx: Context) -> dict[str, Any] | None:
         return None
     from posturewatch.store.database import Store
 
-    with Store(ctx.paths.database, ctx.config.store) as store:
+    with Store(ctx.paths.database, ctx.config.store, read_only=True) as store:
         return today_summary(store, time.time())
 
 

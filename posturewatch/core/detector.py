@@ -45,7 +45,9 @@ class DetectorSettings:
     """Poor ends once the deviation has stayed back in range this long (a single
     noisy frame does not end it)."""
     max_sample_gap_s: float = 10.0
-    """A sample stands for the time since the previous one, at most this long."""
+    """A sample stands for the time since the previous one, at most this long (so a
+    paused or crashed service invents no time). The one definition: the store
+    (Store's max_sample_gap_s) and the monitor's run summary account time with it too."""
     grace_s: float = 3.0
     """A brief gap (no person, an unjudgeable frame) keeps the previous state this long."""
     away_after_s: float = 20.0

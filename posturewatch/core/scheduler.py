@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
+from posturewatch.core.local_time import local_datetime
 from posturewatch.core.types import (
     DetectorUpdate,
     Deviation,
@@ -142,11 +143,6 @@ def is_quiet(local_time: time, settings: SchedulerSettings) -> bool:
 
 def is_working_day(local_date: date, settings: SchedulerSettings) -> bool:
     return WEEKDAYS[local_date.weekday()] in settings.working_days
-
-
-def local_datetime(time_s: float, tz: tzinfo | None) -> datetime:
-    """Local wall time of an epoch instant (tz None = the system's zone, naive)."""
-    return datetime.fromtimestamp(time_s, tz)
 
 
 def local_instant(day: date, minutes: int, tz: tzinfo | None) -> float:

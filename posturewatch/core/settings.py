@@ -9,6 +9,7 @@ so a new setting needs no new validation code.
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from typing import Any, TypeVar, get_args, get_origin
@@ -67,6 +68,8 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
             return value
     elif tp is float:
         if isinstance(value, int | float) and not isinstance(value, bool):
+            if not math.isfinite(value):
+                raise ConfigError(f"{where}: expected a finite number, got {value!r}")
             return float(value)
     elif tp is str:
         if isinstance(value, str):
@@ -81,12 +84,16 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
 
 def from_table(cls: type[T], table: dict[str, Any], where: str) -> T:
     """Build `cls` from `table`; unknown keys and wrong types raise ConfigError
-    naming `where` and the key. The dataclass's __post_init__ may raise ValueError
-    for range checks; that becomes a ConfigError too."""
+    naming `where` and the key. Keys a class lists in its `RETIRED_KEYS` (settings
+    that moved elsewhere) are passed over, so an old config file still loads. The
+    dataclass's __post_init__ may raise ValueError for range checks; that becomes a
+    ConfigError too."""
     if not isinstance(table, dict):
         raise ConfigError(f"{where}: expected a table, got {table!r}")
     hints = typing.get_type_hints(cls)
     names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    retired: frozenset[str] = getattr(cls, "RETIRED_KEYS", frozenset())
+    table = {k: v for k, v in table.items() if k not in retired}
     unknown = sorted(set(table) - names)
     if unknown:
         raise ConfigError(

@@ -15,17 +15,11 @@ import html
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from posturewatch.report.model import (
-    DailyReport,
-    Slot,
-    TrendDay,
-    WeekReport,
-    hm,
-    to_dict,
-)
-from posturewatch.store.database import local_datetime
+from posturewatch.core.local_time import local_datetime
+from posturewatch.report.export import JsonObject, JsonValue, to_dict
+from posturewatch.report.model import DailyReport, TrendDay, WeekReport, local_clock
+from posturewatch.report.text import deg, hm, pct
 
 COLOURS = {"good": "#1b9e77", "poor": "#d95f02", "uncertain": "#9e9ac8", "away": "#d9d9d9"}
 """Colour-blind-safe (ColorBrewer Dark2 pair); away is a neutral grey."""
@@ -46,16 +40,28 @@ def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _lookup(data: Any, key: str) -> Any:
+def _lookup(data: JsonValue, key: str) -> JsonValue:
     for part in key.split("."):
-        data = data[int(part)] if isinstance(data, list) else data[part]
+        if isinstance(data, list):
+            data = data[int(part)]
+        elif isinstance(data, dict):
+            data = data[part]
+        else:
+            raise KeyError(key)
     return data
+
+
+def _number(value: JsonValue) -> float | None:
+    """A JSON number (None for null)."""
+    if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
+        return value
+    raise TypeError(f"not a number: {value!r}")
 
 
 class _Page:
     """Builds numbers that carry their JSON path and value."""
 
-    def __init__(self, data: dict[str, Any]) -> None:
+    def __init__(self, data: JsonObject) -> None:
         self.data = data
 
     def attrs(self, key: str) -> str:
@@ -67,16 +73,14 @@ class _Page:
         return f'<span class="num" {self.attrs(key)}>{_e(shown)}</span>'
 
     def minutes(self, key: str) -> str:
-        value = _lookup(self.data, key)
+        value = _number(_lookup(self.data, key))
         return self.num(key, "-" if value is None else hm(value))
 
     def share(self, key: str) -> str:
-        value = _lookup(self.data, key)
-        return self.num(key, "-" if value is None else f"{round(value * 100)} %")
+        return self.num(key, pct(_number(_lookup(self.data, key))))
 
     def degrees(self, key: str) -> str:
-        value = _lookup(self.data, key)
-        return self.num(key, "-" if value is None else f"{value:.1f}°")
+        return self.num(key, deg(_number(_lookup(self.data, key))))
 
 
 _CSS = """
@@ -182,15 +186,12 @@ def timeline_svg(r: DailyReport) -> str:
         f'<rect x="{left}" y="{top}" width="{plot_w}" height="{band}" fill="#f6f8fa" '
         'stroke="#d0d7de"/>'
     ]
-    for stretch_start, stretch_end, state, minutes in _runs(r.slots, r.bucket_s):
-        label = (
-            f"{local_datetime(stretch_start, r.timezone_info):%H:%M}-"
-            f"{local_datetime(stretch_end, r.timezone_info):%H:%M} {state} ({hm(minutes)})"
-        )
+    for s in r.timeline:
+        label = f"{s.start}-{s.end} {s.state} ({hm(s.minutes)})"
         parts.append(
-            f'<rect class="slot" data-state="{state}" x="{x(stretch_start):.2f}" y="{top}" '
-            f'width="{max(x(stretch_end) - x(stretch_start), 0.5):.2f}" height="{band}" '
-            f'fill="{COLOURS[state]}"><title>{_e(label)}</title></rect>'
+            f'<rect class="slot" data-state="{s.state}" x="{x(s.start_s):.2f}" y="{top}" '
+            f'width="{max(x(s.end_s) - x(s.start_s), 0.5):.2f}" height="{band}" '
+            f'fill="{COLOURS[s.state]}"><title>{_e(label)}</title></rect>'
         )
     t = r.day_start_s
     while t <= r.day_end_s:
@@ -205,18 +206,6 @@ def timeline_svg(r: DailyReport) -> str:
             )
         t += 3600
     return _svg("timeline", "The day as a timeline coloured by posture state", height, parts)
-
-
-def _runs(slots: Sequence[Slot], bucket_s: int) -> list[tuple[float, float, str, float]]:
-    out: list[tuple[float, float, str, float]] = []
-    for s in slots:
-        end = s.start_s + bucket_s
-        if out and out[-1][2] == s.state and out[-1][1] == s.start_s:
-            first = out[-1][0]
-            out[-1] = (first, end, s.state, (end - first) / 60)
-        else:
-            out.append((s.start_s, end, s.state, bucket_s / 60))
-    return out
 
 
 def angles_svg(r: DailyReport, thresholds: Thresholds | None) -> str:
@@ -446,7 +435,7 @@ def _day_page(r: DailyReport, thresholds: Thresholds | None) -> str:
             _card("Rounded shoulders", page.minutes("poor_minutes.shoulder_rounding")),
             _card("Longest poor stretch", page.minutes("longest_poor_min")),
             _card("Longest unbroken sitting", page.minutes("longest_sitting_min")),
-            _card("Breaks", page.num("breaks"), f"away {hm(r.settings.break_min_s / 60)} or more"),
+            _card("Breaks", page.num("breaks"), f"away {hm(r.break_min_s / 60)} or more"),
             _card(
                 "Prompts",
                 page.num("prompts.shown"),
@@ -484,7 +473,7 @@ def _day_page(r: DailyReport, thresholds: Thresholds | None) -> str:
             "</section>",
         ]
         if r.prompt_list:
-            out.append(_prompt_table(page))
+            out.append(_prompt_table(r))
     if r.trend:
         out += [
             f"<section><h2>Last {len(r.trend)} days</h2>",
@@ -517,11 +506,11 @@ def _angle_table(page: _Page) -> str:
     )
 
 
-def _prompt_table(page: _Page) -> str:
+def _prompt_table(r: DailyReport) -> str:
     rows = [
-        f"<tr><td>{_e(p['time'])}</td><td>{_e(p['title'])}</td>"
-        f"<td>{_e(p['answer'] or 'no answer')}</td></tr>"
-        for p in page.data["prompt_list"]
+        f"<tr><td>{_e(local_clock(p.time_s, r.timezone_info))}</td><td>{_e(p.title)}</td>"
+        f"<td>{_e(p.answer or 'no answer')}</td></tr>"
+        for p in r.prompt_list
     ]
     return (
         '<section><h2>Prompts</h2><table class="text"><thead><tr><th>Time</th><th>Prompt</th>'

@@ -1,51 +1,44 @@
-"""The daily posture report: the day's numbers from the store, and their renderings.
+"""The daily posture report's numbers: a day (or a week) built from the store.
 
 Everything is derived from the store's time buckets (one minute by default), so
 durations are exact sums of sampled time while stretches (longest poor spell,
 longest unbroken sitting, breaks) are measured to the bucket: a bucket belongs to
 a stretch when that state fills most of it, and the partial buckets at each end
 add their share. Local days follow the tz passed in (None: the system's zone), so
-a DST day has 23 or 25 hours.
+a DST day has 23 or 25 hours. An absence ends a sitting stretch (and is a break)
+from the scheduler's `away_break_min` on, the same rule the break prompts follow.
 
-Renderers: terminal text, JSON (totals under "minutes": seated, good, poor,
-uncertain, away) and CSV (one row per day, the same numbers). The HTML page is in
-report_html.py.
+The renderings are beside this module: export.py (JSON and CSV), text.py (the
+terminal) and html.py (one page).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta, tzinfo
-from typing import Any, Literal, Protocol
+from typing import ClassVar, Literal, Protocol
 
-from posturewatch.store.database import (
-    Bucket,
-    EventRecord,
-    PromptRecord,
-    local_datetime,
-    local_day_bounds,
-)
+from posturewatch.core.local_time import local_datetime, local_day_bounds
+from posturewatch.core.scheduler import SchedulerSettings
+from posturewatch.store.database import Bucket, EventRecord, PromptRecord
 
 SlotState = Literal["good", "poor", "uncertain", "away"]
 
 
 @dataclass(frozen=True)
 class ReportSettings:
-    break_min_s: float = 300.0
-    """Away at least this long is a break and ends a sitting stretch; shorter
-    absences (fetching a coffee) do not. Keep it equal to the scheduler's."""
+    """The [report] config section. What counts as a break is the scheduler's
+    `away_break_min` (build_daily's `scheduler`), so prompts and report agree."""
+
+    RETIRED_KEYS: ClassVar[frozenset[str]] = frozenset({"break_min_s"})
+    """Now the scheduler's away_break_min."""
+
     worst_hours: int = 3
     """How many of the worst hours the report names."""
     trend_days: int = 30
 
     def __post_init__(self) -> None:
-        if not 60 <= self.break_min_s <= 3600:
-            raise ValueError("break_min_s: must be between 60 and 3600 seconds")
         if not 1 <= self.worst_hours <= 24:
             raise ValueError("worst_hours: must be between 1 and 24")
         if not 7 <= self.trend_days <= 366:
@@ -126,12 +119,15 @@ class Slot:
 
 @dataclass(frozen=True)
 class Stretch:
-    """Consecutive buckets of one state, for the timeline."""
+    """Consecutive buckets of one state, for the timeline: local clock times
+    ("HH:MM") and the epoch seconds they stand for."""
 
     start: str
     end: str
     state: SlotState
     minutes: float
+    start_s: float
+    end_s: float
 
 
 @dataclass(frozen=True)
@@ -217,6 +213,8 @@ class DailyReport:
     """Longest seated stretch; absences shorter than break_min_s do not end it."""
     breaks: int
     """Absences of at least break_min_s between seated stretches."""
+    break_min_s: float
+    """The shortest absence that is a break: the scheduler's away_break_min."""
     worst_hours: tuple[int, ...]
     hours: tuple[HourBar, ...]
     slots: tuple[Slot, ...]
@@ -279,11 +277,15 @@ def build_daily(
     tz: tzinfo | None = None,
     settings: ReportSettings | None = None,
     *,
+    scheduler: SchedulerSettings | None = None,
     context: bool = True,
 ) -> DailyReport:
-    """The report of one local day. context=False leaves out the comparison with
-    the previous week and the trend (the week report does not need them per day)."""
+    """The report of one local day. Absences of the scheduler's away_break_min or
+    longer are breaks (None: the scheduler's defaults). context=False leaves out the
+    comparison with the previous week and the trend (the week report does not need
+    them per day)."""
     settings = settings or ReportSettings()
+    break_min_s = (scheduler or SchedulerSettings()).away_break_min * 60
     start_s, end_s = local_day_bounds(day, tz)
     bs = source.bucket_s
     buckets = [b for b in source.buckets_between(start_s, end_s) if b.samples or b.seated_s]
@@ -315,7 +317,7 @@ def build_daily(
             )
     hour_bars = tuple(HourBar(h, *v) for h, v in hours.items())
     ranked = sorted((b for b in hour_bars if b.poor > 0), key=lambda b: (-b.poor, b.hour))
-    breaks, longest_sitting = _sitting(seated, bs, settings.break_min_s)
+    breaks, longest_sitting = _sitting(seated, bs, break_min_s)
     prompts = source.prompts_between(start_s, end_s)
     events: dict[str, int] = {}
     for e in source.events_between(start_s, end_s):
@@ -343,6 +345,7 @@ def build_daily(
         longest_poor_min=_longest(poor, bs) / 60,
         longest_sitting_min=longest_sitting / 60,
         breaks=breaks,
+        break_min_s=break_min_s,
         worst_hours=tuple(b.hour for b in ranked[: settings.worst_hours]),
         hours=hour_bars,
         slots=tuple(slots),
@@ -362,11 +365,20 @@ def build_week(
     last: date,
     tz: tzinfo | None = None,
     settings: ReportSettings | None = None,
+    *,
+    scheduler: SchedulerSettings | None = None,
 ) -> WeekReport:
     """The seven local days ending with `last`, and the trend up to it."""
     settings = settings or ReportSettings()
     days = tuple(
-        build_daily(source, last - timedelta(days=6 - i), tz, settings, context=False)
+        build_daily(
+            source,
+            last - timedelta(days=6 - i),
+            tz,
+            settings,
+            scheduler=scheduler,
+            context=False,
+        )
         for i in range(7)
     )
     return WeekReport(
@@ -383,7 +395,7 @@ def build_trend(
     source: ReportSource, last: date, tz: tzinfo | None, n_days: int
 ) -> tuple[TrendDay, ...]:
     """Day totals of the n_days local days ending with `last` (days without data are zeros)."""
-    out = []
+    out: list[TrendDay] = []
     for i in range(n_days):
         day = last - timedelta(days=n_days - 1 - i)
         out.append(TrendDay(day, Minutes.of(source.totals_between(*local_day_bounds(day, tz)))))
@@ -391,6 +403,7 @@ def build_trend(
 
 
 def timezone_name(tz: tzinfo | None, at_s: float) -> str:
+    """The zone's key ("Europe/Berlin") or, for the system zone, its name at `at_s`."""
     key = getattr(tz, "key", None)
     if isinstance(key, str):
         return key
@@ -398,17 +411,19 @@ def timezone_name(tz: tzinfo | None, at_s: float) -> str:
 
 
 def _sum_buckets(start_s: float, buckets: Sequence[Bucket]) -> Bucket:
-    sums: dict[str, Any] = {}
+    """The buckets summed into one (maxima of the _max fields), as the store's
+    totals_between does in SQL for the buckets it holds."""
+    sums: dict[str, float | None] = {}
     for name in Bucket.__dataclass_fields__:
         if name == "start_s":
             continue
-        values = [getattr(b, name) for b in buckets]
+        values: list[float | None] = [getattr(b, name) for b in buckets]
         if name.endswith("_max"):
             present = [v for v in values if v is not None]
             sums[name] = max(present) if present else None
         else:
-            sums[name] = sum(values)
-    return Bucket(start_s, **sums)
+            sums[name] = sum(v for v in values if v is not None)
+    return Bucket(start_s, **sums)  # type: ignore[arg-type]
 
 
 def _dominant(b: Bucket) -> SlotState:
@@ -426,7 +441,7 @@ def _runs(xs: Sequence[float], bucket_s: int) -> list[tuple[int, int, float]]:
     """Maximal runs of buckets that x fills more than half of, as (first, end, seconds):
     seconds are x over the run plus x in the bucket just before and just after, which
     hold the run's ragged ends."""
-    runs = []
+    runs: list[tuple[int, int, float]] = []
     i, n = 0, len(xs)
     while i < n:
         if xs[i] * 2 > bucket_s:
@@ -508,389 +523,21 @@ def _stretches(slots: Sequence[Slot], bucket_s: int, tz: tzinfo | None) -> tuple
             and slots[j].start_s == slots[j - 1].start_s + bucket_s
         ):
             j += 1
-        end_s = slots[j - 1].start_s + bucket_s
+        start_s, end_s = slots[i].start_s, slots[j - 1].start_s + bucket_s
         out.append(
             Stretch(
-                _clock(slots[i].start_s, tz),
-                _clock(end_s, tz),
+                local_clock(start_s, tz),
+                local_clock(end_s, tz),
                 slots[i].state,
-                (end_s - slots[i].start_s) / 60,
+                (end_s - start_s) / 60,
+                start_s,
+                end_s,
             )
         )
         i = j
     return tuple(out)
 
 
-def _clock(time_s: float, tz: tzinfo | None) -> str:
+def local_clock(time_s: float, tz: tzinfo | None) -> str:
+    """Local wall-clock time "HH:MM" of epoch seconds (tz None: the system's zone)."""
     return local_datetime(time_s, tz).strftime("%H:%M")
-
-
-# --- JSON and CSV ----------------------------------------------------------------------
-
-
-def _r(x: float | None, digits: int = 1) -> float | None:
-    return None if x is None else round(x, digits)
-
-
-def _minutes_dict(m: Minutes) -> dict[str, float | None]:
-    return {
-        "seated": _r(m.seated),
-        "good": _r(m.good),
-        "poor": _r(m.poor),
-        "uncertain": _r(m.uncertain),
-        "away": _r(m.away),
-    }
-
-
-def _prompts_dict(p: PromptCounts) -> dict[str, int]:
-    return {f: getattr(p, f) for f in p.__dataclass_fields__}
-
-
-def daily_to_dict(r: DailyReport) -> dict[str, Any]:
-    """Everything in the report as plain JSON values; minutes rounded to 0.1."""
-    out: dict[str, Any] = {
-        "kind": "day",
-        "date": r.date.isoformat(),
-        "timezone": r.timezone,
-        "has_data": r.has_data,
-        "minutes": _minutes_dict(r.minutes),
-        "good_share": _r(r.minutes.good_share, 3),
-        "poor_minutes": {
-            "head_forward": _r(r.head_forward_min),
-            "shoulder_rounding": _r(r.shoulder_rounding_min),
-            "both": _r(r.both_min),
-            "note": "'both' counts toward head_forward and toward shoulder_rounding",
-        },
-        "longest_poor_min": _r(r.longest_poor_min),
-        "longest_sitting_min": _r(r.longest_sitting_min),
-        "breaks": r.breaks,
-        "break_min_minutes": _r(r.settings.break_min_s / 60),
-        "worst_hours": list(r.worst_hours),
-        "hours": [
-            {
-                "hour": h.hour,
-                "good": _r(h.good),
-                "poor": _r(h.poor),
-                "uncertain": _r(h.uncertain),
-                "away": _r(h.away),
-            }
-            for h in r.hours
-        ],
-        "timeline": [
-            {"start": s.start, "end": s.end, "state": s.state, "minutes": _r(s.minutes)}
-            for s in r.timeline
-        ],
-        "angles": {
-            name: {"mean": _r(a.mean), "worst": _r(a.worst)} for name, a in r.angles.items()
-        },
-        "prompts": _prompts_dict(r.prompts),
-        "prompt_list": [
-            {
-                "time": _clock(p.time_s, r.timezone_info),
-                "kind": p.kind,
-                "routine": p.routine_id,
-                "title": p.title,
-                "level": p.level,
-                "answer": p.answer,
-            }
-            for p in r.prompt_list
-        ],
-        "events": dict(sorted(r.events.items())),
-    }
-    c = r.comparison
-    out["previous_7_days"] = (
-        None
-        if c is None
-        else {
-            "days_with_data": c.days,
-            **{
-                name: {
-                    "today": _r(d.today, digits),
-                    "average": _r(d.average, digits),
-                    "change": _r(d.change, digits),
-                }
-                for name, d, digits in (
-                    ("seated", c.seated, 1),
-                    ("good", c.good, 1),
-                    ("poor", c.poor, 1),
-                    ("good_share", c.good_share, 3),
-                )
-            },
-        }
-    )
-    out["trend"] = _trend_list(r.trend)
-    return out
-
-
-def _trend_list(trend: Sequence[TrendDay]) -> list[dict[str, Any]]:
-    return [
-        {
-            "date": t.date.isoformat(),
-            "minutes": _minutes_dict(t.minutes),
-            "good_share": _r(t.minutes.good_share, 3),
-        }
-        for t in trend
-    ]
-
-
-def week_to_dict(w: WeekReport) -> dict[str, Any]:
-    m = w.minutes
-    return {
-        "kind": "week",
-        "first": w.first.isoformat(),
-        "last": w.last.isoformat(),
-        "timezone": w.timezone,
-        "has_data": w.has_data,
-        "minutes": _minutes_dict(m),
-        "good_share": _r(m.good_share, 3),
-        "poor_minutes": {
-            "head_forward": _r(sum(d.head_forward_min for d in w.days)),
-            "shoulder_rounding": _r(sum(d.shoulder_rounding_min for d in w.days)),
-            "both": _r(sum(d.both_min for d in w.days)),
-            "note": "'both' counts toward head_forward and toward shoulder_rounding",
-        },
-        "longest_poor_min": _r(max(d.longest_poor_min for d in w.days)),
-        "longest_sitting_min": _r(max(d.longest_sitting_min for d in w.days)),
-        "breaks": sum(d.breaks for d in w.days),
-        "prompts": _prompts_dict(w.prompts),
-        "days": [_day_row(d) for d in w.days],
-        "trend": _trend_list(w.trend),
-    }
-
-
-def to_dict(report: DailyReport | WeekReport) -> dict[str, Any]:
-    return daily_to_dict(report) if isinstance(report, DailyReport) else week_to_dict(report)
-
-
-def render_json(report: DailyReport | WeekReport) -> str:
-    return json.dumps(to_dict(report), indent=2, ensure_ascii=False) + "\n"
-
-
-CSV_COLUMNS = (
-    "date",
-    "seated_min",
-    "good_min",
-    "poor_min",
-    "uncertain_min",
-    "away_min",
-    "good_share",
-    "head_forward_min",
-    "shoulder_rounding_min",
-    "both_min",
-    "longest_poor_min",
-    "longest_sitting_min",
-    "breaks",
-    "prompts_shown",
-    "prompts_done",
-    "prompts_snoozed",
-    "prompts_ignored",
-    "prompts_dismissed",
-    "prompts_unanswered",
-    "head_forward_deg_mean",
-    "head_forward_deg_worst",
-    "shoulder_rounding_deg_mean",
-    "shoulder_rounding_deg_worst",
-)
-
-
-def _day_row(d: DailyReport) -> dict[str, Any]:
-    m = _minutes_dict(d.minutes)
-    return {
-        "date": d.date.isoformat(),
-        "seated_min": m["seated"],
-        "good_min": m["good"],
-        "poor_min": m["poor"],
-        "uncertain_min": m["uncertain"],
-        "away_min": m["away"],
-        "good_share": _r(d.minutes.good_share, 3),
-        "head_forward_min": _r(d.head_forward_min),
-        "shoulder_rounding_min": _r(d.shoulder_rounding_min),
-        "both_min": _r(d.both_min),
-        "longest_poor_min": _r(d.longest_poor_min),
-        "longest_sitting_min": _r(d.longest_sitting_min),
-        "breaks": d.breaks,
-        "prompts_shown": d.prompts.shown,
-        "prompts_done": d.prompts.done,
-        "prompts_snoozed": d.prompts.snoozed,
-        "prompts_ignored": d.prompts.ignored,
-        "prompts_dismissed": d.prompts.dismissed,
-        "prompts_unanswered": d.prompts.unanswered,
-        "head_forward_deg_mean": _r(d.angles["head_forward_deg"].mean),
-        "head_forward_deg_worst": _r(d.angles["head_forward_deg"].worst),
-        "shoulder_rounding_deg_mean": _r(d.angles["shoulder_rounding_deg"].mean),
-        "shoulder_rounding_deg_worst": _r(d.angles["shoulder_rounding_deg"].worst),
-    }
-
-
-def render_csv(report: DailyReport | WeekReport) -> str:
-    """One row per day (one for a day report, seven for a week), empty cells for
-    values that do not exist (no seated time, no angles)."""
-    days = (report,) if isinstance(report, DailyReport) else report.days
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for d in days:
-        writer.writerow({k: "" if v is None else v for k, v in _day_row(d).items()})
-    return buf.getvalue()
-
-
-# --- terminal text ---------------------------------------------------------------------
-
-
-def hm(minutes: float) -> str:
-    """Whole minutes as '2 h 05 min' or '45 min', halves rounded up: the page shows
-    the JSON's one-decimal figure, the terminal the exact one, and both must agree."""
-    total = math.floor(minutes + 0.5)
-    h, m = divmod(total, 60)
-    return f"{h} h {m:02d} min" if h else f"{m} min"
-
-
-def _pct(share: float | None) -> str:
-    return "-" if share is None else f"{round(share * 100)} %"
-
-
-def _deg(x: float | None) -> str:
-    return "-" if x is None else f"{x:.1f}°"
-
-
-def _signed_minutes(x: float | None) -> str:
-    if x is None:
-        return "-"
-    sign = "+" if round(x) > 0 else "-" if round(x) < 0 else "±"
-    return f"{sign}{hm(abs(x))}"
-
-
-def _line(label: str, value: str, note: str = "") -> str:
-    return f"  {label:<28}{value:>12}" + (f"   {note}" if note else "")
-
-
-def _hour_range(hour: int) -> str:
-    return f"{hour:02d}:00-{(hour + 1) % 24:02d}:00"
-
-
-def _bar(h: HourBar, width_per_hour: int = 30) -> str:
-    """good '=', poor '#', uncertain '?' in 2-minute characters (a full hour is 30)."""
-    scale = width_per_hour / 60
-    good, poor, unc = round(h.good * scale), round(h.poor * scale), round(h.uncertain * scale)
-    return ("=" * good + "#" * poor + "?" * unc)[:width_per_hour]
-
-
-def render_text(report: DailyReport | WeekReport) -> str:
-    if isinstance(report, WeekReport):
-        return _render_week_text(report)
-    r = report
-    title = f"Posture report for {r.date:%A %d %B %Y} ({r.timezone})"
-    lines = [title, "=" * len(title), ""]
-    if not r.has_data:
-        lines.append("No posture data for this day: posturewatch was not running.")
-        if r.comparison is None and not any(t.minutes.seated for t in r.trend):
-            lines.append("Start it with `posturewatch run` (or `posturewatch start`).")
-        return "\n".join(lines) + "\n"
-    m = r.minutes
-    lines += [
-        "Time at the desk",
-        _line("Seated", hm(m.seated)),
-        _line("  good posture", hm(m.good), f"{_pct(m.good_share)} of seated time"),
-        _line("  poor posture", hm(m.poor)),
-        _line("  not judged (uncertain)", hm(m.uncertain)),
-        _line("Away", hm(m.away)),
-        "",
-        "Poor posture",
-        _line("Head forward", hm(r.head_forward_min)),
-        _line("Rounded shoulders", hm(r.shoulder_rounding_min)),
-    ]
-    if r.both_min >= 0.5:
-        lines.append(f"  ({hm(r.both_min)} with both, counted in each line above)")
-    lines.append(_line("Longest poor stretch", hm(r.longest_poor_min)))
-    if r.worst_hours:
-        worst = ", ".join(f"{_hour_range(h)} ({hm(r.hours[h].poor)})" for h in r.worst_hours)
-        lines.append(f"  Worst hours: {worst}")
-    lines += ["", "Angles (judged time)                      mean       worst"]
-    for label, key in (
-        ("Head forward angle", "head_forward_deg"),
-        ("Shoulder rounding angle", "shoulder_rounding_deg"),
-        ("Head forward, over baseline", "head_dev_deg"),
-        ("Shoulders, over baseline", "shoulder_dev_deg"),
-    ):
-        a = r.angles[key]
-        if a.mean is not None:
-            lines.append(f"  {label:<36}{_deg(a.mean):>8}{_deg(a.worst):>12}")
-    p = r.prompts
-    lines += [
-        "",
-        "Breaks",
-        _line("Longest unbroken sitting", hm(r.longest_sitting_min)),
-        _line(f"Breaks (away {hm(r.settings.break_min_s / 60)} or more)", str(r.breaks)),
-        _line(
-            "Prompts shown",
-            str(p.shown),
-            f"done {p.done}, snoozed {p.snoozed}, ignored {p.ignored}, "
-            f"dismissed {p.dismissed}, open {p.unanswered}",
-        ),
-    ]
-    if r.events:
-        lines.append("  Events: " + ", ".join(f"{k} {v}" for k, v in sorted(r.events.items())))
-    c = r.comparison
-    lines.append("")
-    if c is None:
-        lines.append("No data in the previous 7 days to compare with.")
-    else:
-        lines += [
-            f"Compared with the previous 7 days (average of {c.days} day(s) with data)",
-            _line(
-                "Seated", _signed_minutes(c.seated.change), f"average {hm(c.seated.average or 0)}"
-            ),
-            _line(
-                "Good posture", _signed_minutes(c.good.change), f"average {hm(c.good.average or 0)}"
-            ),
-            _line(
-                "Poor posture", _signed_minutes(c.poor.change), f"average {hm(c.poor.average or 0)}"
-            ),
-        ]
-        if c.good_share.change is not None:
-            pts = round(c.good_share.change * 100)
-            lines.append(
-                _line("Share good", f"{pts:+d} pts", f"average {_pct(c.good_share.average)}")
-            )
-    lines += ["", "Hours (= good, # poor, ? uncertain; one mark = 2 min)"]
-    for h in r.hours:
-        if h.good + h.poor + h.uncertain + h.away > 0:
-            lines.append(f"  {h.hour:02d}  {_bar(h):<30}  {hm(h.good + h.poor + h.uncertain)}")
-    return "\n".join(lines) + "\n"
-
-
-def _render_week_text(w: WeekReport) -> str:
-    title = f"Posture report for the week {w.first:%d %b} - {w.last:%d %b %Y} ({w.timezone})"
-    lines = [title, "=" * len(title), ""]
-    if not w.has_data:
-        lines.append("No posture data in these seven days: posturewatch was not running.")
-        return "\n".join(lines) + "\n"
-    header = f"  {'day':<12}{'seated':>12}{'good':>12}{'poor':>12}{'share':>8}{'sitting':>12}"
-    lines += [header, "  " + "-" * (len(header) - 2)]
-    for d in w.days:
-        m = d.minutes
-        if not d.has_data:
-            lines.append(f"  {d.date:%a %d %b}  {'no data':>12}")
-            continue
-        lines.append(
-            f"  {d.date:%a %d %b}  {hm(m.seated):>12}{hm(m.good):>12}{hm(m.poor):>12}"
-            f"{_pct(m.good_share):>8}{hm(d.longest_sitting_min):>12}"
-        )
-    m = w.minutes
-    p = w.prompts
-    lines += [
-        "  " + "-" * (len(header) - 2),
-        f"  {'total':<12}{hm(m.seated):>12}{hm(m.good):>12}{hm(m.poor):>12}{_pct(m.good_share):>8}",
-        "",
-        _line("Head forward", hm(sum(d.head_forward_min for d in w.days))),
-        _line("Rounded shoulders", hm(sum(d.shoulder_rounding_min for d in w.days))),
-        _line("Breaks taken", str(sum(d.breaks for d in w.days))),
-        _line(
-            "Prompts shown",
-            str(p.shown),
-            f"done {p.done}, snoozed {p.snoozed}, ignored {p.ignored}",
-        ),
-        "",
-        "(sitting = longest unbroken sitting of the day)",
-    ]
-    return "\n".join(lines) + "\n"

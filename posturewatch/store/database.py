@@ -11,6 +11,10 @@ last few seconds. A database locked by another process never raises into the
 caller: the batch stays in memory and goes out at the next flush. A corrupt file
 is reported (StoreError) and never overwritten; `restore_backup` puts the daily
 backup back in place and keeps the damaged file beside it.
+
+Commands that only read (`report`, `status`) open the store with read_only=True:
+SQLite's read-only mode, which never creates, migrates, backs up or chmods
+anything, and leaves every file as it was.
 """
 
 from __future__ import annotations
@@ -23,14 +27,17 @@ import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
-from datetime import time as dtime
+from datetime import date, timedelta, tzinfo
 from pathlib import Path
+from typing import ClassVar
 
 from posturewatch.closing import Closing
+from posturewatch.core.detector import DetectorSettings
 from posturewatch.core.errors import UserError
+from posturewatch.core.local_time import local_day_bounds, local_days_bounds
 from posturewatch.core.types import DetectorUpdate, PostureMetrics, Prompt, PromptAnswer
 
 log = logging.getLogger(__name__)
@@ -54,6 +61,9 @@ class StoreError(UserError):
 
 @dataclass(frozen=True)
 class StoreSettings:
+    RETIRED_KEYS: ClassVar[frozenset[str]] = frozenset({"max_sample_gap_s"})
+    """Now the detector's max_sample_gap_s."""
+
     bucket_s: int = 60
     """Width of a time bucket. Must divide 900 s so buckets line up with local
     midnight in every time zone (all UTC offsets are whole quarter hours)."""
@@ -61,8 +71,6 @@ class StoreSettings:
     """prune() deletes everything older than this."""
     flush_interval_s: float = 5.0
     """Sample time between commits: the most a crash can lose."""
-    max_sample_gap_s: float = 10.0
-    """A sample accounts for the time since the previous one, at most this long."""
     lock_timeout_s: float = 0.5
     """How long a flush waits for another process's write lock before keeping the
     batch for the next flush (close() waits longer)."""
@@ -74,8 +82,6 @@ class StoreSettings:
             raise ValueError("retention_days: must be at least 1")
         if not 0 < self.flush_interval_s <= 600:
             raise ValueError("flush_interval_s: must be between 0 and 600 seconds")
-        if not 0 < self.max_sample_gap_s <= 3600:
-            raise ValueError("max_sample_gap_s: must be between 0 and 3600 seconds")
         if not 0 <= self.lock_timeout_s <= 30:
             raise ValueError("lock_timeout_s: must be between 0 and 30 seconds")
 
@@ -155,31 +161,6 @@ class EventRecord:
     time_s: float
     kind: str
     detail: str
-
-
-# --- local days ------------------------------------------------------------------------
-
-
-def local_day_bounds(day: date, tz: tzinfo | None) -> tuple[float, float]:
-    """Epoch seconds of local midnight starting `day` and the next one. DST days are
-    23 or 25 hours long. tz None means the system's local zone (its own DST rules)."""
-    nxt = day + timedelta(days=1)
-    if tz is None:
-        return (
-            datetime.combine(day, dtime()).timestamp(),
-            datetime.combine(nxt, dtime()).timestamp(),
-        )
-    return (
-        datetime.combine(day, dtime(), tzinfo=tz).timestamp(),
-        datetime.combine(nxt, dtime(), tzinfo=tz).timestamp(),
-    )
-
-
-def local_datetime(time_s: float, tz: tzinfo | None) -> datetime:
-    """An aware local datetime for epoch seconds (tz None: the system's zone)."""
-    if tz is None:
-        return datetime.fromtimestamp(time_s).astimezone()
-    return datetime.fromtimestamp(time_s, tz)
 
 
 # --- schema ----------------------------------------------------------------------------
@@ -292,19 +273,74 @@ def backup_path(path: Path) -> Path:
     return path.with_name(path.name + ".bak")
 
 
+def _refuse_emptied(path: Path) -> None:
+    """An emptied database (a full disk, a bad copy) with a backup beside it is an
+    error: starting afresh would let the next daily backup replace the good one."""
+    if path.is_file() and path.stat().st_size == 0 and backup_path(path).exists():
+        raise StoreError(f"the database {path} is empty but has a backup: {RESTORE_HINT}")
+
+
+OPEN_TIMEOUT_S = 5.0
+"""How long opening (and migrating) waits for another process's lock."""
+
+
+@contextmanager
+def _immediate(conn: sqlite3.Connection, timeout_s: float) -> Iterator[None]:
+    """One write transaction: the write lock up front (waiting up to timeout_s for
+    another process's), committed at the end, rolled back on any error."""
+    conn.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def _migrate(conn: sqlite3.Connection, bucket_s: int) -> list[int]:
+    """Apply the MIGRATIONS a database lacks; returns the versions it went through."""
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    reached: list[int] = []
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        with _immediate(conn, OPEN_TIMEOUT_S):
+            for statement in MIGRATIONS[target - 1]:
+                conn.execute(statement)
+            if target == 1:
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('bucket_s', ?)", (str(bucket_s),)
+                )
+            conn.execute(f"PRAGMA user_version = {target}")
+        reached.append(target)
+    return reached
+
+
 class Store(Closing):
     """The posture log of one user. One writer (the service) and any number of
     readers (reports, `status`) may have the file open at once; methods are
-    thread-safe within a process."""
+    thread-safe within a process.
+
+    read_only=True opens the file as it is, for commands that only read: nothing is
+    created, migrated, backed up or chmod-ed, and the add_* methods, prune and
+    backup raise. max_sample_gap_s is the detector's (DetectorSettings): a sample
+    accounts for the time since the previous one, at most that long."""
 
     def __init__(
         self,
         path: Path,
         settings: StoreSettings | None = None,
         clock: Callable[[], float] | None = None,
+        *,
+        read_only: bool = False,
+        max_sample_gap_s: float = DetectorSettings.max_sample_gap_s,
     ) -> None:
+        if not max_sample_gap_s > 0:
+            raise ValueError("max_sample_gap_s: must be positive")
         self.path = Path(path)
         self.settings = settings or StoreSettings()
+        self.read_only = read_only
+        self.max_sample_gap_s = max_sample_gap_s
         self._clock = clock or time.time
         self._lock = threading.RLock()
         self._pending: dict[int, list[float]] = {}
@@ -315,10 +351,10 @@ class Store(Closing):
         self._last_flush_s: float | None = None
         self._write_failing = False
         self._closed = False
-        self._conn = self._open()
+        self._conn = self._open_read_only() if read_only else self._open()
         try:
             self.bucket_s = self._bucket_width()
-            if self._backup_due():
+            if not read_only and self._backup_due():
                 self.backup()
         except BaseException:
             self._conn.close()
@@ -332,32 +368,72 @@ class Store(Closing):
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             if not path.exists():
                 _create_private_file(path)
-            elif path.is_file() and path.stat().st_size == 0 and backup_path(path).exists():
-                # Emptied (a full disk, a bad copy): starting afresh here would let the
-                # next daily backup replace the good one.
-                raise StoreError(f"the database {path} is empty but has a backup: {RESTORE_HINT}")
-            elif sys.platform != "win32" and path.is_file() and path.stat().st_mode & 0o077:
-                os.chmod(path, 0o600)
+            else:
+                _refuse_emptied(path)
+                if sys.platform != "win32" and path.is_file() and path.stat().st_mode & 0o077:
+                    os.chmod(path, 0o600)
         except OSError as exc:
             raise StoreError(f"cannot create the database {path}: {exc.strerror or exc}") from None
-        try:
-            conn = sqlite3.connect(
-                str(path), timeout=5.0, isolation_level=None, check_same_thread=False
-            )
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the database {path}: {exc}") from None
+        conn = self._connect(str(path))
         try:
             # Read-only checks first: nothing is written to a file that fails them.
             self._check(conn)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
-            self._migrate(conn)
+            for version in _migrate(conn, self.settings.bucket_s):
+                log.info("database %s migrated to schema %d", path, version)
         except BaseException:
             conn.close()
             raise
         return conn
 
-    def _check(self, conn: sqlite3.Connection) -> None:
+    def _open_read_only(self) -> sqlite3.Connection:
+        path = self.path
+        try:
+            _refuse_emptied(path)
+        except OSError as exc:
+            raise StoreError(f"cannot open the database {path}: {exc.strerror or exc}") from None
+        # A reader of a WAL database goes through its -wal and -shm files, and SQLite
+        # creates them when they are missing. They exist while a writer (the service)
+        # has the file open, and then this reads the writer's latest commits through
+        # them. Without a -wal no process has the file open and all of it is in the
+        # file itself: read it as immutable, which creates nothing beside it.
+        wal = path.with_name(path.name + "-wal")
+        query = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
+        conn = self._connect(f"{path.resolve().as_uri()}?{query}", uri=True)
+        try:
+            version = self._check(conn)
+        except BaseException:
+            conn.close()
+            raise
+        if version == SCHEMA_VERSION:
+            return conn
+        conn.close()
+        if version > 0:
+            raise StoreError(
+                f"the database {path} has the schema of an older posturewatch ({version}, "
+                f"this one reads {SCHEMA_VERSION}); run `posturewatch run` once to upgrade it"
+            )
+        # An empty file (_check refuses any other SQLite file without a schema
+        # version): read it as the empty log it is, from memory.
+        empty = self._connect(":memory:")
+        _migrate(empty, self.settings.bucket_s)
+        return empty
+
+    def _connect(self, database: str, uri: bool = False) -> sqlite3.Connection:
+        try:
+            return sqlite3.connect(
+                database,
+                timeout=OPEN_TIMEOUT_S,
+                isolation_level=None,
+                check_same_thread=False,
+                uri=uri,
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the database {self.path}: {exc}") from None
+
+    def _check(self, conn: sqlite3.Connection) -> int:
+        """Refuse a damaged, newer or foreign file; returns its schema version."""
         path = self.path
         try:
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])
@@ -390,25 +466,7 @@ class Store(Closing):
                 f"{path} is an SQLite file that posturewatch did not create; "
                 "move it away or choose another data directory"
             )
-
-    def _migrate(self, conn: sqlite3.Connection) -> None:
-        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-        for target in range(version + 1, SCHEMA_VERSION + 1):
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                for statement in MIGRATIONS[target - 1]:
-                    conn.execute(statement)
-                if target == 1:
-                    conn.execute(
-                        "INSERT INTO meta (key, value) VALUES ('bucket_s', ?)",
-                        (str(self.settings.bucket_s),),
-                    )
-                conn.execute(f"PRAGMA user_version = {target}")
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            log.info("database %s migrated to schema %d", self.path, target)
+        return version
 
     def _bucket_width(self) -> int:
         """The bucket width the file was created with wins over the settings, so one
@@ -427,9 +485,14 @@ class Store(Closing):
             acc = self._pending[key] = _new_acc()
         return acc
 
+    def _writable(self) -> None:
+        if self.read_only:
+            raise RuntimeError(f"the database {self.path} was opened read-only")
+
     def add_sample(self, update: DetectorUpdate, metrics: PostureMetrics | None) -> None:
         """Account for the time since the previous sample (at most max_sample_gap_s)
         in the state of this one, split exactly at bucket boundaries."""
+        self._writable()
         t = float(update.time_s)
         if not math.isfinite(t):
             return
@@ -438,9 +501,7 @@ class Store(Closing):
         with self._lock:
             prev = self._last_sample_s
             self._last_sample_s = t
-            duration = (
-                0.0 if prev is None or t <= prev else min(t - prev, self.settings.max_sample_gap_s)
-            )
+            duration = 0.0 if prev is None or t <= prev else min(t - prev, self.max_sample_gap_s)
             key = int(t // bs) * bs
             acc = self._acc(key)
             if duration > 0.0:
@@ -471,6 +532,7 @@ class Store(Closing):
             self._maybe_flush(t)
 
     def add_prompt(self, prompt: Prompt) -> None:
+        self._writable()
         with self._lock:
             self._prompts.append(
                 (
@@ -485,12 +547,14 @@ class Store(Closing):
             self._maybe_flush(prompt.time_s)
 
     def add_answer(self, answer: PromptAnswer) -> None:
+        self._writable()
         with self._lock:
             self._answers.append((answer.prompt_id, answer.answer, float(answer.time_s)))
             self._maybe_flush(answer.time_s)
 
     def add_event(self, time_s: float, kind: str, detail: str = "") -> None:
         """Calibrations, setup changes, pauses, starts and stops (see EVENT_*)."""
+        self._writable()
         with self._lock:
             self._events.append((float(time_s), kind, detail))
             self._maybe_flush(time_s)
@@ -537,9 +601,7 @@ class Store(Closing):
             for key, acc in sorted(self._pending.items())
         ]
         try:
-            conn.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+            with _immediate(conn, timeout_s):
                 conn.executemany(_UPSERT_BUCKET, rows)
                 conn.executemany(
                     "INSERT OR IGNORE INTO prompts (id, time_s, kind, routine_id, title, level) "
@@ -553,11 +615,6 @@ class Store(Closing):
                 conn.executemany(
                     "INSERT INTO events (time_s, kind, detail) VALUES (?, ?, ?)", self._events
                 )
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
         except sqlite3.Error as exc:
             if not self._write_failing:
                 why = "is locked by another program" if _is_busy(exc) else f"failed ({exc})"
@@ -582,7 +639,7 @@ class Store(Closing):
         with self._lock:
             if self._closed:
                 return
-            if not self._write(max(5.0, self.settings.lock_timeout_s)):
+            if not self._write(self._patient_timeout_s):
                 log.error(
                     "could not write the last %d minute(s) of posture data to %s",
                     len(self._pending),
@@ -591,19 +648,22 @@ class Store(Closing):
             self._closed = True
             self._conn.close()
 
+    @property
+    def _patient_timeout_s(self) -> float:
+        """The lock wait of close() and prune(), which must not give up as soon as a
+        flush does."""
+        return max(5.0, self.settings.lock_timeout_s)
+
     # --- maintenance -------------------------------------------------------------------
 
     def prune(self, now_s: float) -> int:
         """Delete everything older than retention_days; returns the buckets deleted."""
+        self._writable()
         cutoff = now_s - self.settings.retention_days * 86400.0
         with self._lock:
             self._write(self.settings.lock_timeout_s)
             conn = self._conn
-            conn.execute(
-                f"PRAGMA busy_timeout = {int(max(5.0, self.settings.lock_timeout_s) * 1000)}"
-            )
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+            with _immediate(conn, self._patient_timeout_s):
                 n = conn.execute("DELETE FROM buckets WHERE start_s < ?", (cutoff,)).rowcount
                 conn.execute(
                     "DELETE FROM answers WHERE prompt_id IN "
@@ -612,11 +672,6 @@ class Store(Closing):
                 )
                 conn.execute("DELETE FROM prompts WHERE time_s < ?", (cutoff,))
                 conn.execute("DELETE FROM events WHERE time_s < ?", (cutoff,))
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
             return int(n)
 
     def _backup_due(self) -> bool:
@@ -629,6 +684,7 @@ class Store(Closing):
     def backup(self) -> Path:
         """Copy the database to `<db>.bak` with SQLite's online backup (consistent
         while another process writes), replacing the previous backup atomically."""
+        self._writable()
         bak = backup_path(self.path)
         tmp = bak.with_name(bak.name + ".tmp")
         with self._lock:
@@ -699,13 +755,13 @@ class Store(Closing):
 
     def buckets_for_days(self, first: date, last: date, tz: tzinfo | None) -> list[Bucket]:
         """Buckets of the local days first..last inclusive."""
-        return self.buckets_between(local_day_bounds(first, tz)[0], local_day_bounds(last, tz)[1])
+        return self.buckets_between(*local_days_bounds(first, last, tz))
 
     def prompts_for_days(self, first: date, last: date, tz: tzinfo | None) -> list[PromptRecord]:
-        return self.prompts_between(local_day_bounds(first, tz)[0], local_day_bounds(last, tz)[1])
+        return self.prompts_between(*local_days_bounds(first, last, tz))
 
     def events_for_days(self, first: date, last: date, tz: tzinfo | None) -> list[EventRecord]:
-        return self.events_between(local_day_bounds(first, tz)[0], local_day_bounds(last, tz)[1])
+        return self.events_between(*local_days_bounds(first, last, tz))
 
     def daily_totals(self, first: date, last: date, tz: tzinfo | None) -> dict[date, Bucket]:
         """One summed bucket per local day first..last that has data."""
