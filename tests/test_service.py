@@ -23,16 +23,12 @@ import pytest
 
 from calibration.simulator import Body, Camera, Posture, simulate
 from posturewatch.background import control
-from posturewatch.background.service import (
-    InstanceInfo,
-    InstanceLock,
-    PauseControl,
-    ServiceHandler,
-    instance_running,
-    parse_duration,
-)
+from posturewatch.background.handler import ServiceHandler
+from posturewatch.background.instance import InstanceInfo, InstanceLock, instance_running
+from posturewatch.background.pauses import PauseControl
 from posturewatch.commands.service import background_argv, format_status
 from posturewatch.core.baseline import calibrate
+from posturewatch.core.durations import parse_duration
 from posturewatch.core.errors import UserError
 from posturewatch.core.types import Observation
 from posturewatch.inputs.recording import RecordingWriter
@@ -65,7 +61,7 @@ HOLD_LOCK = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from posturewatch.background.service import InstanceLock
+    from posturewatch.background.instance import InstanceLock
     lock = InstanceLock(Path(sys.argv[1]))
     print("held" if lock.acquire() else "busy", flush=True)
     sys.stdin.readline()

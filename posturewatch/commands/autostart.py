@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from posturewatch.background import autostart
-from posturewatch.background.service import log_file
+from posturewatch.background.instance import log_file
 from posturewatch.commands.options import (
     Subparsers,
     add_command,

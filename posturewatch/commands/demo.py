@@ -65,7 +65,7 @@ def demo_day(today: date) -> date:
 
 
 def handle(args: argparse.Namespace, ctx: Context) -> int:
-    from posturewatch.commands import report as report_command
+    from posturewatch.commands.report import ReportRequest, write_report
     from posturewatch.core.baseline import calibrate
     from posturewatch.inputs.timeline import TimelineSource, estimate_photos, load_timeline
     from posturewatch.store.profiles import save_profile
@@ -124,16 +124,7 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
     private_dir(html.parent)
     print("\n3. the day's report:\n")
     sys.stdout.flush()
-    report_args = argparse.Namespace(
-        date=day.isoformat(),
-        week=False,
-        json=False,
-        html=html,
-        csv=None,
-        open=False,
-        restore_backup=False,
-    )
-    status = report_command.handle(report_args, demo)
+    status = write_report(demo.paths, demo.config, ReportRequest(day=day, html=html))
     print(f"\nHTML report: {html}")
     print(f"Open it with: posturewatch --data-dir {out} report --date {day.isoformat()} --open")
     return status

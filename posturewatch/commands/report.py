@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 import webbrowser
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -20,15 +21,16 @@ from posturewatch.commands.options import (
     Subparsers,
     add_command,
 )
+from posturewatch.config import Config
 from posturewatch.context import Context
 from posturewatch.core.errors import UserError
 from posturewatch.files import private_dir, write_atomic
+from posturewatch.paths import Paths
 from posturewatch.report.export import render_csv, render_json
 from posturewatch.report.html import Thresholds, render_html
 from posturewatch.report.model import (
     DailyReport,
     EmptySource,
-    ReportSettings,
     ReportSource,
     WeekReport,
     build_daily,
@@ -89,6 +91,21 @@ def parse_day(text: str, today: date) -> date:
         raise UserError(f"--date: expected today, yesterday or YYYY-MM-DD, got {text!r}") from None
 
 
+@dataclass(frozen=True)
+class ReportRequest:
+    """What report to make and where it goes (`report`'s options, typed)."""
+
+    day: date
+    week: bool = False
+    json: bool = False
+    """Print JSON instead of the terminal text."""
+    csv: str | None = None
+    """A CSV file, or '-' for stdout (instead of the text)."""
+    html: Path | None = None
+    open_browser: bool = False
+    """Open the HTML page (written to the reports folder unless `html` is given)."""
+
+
 def handle(args: argparse.Namespace, ctx: Context) -> int:
     database = ctx.paths.database
     if args.restore_backup:
@@ -96,9 +113,22 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
         kept = f"; the damaged file was kept as {aside}" if aside else ""
         print(f"restored {database} from its backup{kept}")
         return 0
-    day = parse_day(args.date, date.today())
-    config = ctx.config
-    settings = getattr(config, "report", None) or ReportSettings()
+    request = ReportRequest(
+        day=parse_day(args.date, date.today()),
+        week=args.week,
+        json=args.json,
+        csv=args.csv,
+        html=Path(args.html) if args.html else None,
+        open_browser=args.open,
+    )
+    return write_report(ctx.paths, ctx.config, request)
+
+
+def write_report(paths: Paths, config: Config, request: ReportRequest) -> int:
+    """Build the report from the store (opened read-only) and write what is asked."""
+    database = paths.database
+    day = request.day
+    settings = config.report
     store: Store | None = None
     source: ReportSource
     if database.exists():
@@ -115,30 +145,30 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
         scheduler = config.scheduler
         report: DailyReport | WeekReport = (
             build_week(source, day, None, settings, scheduler=scheduler)
-            if args.week
+            if request.week
             else build_daily(source, day, None, settings, scheduler=scheduler)
         )
     finally:
         if store is not None:
             store.close()
 
-    if args.csv == "-":
+    if request.csv == "-":
         sys.stdout.write(render_csv(report))
-    elif args.json:
+    elif request.json:
         sys.stdout.write(render_json(report))
     else:
         sys.stdout.write(render_text(report))
-    if args.csv and args.csv != "-":
-        _write(Path(args.csv), render_csv(report))
-    html_path = Path(args.html) if args.html else None
-    if html_path is None and args.open:
-        name = f"posture-week-{day.isoformat()}" if args.week else f"posture-{day.isoformat()}"
-        html_path = ctx.paths.reports_dir / f"{name}.html"
+    if request.csv and request.csv != "-":
+        _write(Path(request.csv), render_csv(report))
+    html_path = request.html
+    if html_path is None and request.open_browser:
+        name = f"posture-week-{day.isoformat()}" if request.week else f"posture-{day.isoformat()}"
+        html_path = paths.reports_dir / f"{name}.html"
     if html_path is not None:
         detector = config.detector
         thresholds = Thresholds(detector.head_threshold_deg, detector.shoulder_threshold_deg)
         _write(html_path, render_html(report, thresholds))
-        if args.open:
+        if request.open_browser:
             webbrowser.open(html_path.resolve().as_uri())
     return 0
 

@@ -19,19 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from posturewatch.background import control
-from posturewatch.background.service import (
-    InstanceInfo,
-    ServiceSettings,
-    TrayHooks,
-    instance_running,
-    parse_duration,
-    read_instance_info,
-    run_service,
-    spawn_detached,
-    stop_instance,
-    today_summary,
-    wait_until_ready,
-)
+from posturewatch.background.handler import today_summary
+from posturewatch.background.instance import InstanceInfo, instance_running, read_instance_info
+from posturewatch.background.process import spawn_detached, stop_instance, wait_until_ready
+from posturewatch.background.service import ServiceSettings, TrayHooks, run_service
 from posturewatch.commands.options import (
     Subparsers,
     add_command,
@@ -39,6 +30,7 @@ from posturewatch.commands.options import (
     run_options,
 )
 from posturewatch.context import Context
+from posturewatch.core.durations import parse_duration
 
 PAUSE_FROM_TRAY_S = 30 * 60.0
 
@@ -107,9 +99,7 @@ def register(sub: Subparsers) -> None:
 
 
 def service_settings(ctx: Context) -> ServiceSettings:
-    """The [service] config section once the lead's Config carries it; defaults until then."""
-    settings = getattr(ctx.config, "service", None)
-    return settings if isinstance(settings, ServiceSettings) else ServiceSettings()
+    return ctx.config.service
 
 
 def _clock_text(epoch_s: float | None) -> str:
@@ -178,7 +168,7 @@ def _print_already_running(info: InstanceInfo | None) -> None:
 
 def _log_with_times() -> None:
     """The service's own log lines say when; when detached, stderr is the log file."""
-    logging.getLogger("posturewatch.background.service").setLevel(logging.INFO)
+    logging.getLogger("posturewatch.background").setLevel(logging.INFO)
     if not sys.stderr.isatty():
         stamped = logging.Formatter("%(asctime)s posturewatch: %(levelname)s: %(message)s")
         for handler in logging.getLogger().handlers:

@@ -1,0 +1,140 @@
+"""One instance per user: an OS file lock held for the process's lifetime (it
+vanishes with the process, even after a crash, so a stale pid file can never block
+a start), and instance.json beside it saying who holds it, for `status` and a
+second `start`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from posturewatch.files import private_dir, write_atomic
+from posturewatch.paths import Paths
+
+log = logging.getLogger(__name__)
+
+LOCK_NAME = "posturewatch.lock"
+INSTANCE_NAME = "instance.json"
+LOG_NAME = "service.log"
+
+
+class InstanceLock:
+    """A non-blocking exclusive lock on a file: fcntl.flock on Linux and macOS,
+    msvcrt.locking on Windows. The OS drops it when the process dies."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def acquire(self) -> bool:
+        """True if this process now holds the lock; False if another one does."""
+        if self._fd is not None:
+            return True
+        private_dir(self.path.parent)
+        # Not inherited by children (os.open's default), so a helper process the
+        # service starts cannot keep "the instance" alive after it exits.
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        if _try_lock(fd):
+            self._fd = fd
+            return True
+        os.close(fd)
+        return False
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        with contextlib.suppress(OSError):
+            _unlock(self._fd)
+        os.close(self._fd)
+        self._fd = None
+
+
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+    import msvcrt
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+
+    def _unlock(fd: int) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def _unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def lock_path(runtime_dir: Path) -> Path:
+    return runtime_dir / LOCK_NAME
+
+
+def instance_running(runtime_dir: Path) -> bool:
+    """Is some process holding the instance lock right now?"""
+    if not lock_path(runtime_dir).exists():
+        return False
+    probe = InstanceLock(lock_path(runtime_dir))
+    if probe.acquire():
+        probe.release()
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class InstanceInfo:
+    """Who holds the lock, for `status` and for a second `start`."""
+
+    pid: int
+    since_s: float
+    source: str
+    log_file: str = ""
+
+    def describe(self) -> str:
+        since = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.since_s))
+        return f"pid {self.pid}, since {since}, source {self.source}"
+
+
+def write_instance_info(runtime_dir: Path, info: InstanceInfo) -> None:
+    write_atomic(runtime_dir / INSTANCE_NAME, json.dumps(asdict(info)))
+
+
+def read_instance_info(runtime_dir: Path) -> InstanceInfo | None:
+    """The running instance's description, or None if missing or unreadable (it is
+    only a description: the lock decides whether an instance runs)."""
+    try:
+        raw = json.loads((runtime_dir / INSTANCE_NAME).read_text(encoding="utf-8"))
+        return InstanceInfo(
+            pid=int(raw["pid"]),
+            since_s=float(raw["since_s"]),
+            source=str(raw["source"]),
+            log_file=str(raw.get("log_file", "")),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def log_file(paths: Paths) -> Path:
+    return paths.data_dir / LOG_NAME
