@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from importlib import resources
 from pathlib import Path
 
@@ -56,14 +56,6 @@ def timeline_path() -> Path:
     return Path(str(resources.files("posturewatch") / "data" / "demo" / "timeline.toml"))
 
 
-def demo_day(today: date) -> date:
-    """The most recent working day, so the default working-days setting applies."""
-    d = today
-    while d.weekday() >= 5:
-        d -= timedelta(days=1)
-    return d
-
-
 def handle(args: argparse.Namespace, ctx: Context) -> int:
     from posturewatch.commands.report import ReportRequest, write_report
     from posturewatch.core.baseline import calibrate
@@ -79,7 +71,7 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
     demo.paths.ensure()
 
     timeline = load_timeline(timeline_path())
-    day = demo_day(date.today())
+    day = date.today()
     hh, mm = (int(x) for x in timeline.start_at.split(":"))
     start = datetime.combine(day, time(hh, mm)).astimezone()
     print(f"posturewatch demo: a bundled recording of {timeline.duration_s / 60:.0f} minutes")

@@ -51,10 +51,12 @@ class SchedulerSettings:
     """Minimum gap between any two prompts."""
     daily_cap: int = 8
     """Most prompts per local day, whatever else happens (escalation included)."""
-    quiet_hours: tuple[str, ...] = ("18:00-09:00",)
-    """Local "HH:MM-HH:MM" ranges without prompts; a range may wrap midnight. [] = none."""
-    working_days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
-    """Local days on which prompts may appear."""
+    quiet_hours: tuple[str, ...] = ()
+    """Local "HH:MM-HH:MM" ranges without prompts, e.g. ["18:00-09:00"]; a range may
+    wrap midnight. Opt-in: by default the tool prompts whenever it runs, since someone
+    who starts it early, late or on a Saturday wants it to work then."""
+    working_days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    """Local days on which prompts may appear (opt-in to fewer)."""
     return_grace_min: float = 3.0
     """No prompt this soon after the user comes back into view: let them settle."""
     resume_gap_s: float = 120.0
@@ -209,23 +211,50 @@ def pick_routine(
     return None  # unreachable: len(pool) > 1 means some id differs from last_id
 
 
-def prompt_title(kind: PromptKind, routine: Routine, level: int) -> str:
+TITLE_MAX = 60
+"""Longest notification summary: most notification servers cut the rest."""
+BODY_MAX = 200
+"""Longest notification body: three short lines at a glance; the steps and the
+safety notes are in the break window and on the routine's page."""
+
+_WHY = {
+    "head_forward": "Head forward",
+    "shoulder_rounding": "Shoulders rounded",
+    "both": "Head forward, shoulders rounded",
+    "sinking": "Sunk into your chair",
+}
+
+
+def _minutes(seconds: float) -> str:
+    minutes = max(1, round(seconds / 60))
+    return f"{minutes} minute" if minutes == 1 else f"{minutes} minutes"
+
+
+def prompt_title(kind: PromptKind, dominant: str | None, lasted_s: float) -> str:
+    """The why, at a glance: what deviated and for how long, or how long you sat."""
     if kind == "break":
-        prefix = "Time to stand up" if level == 0 else "Time to stand up (overdue)"
-    else:
-        prefix = "Posture break" if level == 0 else "Posture break (overdue)"
-    return f"{prefix}: {routine.title}"
+        return f"Seated for {_minutes(lasted_s)}: time to stand up"
+    why = _WHY.get(dominant or "", "Posture slipping")
+    return f"{why} for {_minutes(lasted_s)}"[:TITLE_MAX]
+
+
+def _clip(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:.")
+    return cut + "…"
 
 
 def prompt_body(routine: Routine, level: int, ignored: int) -> str:
-    """Duration, numbered steps and the safety notes; level 1 adds one gentle line."""
+    """The routine in a line, its first step in another, and at level 1 one gentle
+    line: at most three lines and BODY_MAX characters."""
     minutes = max(1, round(routine.duration_s / 60))
-    lines: list[str] = []
+    lines = [f"Try {routine.title} (about {minutes} min)."]
     if level > 0:
         lines.append(f"The last {ignored} reminders went by; even one minute helps.")
-    lines.append(f"About {minutes} min.")
-    lines.extend(f"{n}. {step}" for n, step in enumerate(routine.steps, start=1))
-    lines.extend(routine.safety)
+    room = BODY_MAX - sum(len(line) + 1 for line in lines)
+    if routine.steps and room > 20:
+        lines.insert(1, _clip(routine.steps[0], room))
     return "\n".join(lines)
 
 
@@ -480,12 +509,13 @@ class Scheduler:
         )
         self._seq += 1
         t = update.time_s
+        lasted_s = self._sitting_s if kind == "break" else t - (self._poor_since or t)
         prompt = Prompt(
             id=f"p{self._seq}-{int(t)}",
             time_s=t,
             kind=kind,
             routine=routine,
-            title=prompt_title(kind, routine, level),
+            title=prompt_title(kind, update.dominant, lasted_s),
             body=prompt_body(routine, level, self._ignored_streak),
             level=level,
         )
