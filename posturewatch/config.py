@@ -20,6 +20,7 @@ from posturewatch.core.metrics import MetricsSettings
 from posturewatch.core.sampling import SamplingSettings
 from posturewatch.core.scheduler import SchedulerSettings
 from posturewatch.core.settings import ConfigError, from_table, to_table
+from posturewatch.desktop.settings import DesktopSettings
 from posturewatch.inputs.sources import CameraSettings
 from posturewatch.notifiers import NotifierSettings
 from posturewatch.report.model import ReportSettings
@@ -48,6 +49,7 @@ class Config:
     store: StoreSettings = field(default_factory=StoreSettings)
     report: ReportSettings = field(default_factory=ReportSettings)
     service: ServiceSettings = field(default_factory=ServiceSettings)
+    desktop: DesktopSettings = field(default_factory=DesktopSettings)
 
 
 def parse_config(text: str, name: str) -> Config:
