@@ -147,6 +147,8 @@ class PromptCounts:
     snoozed: int = 0
     ignored: int = 0
     dismissed: int = 0
+    skipped: int = 0
+    """Declined with Skip in the break window."""
     unanswered: int = 0
     posture: int = 0
     """Shown for poor posture ..."""
@@ -156,7 +158,17 @@ class PromptCounts:
     @classmethod
     def of(cls, prompts: Iterable[PromptRecord]) -> PromptCounts:
         counts = dict.fromkeys(
-            ("shown", "done", "snoozed", "ignored", "dismissed", "unanswered", "posture", "breaks"),
+            (
+                "shown",
+                "done",
+                "snoozed",
+                "ignored",
+                "dismissed",
+                "skipped",
+                "unanswered",
+                "posture",
+                "breaks",
+            ),
             0,
         )
         for p in prompts:
@@ -685,6 +697,7 @@ CSV_COLUMNS = (
     "prompts_snoozed",
     "prompts_ignored",
     "prompts_dismissed",
+    "prompts_skipped",
     "prompts_unanswered",
     "head_forward_deg_mean",
     "head_forward_deg_worst",
@@ -714,6 +727,7 @@ def _day_row(d: DailyReport) -> dict[str, Any]:
         "prompts_snoozed": d.prompts.snoozed,
         "prompts_ignored": d.prompts.ignored,
         "prompts_dismissed": d.prompts.dismissed,
+        "prompts_skipped": d.prompts.skipped,
         "prompts_unanswered": d.prompts.unanswered,
         "head_forward_deg_mean": _r(d.angles["head_forward_deg"].mean),
         "head_forward_deg_worst": _r(d.angles["head_forward_deg"].worst),
@@ -825,7 +839,7 @@ def render_text(report: DailyReport | WeekReport) -> str:
             "Prompts shown",
             str(p.shown),
             f"done {p.done}, snoozed {p.snoozed}, ignored {p.ignored}, "
-            f"dismissed {p.dismissed}, open {p.unanswered}",
+            f"dismissed {p.dismissed}, skipped {p.skipped}, open {p.unanswered}",
         ),
     ]
     if r.events:
