@@ -320,7 +320,7 @@ def send_notice(title: str, body: str, bus_address: str | None = None) -> bool:
         log.info("notice not shown: %s", exc)
         return False
     try:
-        args = (APP_NAME, 0, "", title, html.escape(body, quote=False), [], {}, -1)
+        args: tuple[Any, ...] = (APP_NAME, 0, "", title, html.escape(body, quote=False), [], {}, -1)
         _call(conn, _method("Notify", "susssasa{sv}i", args))
     except Exception as exc:
         log.info("notice not shown: %s", exc)
