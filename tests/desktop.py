@@ -309,3 +309,27 @@ def desktop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = value
+
+
+FRONT_SESSION = Path(__file__).parent / "fixtures" / "simulated_front_session.jsonl.gz"
+
+
+def long_recording(path: Path, minutes: float, source: Path = FRONT_SESSION) -> Path:
+    """`source` (a landmark recording) played over and over for `minutes`, as one
+    recording: how the desktop app's tests and its benchmark get a long session
+    without a camera. The first loop starts upright, so it calibrates."""
+    import gzip
+
+    lines = gzip.open(source, "rt", encoding="utf-8").read().splitlines()
+    header, frames = lines[0], [json.loads(line) for line in lines[1:]]
+    period = frames[-1]["time_s"] + (frames[1]["time_s"] - frames[0]["time_s"])
+    loops = max(1, int(minutes * 60 // period) + 1)
+    with gzip.open(path, "wt", encoding="utf-8") as out:
+        out.write(header + "\n")
+        index = 0
+        for loop in range(loops):
+            for frame in frames:
+                shifted = dict(frame, index=index, time_s=frame["time_s"] + loop * period)
+                out.write(json.dumps(shifted, separators=(",", ":")) + "\n")
+                index += 1
+    return path

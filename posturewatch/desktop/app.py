@@ -164,8 +164,7 @@ class DesktopApp:
         elif name.startswith("break"):
             self.open_sample_break(name.partition(":")[2])
         elif name == "menu":
-            self.refresh_today()
-            self.tray.menu.popup(self.tray.icon.geometry().bottomLeft())
+            self.tray.popup_menu()
 
     def start_monitor(self) -> None:
         from posturewatch.background.service import run_service

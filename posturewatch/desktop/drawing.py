@@ -160,7 +160,7 @@ def _draw_exercise(f: _Figure) -> None:
     """Seated chin tuck / shoulder blades together: upright back, elbows back."""
     _seated(f)
     f.line((0.37, 0.36), (0.3, 0.48), (0.4, 0.52))  # arm pulled back
-    f.arrow((0.5, 0.22), (0.43, 0.22))  # chin back
+    f.arrow((0.6, 0.22), (0.5, 0.22))  # chin back
     f.arrow((0.27, 0.42), (0.21, 0.42))  # elbows back
 
 

@@ -70,13 +70,14 @@ def in_view(obs: Observation | None, min_visibility: float = 0.5) -> str:
         p = points[i]
         return p.visibility >= min_visibility and 0.0 <= p.x <= 1.0 and 0.0 <= p.y <= 1.0
 
-    missing = []
-    if not seen(LM.NOSE):
-        missing.append("your face")
-    if not seen(LM.LEFT_SHOULDER) or not seen(LM.RIGHT_SHOULDER):
-        missing.append("both shoulders")
-    if missing:
-        return f"Move the camera or your chair so that {' and '.join(missing)} are in view."
+    face = seen(LM.NOSE) or (seen(LM.LEFT_EYE) and seen(LM.RIGHT_EYE))
+    shoulders = seen(LM.LEFT_SHOULDER) and seen(LM.RIGHT_SHOULDER)
+    if not face and not shoulders:
+        return "Move the camera or your chair so that your face and both shoulders are in view."
+    if not face:
+        return "Move the camera or your chair so that your face is in view."
+    if not shoulders:
+        return "Move the camera or your chair so that both shoulders are in view."
     return "Good: face and both shoulders are in view."
 
 
@@ -382,6 +383,8 @@ class FirstRunWindow(QWidget):
 
     def show_page(self, index: int) -> None:
         self.pages.setCurrentIndex(index)
+        focus = (self.welcome_next, self.camera_next, self.start_button)[index]
+        focus.setFocus()
         if index == 1:
             self._restart_preview()
         else:
@@ -443,7 +446,7 @@ class FirstRunWindow(QWidget):
         )
         self.start_button.hide()
         self.finish_button.show()
-        self.finish_button.setDefault(True)
+        self.finish_button.setFocus()
         self.calibrated.emit(self.chosen_camera())
 
     def _on_refused(self, message: str) -> None:
@@ -454,6 +457,7 @@ class FirstRunWindow(QWidget):
         )
         self.start_button.setText("Try again")
         self.start_button.setEnabled(True)
+        self.start_button.setFocus()
 
     def closeEvent(self, event: object) -> None:
         self._stop_preview()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from posturewatch.desktop.drawing import state_icon
@@ -66,8 +66,21 @@ class Tray(QObject):
             QSystemTrayIcon.ActivationReason.Trigger,
             QSystemTrayIcon.ActivationReason.MiddleClick,
         ):
-            self.menu_opening.emit()
-            self.menu.popup(self.icon.geometry().bottomLeft())
+            self.popup_menu()
+
+    def popup_menu(self) -> None:
+        """Open the menu beside the icon, kept on the icon's screen."""
+        self.menu_opening.emit()
+        area = self.icon.geometry()
+        pos = area.bottomLeft()
+        screen = QGuiApplication.screenAt(area.center()) or QGuiApplication.primaryScreen()
+        if screen is not None:
+            bounds = screen.availableGeometry()
+            size = self.menu.sizeHint()
+            pos.setX(max(bounds.left(), min(pos.x(), bounds.right() - size.width())))
+            if pos.y() + size.height() > bounds.bottom():
+                pos.setY(max(bounds.top(), area.top() - size.height()))
+        self.menu.popup(pos)
 
     def show(self) -> None:
         self.icon.show()
@@ -91,3 +104,9 @@ class Tray(QObject):
         for action, text in zip(self.today, [*lines, ""], strict=False):
             action.setText(text)
             action.setVisible(bool(text))
+        if self.menu.isVisible():  # longer lines widen it: keep it on the screen
+            self.menu.adjustSize()
+            screen = self.menu.screen()
+            bounds = screen.availableGeometry() if screen is not None else None
+            if bounds is not None and self.menu.geometry().right() > bounds.right():
+                self.menu.move(bounds.right() - self.menu.width() + 1, self.menu.y())
