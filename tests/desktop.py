@@ -320,7 +320,8 @@ def long_recording(path: Path, minutes: float, source: Path = FRONT_SESSION) -> 
     without a camera. The first loop starts upright, so it calibrates."""
     import gzip
 
-    lines = gzip.open(source, "rt", encoding="utf-8").read().splitlines()
+    with gzip.open(source, "rt", encoding="utf-8") as f:
+        lines = f.read().splitlines()
     header, frames = lines[0], [json.loads(line) for line in lines[1:]]
     period = frames[-1]["time_s"] + (frames[1]["time_s"] - frames[0]["time_s"])
     loops = max(1, int(minutes * 60 // period) + 1)
