@@ -153,3 +153,23 @@ def test_skip_is_counted_in_the_report() -> None:
 
     counts = PromptCounts.of([record("skipped"), record("done"), record(None)])
     assert (counts.shown, counts.skipped, counts.done, counts.unanswered) == (3, 1, 1, 1)
+
+
+def test_autostart_starts_the_gui_and_installs_menu_entry_and_icon(tmp_path: Path) -> None:
+    from posturewatch.background import autostart
+
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "cfg"), "XDG_DATA_HOME": str(tmp_path / "share")}
+    wanted = autostart.autostart_file("linux", env, tmp_path, executable="/usr/bin/python3")
+    assert "Exec=/usr/bin/python3 -m posturewatch gui\n" in wanted.content
+    assert "Icon=posturewatch\n" in wanted.content
+    assert "NoDisplay" not in wanted.content  # the startup-apps tool lists it
+    autostart.enable("linux", wanted)
+    app_entry = tmp_path / "share" / "applications" / "posturewatch.desktop"
+    icon = tmp_path / "share" / "icons" / "hicolor" / "scalable" / "apps" / "posturewatch.svg"
+    assert "Exec=/usr/bin/python3 -m posturewatch gui\n" in app_entry.read_text()
+    assert "X-GNOME-Autostart" not in app_entry.read_text()
+    assert icon.read_text().startswith("<svg")
+    assert autostart.state(wanted, "linux") == "enabled"
+    assert autostart.disable("linux", wanted.path)
+    assert app_entry.exists() and icon.exists()  # still in the menu, no longer at login
+    autostart.enable("linux", wanted)  # ours: replaced without complaint
