@@ -222,3 +222,16 @@ def test_tray_menu_follows_the_state(qtbot) -> None:  # type: ignore[no-untyped-
     with qtbot.waitSignal(tray.pause) as blocker:
         tray.pause_actions["1h"].trigger()
     assert blocker.args == ["1h"]
+
+
+def test_each_tray_look_has_its_own_colour(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from posturewatch.desktop.drawing import routine_picture, state_pixmap
+    from posturewatch.desktop.status import LOOKS
+
+    images = {state: state_pixmap(state, 64).toImage() for state in LOOKS}  # type: ignore[arg-type]
+    edges = {state: image.pixelColor(6, 32).name() for state, image in images.items()}
+    shown = {state: colour for state, colour in edges.items() if state != "starting"}
+    assert len(set(shown.values())) == len(shown), edges  # starting: away's grey, no figure
+    assert all(image.pixelColor(0, 0).alpha() == 0 for image in images.values())
+    for kind in ("exercise", "stretch", "self_massage", "movement", "unknown"):
+        assert not routine_picture(kind, 120, 120).isNull()

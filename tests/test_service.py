@@ -454,26 +454,6 @@ def test_watchers_without_a_bus_or_platform_do_nothing() -> None:
     assert events == []
 
 
-def test_tray_icon_colours_and_menu() -> None:
-    from posturewatch.desktop.tray import STATE_COLOURS, TrayActions, icon_image, menu_entries
-
-    centres = {state: icon_image(state).getpixel((32, 20))[:3] for state in STATE_COLOURS}
-    assert len(set(centres.values())) == len(STATE_COLOURS), "each state has its own colour"
-    assert icon_image("good").getpixel((0, 0))[3] == 0, "corners are transparent"
-    done: list[str] = []
-    actions = TrayActions(
-        *(
-            lambda name=name: done.append(name)
-            for name in ("pause", "resume", "calibrate", "report", "quit")
-        )
-    )
-    entries = menu_entries(actions)
-    assert entries[0][0] == "Pause for 30 minutes"
-    for _, action in entries:
-        action()
-    assert done == ["pause", "resume", "calibrate", "report", "quit"]
-
-
 def test_no_display_means_no_tray_and_no_error(monkeypatch: pytest.MonkeyPatch) -> None:
     from posturewatch.desktop.tray import TrayActions, start_tray
 
