@@ -82,8 +82,16 @@ def main() -> int:
                     QT_QPA_PLATFORM="xcb",
                 )
                 subprocess.run(
-                    [sys.executable, "-m", "posturewatch", "calibrate", "--source", str(recording)]
-                    + ["--seconds", "10"],
+                    [
+                        sys.executable,
+                        "-m",
+                        "posturewatch",
+                        "calibrate",
+                        "--source",
+                        str(recording),
+                        "--seconds",
+                        "10",
+                    ],
                     env=env,
                     cwd=ROOT,
                     check=True,

@@ -42,8 +42,6 @@ class DesktopSettings:
     prompt_style: PromptStyle = "notification"
     """notification: a desktop notification with Done / Snooze / Show me; window: the
     break window opens by itself."""
-    first_run_done: bool = False
-    """The first-run window has been completed once (it then opens only on request)."""
 
     def __post_init__(self) -> None:
         if self.prompt_style not in PROMPT_STYLES:
@@ -124,12 +122,6 @@ def apply_form(config: Config, form: SettingsForm, where: str) -> Config:
     table["desktop"]["prompt_style"] = form.prompt_style
     table["camera"]["device"] = form.camera.strip()
     return from_table(ConfigClass, table, where)
-
-
-def with_first_run_done(config: Config) -> Config:
-    return dataclasses.replace(
-        config, desktop=dataclasses.replace(config.desktop, first_run_done=True)
-    )
 
 
 def with_camera(config: Config, device: str) -> Config:
