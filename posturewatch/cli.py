@@ -24,6 +24,7 @@ COMMANDS = (
     "record",
     "calibrate",
     "run",
+    "gui",
     "report",
     "service",
     "autostart",

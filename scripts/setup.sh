@@ -6,7 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [[ "${1:-}" == "--system" ]]; then
-    pkgs=(xvfb dbus dbus-x11 dunst libnotify-bin chromium)
+    pkgs=(xvfb dbus dbus-x11 dunst libnotify-bin chromium
+        # the desktop app under Xvfb: Qt's xcb platform plugin needs these
+        libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
+        libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
+        libegl1 libgl1 libfontconfig1 fonts-dejavu-core
+        # a tray host, clicks, window lists and screenshots for its tests
+        trayer xdotool x11-utils imagemagick)
     missing=()
     for p in "${pkgs[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -29,6 +29,9 @@ from typing import Any
 import pytest
 
 PROGRAMS = ("Xvfb", "dbus-daemon", "dbus-send", "dunst", "dunstctl", "notify-send")
+TRAY_PROGRAMS = ("trayer", "xdotool", "xwininfo", "import")
+"""What the desktop app's tests need beside PROGRAMS: a tray host (trayer, an XEmbed
+system tray), xdotool to click, xwininfo to look, ImageMagick's import for pictures."""
 START_TIMEOUT_S = 15.0
 
 BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
@@ -71,8 +74,8 @@ grep -F -m1 -- "$(cat "{root}/choice")" "{root}/menu.txt"
 """
 
 
-def missing_programs() -> list[str]:
-    return [p for p in PROGRAMS if shutil.which(p) is None]
+def missing_programs(programs: tuple[str, ...] = PROGRAMS) -> list[str]:
+    return [p for p in programs if shutil.which(p) is None]
 
 
 @dataclass
@@ -83,6 +86,7 @@ class Desktop:
     display: str
     bus_address: str
     env: dict[str, str] = field(repr=False)
+    tray_host: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     def dunstctl(self, *args: str) -> str:
         done = subprocess.run(
@@ -198,8 +202,9 @@ def _start_xvfb(stack: ExitStack, root: Path, env: dict[str, str]) -> str:
 
 
 @contextmanager
-def running_desktop(root: Path) -> Iterator[Desktop]:
-    """Start the private desktop in `root`, yield it, stop everything again."""
+def running_desktop(root: Path, tray_host: bool = False) -> Iterator[Desktop]:
+    """Start the private desktop in `root`, yield it, stop everything again. With
+    `tray_host`, trayer runs along the screen's top edge as the system tray."""
     root.mkdir(parents=True, exist_ok=True)
     env = {
         k: v
@@ -238,7 +243,40 @@ def running_desktop(root: Path) -> Iterator[Desktop]:
             return True
 
         wait_until(dunst_ready, START_TIMEOUT_S, "dunst on the private bus")
+        if tray_host:
+            desktop.tray_host = _start(
+                stack,
+                [
+                    "trayer", "--edge", "top", "--align", "right", "--widthtype", "request",
+                    "--height", "28", "--transparent", "false", "--tint", "0x30363d",
+                    "--SetDockType", "true", "--expand", "true",
+                ],
+                root / "trayer.log",
+                env,
+            )  # fmt: skip
+            wait_until(lambda: tray_selection_owned(env), START_TIMEOUT_S, "trayer to own the tray")
         yield desktop
+
+
+def tray_selection_owned(env: dict[str, str]) -> bool:
+    """Does some window own _NET_SYSTEM_TRAY_S0 (a tray host is running)?"""
+    done = subprocess.run(
+        ["xwininfo", "-root", "-tree"], env=env, capture_output=True, text=True, timeout=10
+    )
+    return done.returncode == 0 and "trayer" in done.stdout.lower()
+
+
+def require_programs(programs: tuple[str, ...]) -> None:
+    """Skip (locally) or fail (CI=true) when programs are missing."""
+    missing = missing_programs(programs)
+    if missing:
+        reason = (
+            f"private desktop needs {', '.join(missing)} "
+            "(install with: bash scripts/setup.sh --system)"
+        )
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
@@ -271,3 +309,28 @@ def desktop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = value
+
+
+FRONT_SESSION = Path(__file__).parent / "fixtures" / "simulated_front_session.jsonl.gz"
+
+
+def long_recording(path: Path, minutes: float, source: Path = FRONT_SESSION) -> Path:
+    """`source` (a landmark recording) played over and over for `minutes`, as one
+    recording: how the desktop app's tests and its benchmark get a long session
+    without a camera. The first loop starts upright, so it calibrates."""
+    import gzip
+
+    with gzip.open(source, "rt", encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    header, frames = lines[0], [json.loads(line) for line in lines[1:]]
+    period = frames[-1]["time_s"] + (frames[1]["time_s"] - frames[0]["time_s"])
+    loops = max(1, int(minutes * 60 // period) + 1)
+    with gzip.open(path, "wt", encoding="utf-8") as out:
+        out.write(header + "\n")
+        index = 0
+        for loop in range(loops):
+            for frame in frames:
+                shifted = dict(frame, index=index, time_s=frame["time_s"] + loop * period)
+                out.write(json.dumps(shifted, separators=(",", ":")) + "\n")
+                index += 1
+    return path

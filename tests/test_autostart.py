@@ -99,7 +99,7 @@ def test_desktop_entry_runs_start_with_this_python(tmp_path: Path) -> None:
         "posturewatch",
         "--data-dir",
         str(tmp_path / "my data"),
-        "start",
+        "gui",
     ]
 
 
@@ -125,8 +125,7 @@ def test_launch_agent_runs_in_foreground_and_logs(tmp_path: Path) -> None:
         "/usr/bin/python3",
         "-m",
         "posturewatch",
-        "start",
-        "--foreground",
+        "gui",
     ]
     assert agent["RunAtLoad"] is True and agent["KeepAlive"] is False
     assert agent["StandardErrorPath"] == str(log)
@@ -148,7 +147,7 @@ def test_windows_cmd_quotes_paths_and_escapes_percent(tmp_path: Path) -> None:
         'start "" /min "C:\\Program Files\\Python311\\python.exe" -m posturewatch'
     )
     assert "100%% data" in start and "100% data" not in start
-    assert start.endswith(" start")
+    assert start.endswith(" gui")
 
 
 def test_pythonw_is_preferred_when_present(tmp_path: Path) -> None:
@@ -237,7 +236,7 @@ def test_cli_writes_the_xdg_entry(tmp_path: Path) -> None:
         "posturewatch",
         "--data-dir",
         str(data.resolve()),
-        "start",
+        "gui",
     ]
     assert "autostart: enabled" in cli("status").stdout
     assert cli("disable").returncode == 0

@@ -230,9 +230,7 @@ def test_service_rides_out_camera_notifier_database_and_clock_faults(tmp_path: P
 
     asker = threading.Thread(target=ask_status_while_running)
     asker.start()
-    code = run_service(
-        paths, build, "scripted session", ServiceSettings(tray=False, pause_while_locked=False)
-    )
+    code = run_service(paths, build, "scripted session", ServiceSettings(pause_while_locked=False))
     asker.join(10)
     assert code == 0
 
@@ -315,7 +313,7 @@ def test_status_answers_during_a_camera_outage(tmp_path: Path, transport: Any) -
         paths,
         lambda: Application(monitor),
         "camera 0",
-        ServiceSettings(tray=False, pause_while_locked=False),
+        ServiceSettings(pause_while_locked=False),
         transport=transport,
         stop=stop,
     )

@@ -209,7 +209,6 @@ def test_background_command_is_start_foreground_with_absolute_paths(tmp_path: Pa
         profile=None,
         model=None,
         calibration=Path("prof.json"),
-        no_tray=True,
     )
     argv = background_argv(args)
     assert argv[:5] == [sys.executable, "-m", "posturewatch", "--data-dir", str(tmp_path / "d")]
@@ -217,7 +216,7 @@ def test_background_command_is_start_foreground_with_absolute_paths(tmp_path: Pa
     assert tail[:2] == ["start", "--foreground"]
     assert tail[tail.index("--source") + 1] == str(folder)
     assert Path(tail[tail.index("--calibration") + 1]).is_absolute()
-    assert tail[tail.index("--fps") + 1] == "2.0" and "--no-tray" in tail
+    assert tail[tail.index("--fps") + 1] == "2.0"
     assert "--view" not in tail
 
 
@@ -449,33 +448,3 @@ def test_watchers_without_a_bus_or_platform_do_nothing() -> None:
     watcher.start(events.append)
     watcher.stop()
     assert events == []
-
-
-def test_tray_icon_colours_and_menu() -> None:
-    from posturewatch.desktop.tray import STATE_COLOURS, TrayActions, icon_image, menu_entries
-
-    centres = {state: icon_image(state).getpixel((32, 20))[:3] for state in STATE_COLOURS}
-    assert len(set(centres.values())) == len(STATE_COLOURS), "each state has its own colour"
-    assert icon_image("good").getpixel((0, 0))[3] == 0, "corners are transparent"
-    done: list[str] = []
-    actions = TrayActions(
-        *(
-            lambda name=name: done.append(name)
-            for name in ("pause", "resume", "calibrate", "report", "quit")
-        )
-    )
-    entries = menu_entries(actions)
-    assert entries[0][0] == "Pause for 30 minutes"
-    for _, action in entries:
-        action()
-    assert done == ["pause", "resume", "calibrate", "report", "quit"]
-
-
-def test_no_display_means_no_tray_and_no_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    from posturewatch.desktop.tray import TrayActions, start_tray
-
-    monkeypatch.delenv("DISPLAY", raising=False)
-    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
-    noop = TrayActions(*(lambda: None for _ in range(5)))
-    if sys.platform.startswith("linux"):
-        assert start_tray(noop, lambda: "good") is None

@@ -1,6 +1,9 @@
-"""Starting the background instance at login, the way each desktop expects it:
+"""Starting the desktop app (`posturewatch gui`) at login, the way each desktop expects it:
 
-- Linux and other XDG desktops: $XDG_CONFIG_HOME/autostart/posturewatch.desktop
+- Linux and other XDG desktops: $XDG_CONFIG_HOME/autostart/posturewatch.desktop, plus
+  an application entry ($XDG_DATA_HOME/applications/posturewatch.desktop) and its
+  icon (.../icons/hicolor/scalable/apps/posturewatch.svg), so the menu and the
+  desktop's startup-applications tool show posturewatch with its name and icon
 - macOS: a LaunchAgent, ~/Library/LaunchAgents/io.github.posturewatch.plist
 - Windows: %APPDATA%\\Microsoft\\Windows\\Start Menu\\Programs\\Startup\\posturewatch.cmd
 
@@ -11,6 +14,7 @@ platform. A file is removed only if it is recognisably ours.
 
 from __future__ import annotations
 
+import logging
 import os
 import plistlib
 import subprocess
@@ -20,8 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from posturewatch.background.instance import log_file
 from posturewatch.core.errors import UserError
 from posturewatch.files import private_dir, write_atomic
+from posturewatch.paths import ENV_DATA_DIR, Paths, default_data_dir
+
+log = logging.getLogger(__name__)
 
 LAUNCH_AGENT_LABEL = "io.github.posturewatch"
 MARKER = "posturewatch autostart"
@@ -47,16 +55,14 @@ def start_command(
     data_dir: Path | None = None,
     executable: str = sys.executable,
     extra: Sequence[str] = (),
-    foreground: bool = False,
 ) -> list[str]:
-    """`python -m posturewatch [--data-dir D] start [...]` with this interpreter, so
-    login starts the same installation that enabled it."""
+    """`python -m posturewatch [--data-dir D] gui [...]` with this interpreter, so
+    login starts the same installation that enabled it. The desktop app stays in
+    the foreground (its tray icon is the process), which launchd also wants."""
     argv = [executable, "-m", "posturewatch"]
     if data_dir is not None:
         argv += ["--data-dir", str(data_dir)]
-    argv.append("start")
-    if foreground:
-        argv.append("--foreground")
+    argv.append("gui")
     argv += list(extra)
     return argv
 
@@ -76,18 +82,43 @@ def _desktop_string(value: str) -> str:
     )
 
 
-def desktop_entry(command: Sequence[str]) -> str:
-    """An XDG autostart entry that runs `command` at login."""
+def desktop_entry(command: Sequence[str], autostart: bool = True) -> str:
+    """An XDG desktop entry that runs `command`: the autostart one (at login), or the
+    application entry for the menu. Both carry the icon, so the startup-applications
+    tool shows posturewatch by name and picture."""
     exec_value = _desktop_string(" ".join(_exec_arg(a) for a in command))
+    marker = MARKER if autostart else APP_MARKER
+    lines = [
+        "[Desktop Entry]",
+        "Type=Application",
+        "Name=posturewatch",
+        "GenericName=Posture reminder",
+        f"Comment=Watches sitting posture and prompts upper-back breaks ({marker})",
+        f"Exec={exec_value}",
+        f"Icon={ICON_NAME}",
+        "Terminal=false",
+        "Categories=Utility;",
+        "StartupNotify=false",
+    ]
+    if autostart:
+        lines.append("X-GNOME-Autostart-enabled=true")
+    return "\n".join(lines) + "\n"
+
+
+ICON_NAME = "posturewatch"
+APP_MARKER = "posturewatch application entry"
+
+
+def icon_svg() -> str:
+    """The app's icon (the tray's "good" look: a green disc, an upright figure)."""
     return (
-        "[Desktop Entry]\n"
-        "Type=Application\n"
-        "Name=posturewatch\n"
-        f"Comment=Watches sitting posture and prompts upper-back breaks ({MARKER})\n"
-        f"Exec={exec_value}\n"
-        "Terminal=false\n"
-        "NoDisplay=true\n"
-        "X-GNOME-Autostart-enabled=true\n"
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64" width="64" height="64">\n'
+        f"  <!-- {APP_MARKER} -->\n"
+        '  <circle cx="32" cy="32" r="29.5" fill="#2ea043"/>\n'
+        '  <path d="M26.9 49.9 Q21.8 35.8 28.8 23" fill="none" stroke="#fff" '
+        'stroke-width="7" stroke-linecap="round"/>\n'
+        '  <circle cx="32.6" cy="14.6" r="7" fill="#fff"/>\n'
+        "</svg>\n"
     )
 
 
@@ -109,7 +140,7 @@ def launch_agent_plist(command: Sequence[str], log_path: Path | None = None) -> 
 
 def windows_startup_cmd(command: Sequence[str]) -> str:
     """A Startup-folder batch file; `start "" /min` returns at once and keeps the
-    console out of the way, and `posturewatch start` detaches by itself."""
+    console out of the way (pythonw runs the desktop app without one)."""
     line = subprocess.list2cmdline(list(command)).replace("%", "%%")
     return f'@echo off\r\nrem {MARKER}\r\nstart "" /min {line}\r\n'
 
@@ -147,6 +178,28 @@ def autostart_path(platform: Platform, env: Mapping[str, str], home: Path) -> Pa
 class AutostartFile:
     path: Path
     content: str
+    companions: tuple[AutostartFile, ...] = ()
+    """Written with it (Linux: the application entry and the icon), kept on disable:
+    the app stays in the menu when it no longer starts at login."""
+
+
+def data_home(env: Mapping[str, str], home: Path) -> Path:
+    value = env.get("XDG_DATA_HOME", "")
+    return Path(value) if os.path.isabs(value) else home / ".local" / "share"
+
+
+def linux_companions(
+    command: Sequence[str], env: Mapping[str, str], home: Path
+) -> tuple[AutostartFile, ...]:
+    """The application entry and the icon the menu and startup-apps tools show."""
+    base = data_home(env, home)
+    icon = base / "icons" / "hicolor" / "scalable" / "apps" / f"{ICON_NAME}.svg"
+    return (
+        AutostartFile(
+            base / "applications" / "posturewatch.desktop", desktop_entry(command, False)
+        ),
+        AutostartFile(icon, icon_svg()),
+    )
 
 
 def autostart_file(
@@ -164,9 +217,10 @@ def autostart_file(
         command = start_command(data_dir, windowless_python(executable), extra)
         return AutostartFile(path, windows_startup_cmd(command))
     if platform == "darwin":
-        command = start_command(data_dir, executable, extra, foreground=True)
+        command = start_command(data_dir, executable, extra)
         return AutostartFile(path, launch_agent_plist(command, log_path))
-    return AutostartFile(path, desktop_entry(start_command(data_dir, executable, extra)))
+    command = start_command(data_dir, executable, extra)
+    return AutostartFile(path, desktop_entry(command), linux_companions(command, env, home))
 
 
 def is_ours(platform: Platform, path: Path) -> bool:
@@ -174,13 +228,24 @@ def is_ours(platform: Platform, path: Path) -> bool:
         if platform == "darwin":
             with path.open("rb") as f:
                 return bool(plistlib.load(f).get("Label") == LAUNCH_AGENT_LABEL)
-        return MARKER in path.read_text(encoding="utf-8", errors="replace")
+        text = path.read_text(encoding="utf-8", errors="replace")
+        return MARKER in text or APP_MARKER in text
     except (OSError, ValueError, plistlib.InvalidFileException):
         return False
 
 
 def enable(platform: Platform, wanted: AutostartFile) -> None:
-    """Write the login item atomically (replacing an older one of ours)."""
+    """Write the login item atomically (replacing an older one of ours), and its
+    companions (an application entry or icon someone else wrote is left alone)."""
+    _write(platform, wanted)
+    for companion in wanted.companions:
+        try:
+            _write(platform, companion)
+        except UserError as exc:
+            log.info("%s", exc)
+
+
+def _write(platform: Platform, wanted: AutostartFile) -> None:
     path = wanted.path
     if path.exists() and not is_ours(platform, path):
         raise UserError(f"{path} exists and was not written by posturewatch; not replacing it")
@@ -220,3 +285,26 @@ def state(wanted: AutostartFile, platform: Platform) -> AutostartState:
     except (OSError, UnicodeDecodeError):
         return "outdated"
     return "enabled" if current == wanted.content else "outdated"
+
+
+def login_item(
+    paths: Paths, source: str | None = None, notifier: str | None = None
+) -> AutostartFile:
+    """The login item for this installation. A data directory chosen by --data-dir or
+    the environment is written into the command: the login session will not have
+    this shell's environment."""
+    chosen = os.environ.get(ENV_DATA_DIR) or paths.data_dir != default_data_dir()
+    extra: list[str] = []
+    if source:
+        path = Path(source).expanduser()
+        extra += ["--source", str(path.resolve()) if path.exists() else source]
+    if notifier:
+        extra += ["--notifier", notifier]
+    return autostart_file(
+        platform_kind(sys.platform),
+        os.environ,
+        Path.home(),
+        data_dir=paths.data_dir if chosen else None,
+        extra=extra,
+        log_path=log_file(paths),
+    )

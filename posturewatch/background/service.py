@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO, Any, Protocol
+from typing import IO, Any, ClassVar, Protocol
 
 from posturewatch.background import control
 from posturewatch.background.handler import ServiceHandler
@@ -50,8 +50,9 @@ log = logging.getLogger(__name__)
 class ServiceSettings:
     """Tunables of the background instance (config section [service])."""
 
-    tray: bool = True
-    """Show a tray icon where the desktop has a tray; without one the service runs the same."""
+    RETIRED_KEYS: ClassVar[frozenset[str]] = frozenset({"tray"})
+    """The tray is `posturewatch gui`'s now."""
+
     pause_while_locked: bool = True
     """Stop looking through the camera while the screen is locked or the machine sleeps."""
     start_timeout_s: float = 30.0
@@ -134,7 +135,7 @@ def run_service(
             if settings.pause_while_locked:
                 watcher = lock_watcher or make_lock_watcher()
                 watcher.start(pauses.set_locked)
-            if settings.tray and tray_factory is not None:
+            if tray_factory is not None:
                 tray = tray_factory(
                     TrayHooks(pauses=pauses, stop=request_stop, status=monitor.status)
                 )

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from pathlib import Path
 
 from posturewatch.background import autostart
-from posturewatch.background.instance import log_file
 from posturewatch.commands.options import (
     Subparsers,
     add_command,
 )
 from posturewatch.context import Context
-from posturewatch.paths import ENV_DATA_DIR
 
 
 def register(sub: Subparsers) -> None:
@@ -37,24 +33,8 @@ def register(sub: Subparsers) -> None:
 
 
 def wanted_file(args: argparse.Namespace, ctx: Context) -> autostart.AutostartFile:
-    """The login item for this installation. A data directory chosen by --data-dir or
-    the environment is written into the command: the login session will not have
-    this shell's environment."""
-    chosen = getattr(args, "data_dir", None) or os.environ.get(ENV_DATA_DIR)
-    extra: list[str] = []
-    if getattr(args, "source", None):
-        source = Path(args.source).expanduser()
-        extra += ["--source", str(source.resolve()) if source.exists() else args.source]
-    if getattr(args, "notifier", None):
-        extra += ["--notifier", args.notifier]
-    return autostart.autostart_file(
-        autostart.platform_kind(sys.platform),
-        os.environ,
-        Path.home(),
-        data_dir=ctx.paths.data_dir if chosen else None,
-        extra=extra,
-        log_path=log_file(ctx.paths),
-    )
+    """The login item for this installation, with the options given."""
+    return autostart.login_item(ctx.paths, source=args.source, notifier=args.notifier)
 
 
 def handle(args: argparse.Namespace, ctx: Context) -> int:

@@ -29,16 +29,13 @@ from posturewatch.commands.options import (
 )
 from posturewatch.context import Context
 from posturewatch.core.baseline import (
-    Baseline,
     CalibrationSettings,
-    ProfileCorrupt,
-    ProfileMissing,
     calibrate_metrics,
+    describe,
 )
-from posturewatch.core.errors import UserError
 from posturewatch.core.types import Observation, PostureMetrics
-from posturewatch.inputs.pacing import Pacer
-from posturewatch.store.profiles import load_profile, save_profile
+from posturewatch.inputs.pacing import capture
+from posturewatch.store.profiles import check_existing, save_profile
 
 CAMERA_SECONDS = 10.0
 CAMERA_FPS = 4.0
@@ -134,26 +131,10 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
         ctx.paths.ensure()
     had_previous = path.exists()
     save_profile(path, baseline)
-    print(summary(baseline))
+    print(describe(baseline))
     backup = f" (previous kept as {path.name}.bak)" if had_previous else ""
     print(f"saved {path}{backup}")
     return 0
-
-
-def check_existing(path: Path, force: bool) -> bool:
-    """True when a corrupt profile is in the way and --force allows replacing it;
-    without --force that is an error, before a second of capture is spent."""
-    try:
-        load_profile(path)
-    except ProfileMissing:
-        return False
-    except ProfileCorrupt as exc:
-        if not force:
-            raise UserError(
-                f"{exc} (left as it is; use --force to set it aside and calibrate afresh)"
-            ) from None
-        return True
-    return False
 
 
 def countdown(seconds: int, sleep: Callable[[float], None] = time.sleep) -> None:
@@ -161,46 +142,6 @@ def countdown(seconds: int, sleep: Callable[[float], None] = time.sleep) -> None
         print(f"starting in {remaining}...", flush=True)
         sleep(1.0)
     print("recording: hold still", flush=True)
-
-
-def capture(
-    source: Any,
-    take: Callable[[Observation], None],
-    seconds: float | None,
-    step_s: float,
-    sleep: Callable[[float], object] = time.sleep,
-) -> int:
-    """Read observations every `step_s` of source time for `seconds` (None: to the end).
-    A camera is paced by the wall clock; a recording skips ahead without waiting."""
-    pacer = Pacer(source, sleep)
-    count = 0
-    start: float | None = None
-    while (obs := pacer.next(step_s)) is not None:
-        if start is None:
-            start = obs.time_s
-        if seconds is not None and obs.time_s - start > seconds + 1e-6:
-            break
-        take(obs)
-        count += 1
-    return count
-
-
-def summary(baseline: Baseline) -> str:
-    lines = [
-        f"calibrated from {baseline.frame_count} of {baseline.frames_seen} frames "
-        f"({baseline.source or 'unknown source'}), {baseline.view} view",
-        _line("head forward", baseline, "head_forward_deg"),
-        _line("shoulder rounding", baseline, "shoulder_rounding_deg"),
-    ]
-    if baseline.has("distance_cm"):
-        lines.append(f"  distance            about {baseline.centre('distance_cm'):.0f} cm")
-    return "\n".join(lines)
-
-
-def _line(label: str, baseline: Baseline, name: str) -> str:
-    return (
-        f"  {label:<19} {baseline.centre(name):6.1f} deg (spread {baseline.spread(name):.1f} deg)"
-    )
 
 
 def display_available() -> bool:

@@ -10,9 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import subprocess
 import sys
-import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -22,7 +20,7 @@ from posturewatch.background import control
 from posturewatch.background.handler import today_summary
 from posturewatch.background.instance import InstanceInfo, instance_running, read_instance_info
 from posturewatch.background.process import spawn_detached, stop_instance, wait_until_ready
-from posturewatch.background.service import ServiceSettings, TrayHooks, run_service
+from posturewatch.background.service import ServiceSettings, run_service
 from posturewatch.commands.options import (
     Subparsers,
     add_command,
@@ -42,10 +40,9 @@ def register(sub: Subparsers) -> None:
         "start watching in the background (one instance per user)",
         "Start the background instance: it watches posture through the camera and prompts "
         "breaks until `posturewatch stop`. A second start reports the running one.",
-        ["posturewatch start", "posturewatch start --source camera:1 --no-tray"],
+        ["posturewatch start", "posturewatch start --source camera:1"],
     )
     add_monitor_arguments(p)
-    p.add_argument("--no-tray", action="store_true", help="do not show a tray icon")
     p.add_argument(
         "--foreground",
         action="store_true",
@@ -139,8 +136,6 @@ def background_argv(args: argparse.Namespace) -> list[str]:
     for flag, path in (("--model", args.model), ("--calibration", args.calibration)):
         if path is not None:
             argv += [flag, str(Path(path).expanduser().resolve())]
-    if args.no_tray:
-        argv.append("--no-tray")
     return argv
 
 
@@ -187,53 +182,7 @@ def _run_foreground(args: argparse.Namespace, ctx: Context, settings: ServiceSet
     def open_app() -> Application:
         return Application.open(ctx.paths, ctx.config, options)
 
-    tray_factory = None
-    if settings.tray and not args.no_tray:
-        self_command = _self_command(args)
-
-        def tray_factory(hooks: TrayHooks) -> Any:
-            return _start_tray(hooks, self_command, spec)
-
-    return run_service(ctx.paths, open_app, spec, settings, tray_factory=tray_factory)
-
-
-def _start_tray(hooks: TrayHooks, self_command: list[str], source: str) -> Any:
-    from posturewatch.desktop.tray import TrayActions, start_tray
-
-    def calibrate() -> None:
-        # The camera is released while paused, so calibration can open it.
-        def work() -> None:
-            hooks.pauses.pause(None)
-            try:
-                subprocess.run(
-                    [*self_command, "calibrate", "--source", source, "--preview"],
-                    stdin=subprocess.DEVNULL,
-                    check=False,
-                )
-            finally:
-                hooks.pauses.resume()
-
-        threading.Thread(target=work, name="posturewatch-calibrate", daemon=True).start()
-
-    def open_report() -> None:
-        subprocess.Popen([*self_command, "report", "--open"], stdin=subprocess.DEVNULL)
-
-    def state() -> str:
-        if hooks.pauses.reason() is not None:
-            return "paused"
-        return str(hooks.status().get("state", "uncertain"))
-
-    def pause_30m() -> None:
-        hooks.pauses.pause(PAUSE_FROM_TRAY_S)
-
-    actions = TrayActions(
-        pause_30m=pause_30m,
-        resume=hooks.pauses.resume,
-        calibrate=calibrate,
-        open_report=open_report,
-        quit=hooks.stop,
-    )
-    return start_tray(actions, state)
+    return run_service(ctx.paths, open_app, spec, settings)
 
 
 def handle_stop(args: argparse.Namespace, ctx: Context) -> int:

@@ -356,3 +356,22 @@ def _number(data: dict[str, Any], key: str, prefix: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ValueError(f"{name}: expected a finite number, got {value!r}")
     return float(value)
+
+
+def describe(baseline: Baseline) -> str:
+    """What a calibration found, in a few lines for the terminal and the app."""
+    lines = [
+        f"calibrated from {baseline.frame_count} of {baseline.frames_seen} frames "
+        f"({baseline.source or 'unknown source'}), {baseline.view} view",
+        _line("head forward", baseline, "head_forward_deg"),
+        _line("shoulder rounding", baseline, "shoulder_rounding_deg"),
+    ]
+    if baseline.has("distance_cm"):
+        lines.append(f"  distance            about {baseline.centre('distance_cm'):.0f} cm")
+    return "\n".join(lines)
+
+
+def _line(label: str, baseline: Baseline, name: str) -> str:
+    return (
+        f"  {label:<19} {baseline.centre(name):6.1f} deg (spread {baseline.spread(name):.1f} deg)"
+    )

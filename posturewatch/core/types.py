@@ -170,7 +170,10 @@ class DetectorUpdate:
 
 RoutineTarget = Literal["head_forward", "shoulder_rounding", "long_sitting"]
 PromptKind = Literal["posture", "break"]
-AnswerKind = Literal["done", "snooze_15m", "snooze_1h", "snooze_day", "ignored", "dismissed"]
+AnswerKind = Literal[
+    "done", "snooze_15m", "snooze_1h", "snooze_day", "ignored", "dismissed", "skipped"
+]
+"""skipped: declined in the break window ("Skip"), unlike dismissed (a notification closed)."""
 
 
 @dataclass(frozen=True)

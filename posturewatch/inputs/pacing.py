@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from posturewatch.core.types import Observation
 from posturewatch.inputs.observations import ObservationSource
@@ -63,3 +64,25 @@ class Pacer:
         while not self.wait(step_s):
             pass
         return self.read()
+
+
+def capture(
+    source: Any,
+    take: Callable[[Observation], None],
+    seconds: float | None,
+    step_s: float,
+    sleep: Callable[[float], object] = time.sleep,
+) -> int:
+    """Read observations every `step_s` of source time for `seconds` (None: to the end).
+    A camera is paced by the wall clock; a recording skips ahead without waiting."""
+    pacer = Pacer(source, sleep)
+    count = 0
+    start: float | None = None
+    while (obs := pacer.next(step_s)) is not None:
+        if start is None:
+            start = obs.time_s
+        if seconds is not None and obs.time_s - start > seconds + 1e-6:
+            break
+        take(obs)
+        count += 1
+    return count

@@ -37,6 +37,9 @@ ACTIONS: tuple[tuple[str, str], ...] = ((ACTION_DONE, "Done"), (ACTION_SNOOZE, "
 """Action key (what the answer records) and the label the user sees."""
 
 
+PromptStyle = Literal["notification", "window"]
+
+
 @dataclass(frozen=True)
 class NotifierSettings:
     """How prompts are shown ([notifications] in the config)."""
@@ -53,8 +56,13 @@ class NotifierSettings:
     which is nagging."""
     with_actions: bool = True
     """Offer Done / Snooze 15 min buttons where the desktop supports them."""
+    prompt_style: PromptStyle = "notification"
+    """In the desktop app: notification = a notification with Done / Snooze / Show me;
+    window = the break window opens by itself."""
 
     def __post_init__(self) -> None:
+        if self.prompt_style not in get_args(PromptStyle):
+            raise ValueError("prompt_style: must be notification or window")
         if self.backend not in BACKEND_NAMES:
             raise ValueError(f"backend: must be one of {', '.join(BACKEND_NAMES)}")
         if not 0 <= self.timeout_s <= 3600:

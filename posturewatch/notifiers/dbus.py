@@ -14,7 +14,7 @@ import html
 import logging
 import os
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from posturewatch.core.types import AnswerKind, Prompt, PromptAnswer
@@ -39,6 +39,10 @@ CALL_TIMEOUT_S = 5.0
 REMEMBERED_IDS = 32
 ACTION_ANSWERS: dict[str, AnswerKind] = {"done": "done", "snooze_15m": "snooze_15m"}
 NO_SESSION_BUS = "no D-Bus session bus: run inside a desktop session"
+ACTION_SHOW_ME = "show_me"
+SHOW_ME: tuple[str, str] = (ACTION_SHOW_ME, "Show me")
+"""Offered when someone listens (the desktop app's break window): not an answer,
+it opens the routine's steps; the prompt stays open until answered there."""
 
 
 def session_bus_address(environ: Mapping[str, str] | None = None) -> str | None:
@@ -63,11 +67,15 @@ def answer_for_signal(member: str, body: tuple[Any, ...]) -> AnswerKind | None:
     return None
 
 
-def notify_actions(capabilities: frozenset[str], with_actions: bool) -> list[str]:
-    """The Notify `actions` argument: key, label, key, label... when the daemon has buttons."""
+def notify_actions(
+    capabilities: frozenset[str], with_actions: bool, show_me: bool = False
+) -> list[str]:
+    """The Notify `actions` argument: key, label, key, label... when the daemon has
+    buttons; with `show_me`, a Show me button too."""
     if not with_actions or "actions" not in capabilities:
         return []
-    return [item for pair in ACTIONS for item in pair]
+    pairs = (*ACTIONS, SHOW_ME) if show_me else ACTIONS
+    return [item for pair in pairs for item in pair]
 
 
 def expire_timeout_ms(timeout_s: float) -> int:
@@ -112,6 +120,9 @@ class DbusNotifier(Notifier):
         self._prompt_ids: OrderedDict[int, str] = OrderedDict()
         self._answered: set[int] = set()
         self._pending: list[PromptAnswer] = []
+        self.on_show_me: Callable[[str], None] | None = None
+        """Called with the prompt id when Show me is clicked (from poll_answers'
+        thread); None: no Show me button."""
 
     # -- connection -------------------------------------------------------------
 
@@ -167,7 +178,9 @@ class DbusNotifier(Notifier):
                 "",
                 prompt.title,
                 body,
-                notify_actions(self._capabilities, self.settings.with_actions),
+                notify_actions(
+                    self._capabilities, self.settings.with_actions, self.on_show_me is not None
+                ),
                 {"urgency": ("y", urgency)},
                 expire_timeout_ms(self.settings.timeout_s),
             )
@@ -224,6 +237,9 @@ class DbusNotifier(Notifier):
             return  # another program's notification (daemons that broadcast)
         if member == "NotificationClosed" and notification_id == self._current_id:
             self._current_id = 0
+        if member == "ActionInvoked" and len(body) >= 2 and str(body[1]) == ACTION_SHOW_ME:
+            self._show_me(notification_id, prompt_id)
+            return
         answer = answer_for_signal(member, body)
         # One answer per prompt: the close that follows a clicked button is not a dismissal.
         if answer is None or notification_id in self._answered:
@@ -232,6 +248,17 @@ class DbusNotifier(Notifier):
         self._pending.append(PromptAnswer(prompt_id, answer, self._clock()))
         if member == "ActionInvoked" and notification_id == self._current_id:
             # Answered, so it has done its job; some daemons (dunst's menu) leave it up.
+            self._close_notification(notification_id)
+            self._current_id = 0
+
+    def _show_me(self, notification_id: int, prompt_id: str) -> None:
+        """Hand the prompt to the break window; the notification has done its job."""
+        if self.on_show_me is not None:
+            try:
+                self.on_show_me(prompt_id)
+            except Exception as exc:
+                log.warning("Show me failed: %s", exc)
+        if notification_id == self._current_id:
             self._close_notification(notification_id)
             self._current_id = 0
 
@@ -277,3 +304,27 @@ class DbusNotifier(Notifier):
             conn.close()
         buttons = "with Done/Snooze buttons" if "actions" in caps else "without buttons"
         return True, f"{name} {version} ({vendor}), {buttons}"
+
+
+def send_notice(title: str, body: str, bus_address: str | None = None) -> bool:
+    """One plain notification without buttons (e.g. "the camera is busy"); False when
+    no notification daemon answers. Opens and closes its own connection."""
+    from jeepney.io.blocking import open_dbus_connection
+
+    address = bus_address or session_bus_address()
+    if address is None:
+        return False
+    try:
+        conn = open_dbus_connection(bus=address)
+    except Exception as exc:
+        log.info("notice not shown: %s", exc)
+        return False
+    try:
+        args: tuple[Any, ...] = (APP_NAME, 0, "", title, html.escape(body, quote=False), [], {}, -1)
+        _call(conn, _method("Notify", "susssasa{sv}i", args))
+    except Exception as exc:
+        log.info("notice not shown: %s", exc)
+        return False
+    finally:
+        conn.close()
+    return True

@@ -143,6 +143,8 @@ class PromptCounts:
     snoozed: int = 0
     ignored: int = 0
     dismissed: int = 0
+    skipped: int = 0
+    """Declined with Skip in the break window."""
     unanswered: int = 0
     posture: int = 0
     """Shown for poor posture ..."""
@@ -152,7 +154,17 @@ class PromptCounts:
     @classmethod
     def of(cls, prompts: Iterable[PromptRecord]) -> PromptCounts:
         counts = dict.fromkeys(
-            ("shown", "done", "snoozed", "ignored", "dismissed", "unanswered", "posture", "breaks"),
+            (
+                "shown",
+                "done",
+                "snoozed",
+                "ignored",
+                "dismissed",
+                "skipped",
+                "unanswered",
+                "posture",
+                "breaks",
+            ),
             0,
         )
         for p in prompts:

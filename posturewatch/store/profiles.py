@@ -64,3 +64,19 @@ def _short(exc: Exception) -> str:
     if isinstance(exc, json.JSONDecodeError):
         return f"{exc.msg} at line {exc.lineno} column {exc.colno}"
     return str(exc).splitlines()[0]
+
+
+def check_existing(path: Path, force: bool) -> bool:
+    """True when a corrupt profile is in the way and --force allows replacing it;
+    without --force that is an error, before a second of capture is spent."""
+    try:
+        load_profile(path)
+    except ProfileMissing:
+        return False
+    except ProfileCorrupt as exc:
+        if not force:
+            raise UserError(
+                f"{exc} (left as it is; use --force to set it aside and calibrate afresh)"
+            ) from None
+        return True
+    return False
