@@ -227,6 +227,8 @@ class DailyReport:
     comparison: Comparison | None = None
     trend: tuple[TrendDay, ...] = ()
     settings: ReportSettings = field(default_factory=ReportSettings)
+    sinking_min: float = 0.0
+    """Poor by sinking in the chair (head and shoulders lower together)."""
     timezone_info: tzinfo | None = None
 
     @property
@@ -340,6 +342,7 @@ def build_daily(
         head_forward_min=(total.poor_head_s + total.poor_both_s) / 60,
         shoulder_rounding_min=(total.poor_shoulder_s + total.poor_both_s) / 60,
         both_min=total.poor_both_s / 60,
+        sinking_min=total.poor_sink_s / 60,
         longest_poor_min=_longest(poor, bs) / 60,
         longest_sitting_min=longest_sitting / 60,
         breaks=breaks,
@@ -559,6 +562,7 @@ def daily_to_dict(r: DailyReport) -> dict[str, Any]:
             "head_forward": _r(r.head_forward_min),
             "shoulder_rounding": _r(r.shoulder_rounding_min),
             "both": _r(r.both_min),
+            "sinking": _r(r.sinking_min),
             "note": "'both' counts toward head_forward and toward shoulder_rounding",
         },
         "longest_poor_min": _r(r.longest_poor_min),
@@ -647,6 +651,7 @@ def week_to_dict(w: WeekReport) -> dict[str, Any]:
             "head_forward": _r(sum(d.head_forward_min for d in w.days)),
             "shoulder_rounding": _r(sum(d.shoulder_rounding_min for d in w.days)),
             "both": _r(sum(d.both_min for d in w.days)),
+            "sinking": _r(sum(d.sinking_min for d in w.days)),
             "note": "'both' counts toward head_forward and toward shoulder_rounding",
         },
         "longest_poor_min": _r(max(d.longest_poor_min for d in w.days)),
