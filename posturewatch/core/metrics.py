@@ -361,13 +361,28 @@ def _front_metrics(p: _Points, settings: MetricsSettings) -> PostureMetrics | No
     shoulder_mid = ((lsx + rsx) / 2, (lsy + rsy) / 2)
     shoulder_width_px = math.hypot(lsx - rsx, lsy - rsy)
     centre_y = p.height / 2
-    ear_height = (shoulder_mid[1] - ear_mid[1]) / face
-    nose_height = (shoulder_mid[1] - nose[1]) / face
-    shoulder_width = shoulder_width_px / face
+    focal = _focal_px(p, settings)
+    head_distance_m = focal * EAR_WIDTH_M / face
+    # The nose tip is NOSE_FORWARD_M nearer the camera than the ears, so its offset
+    # from the optical axis looks larger by Z / (Z - d): brought back to ear depth,
+    # its height does not change as the person comes nearer or moves away.
+    ear_w_ratio = min(1.0, ear_width_px / face)  # cos(yaw)
+    nearer = max(0.0, 1.0 - NOSE_FORWARD_M * ear_w_ratio / max(head_distance_m, 0.2))
+    nose_y = centre_y + (nose[1] - centre_y) * nearer
+    radius, alpha = _UPRIGHT_NOSE
+    # The shoulders sit behind the ears by the neck's forward reach, so they look
+    # smaller than the face's scale says: one step of the same correction, with the
+    # reach from the uncalibrated neck angle.
+    head_forward = neck_angle_from_nose((shoulder_mid[1] - nose_y) / face, radius, alpha)
+    reach_m = NECK_FW * EAR_WIDTH_M * math.sin(math.radians(max(0.0, head_forward)))
+    farther = 1.0 + reach_m / max(head_distance_m, 0.2)
+    shoulder_y = centre_y + (shoulder_mid[1] - centre_y) * farther
+    ear_height = (shoulder_y - ear_mid[1]) / face
+    nose_height = (shoulder_y - nose_y) / face
+    shoulder_width = shoulder_width_px * farther / face
+    head_forward = neck_angle_from_nose(nose_height, radius, alpha)
 
     yaw, pitch, roll = _head_angles(p, ear_mid, ear_width_px, settings)
-    radius, alpha = _UPRIGHT_NOSE
-    head_forward = neck_angle_from_nose(nose_height, radius, alpha)
     # Uncalibrated, only the narrowing against typical shoulders (signed, + = narrower);
     # the calibrated reading (core/front.py) also counts the shoulders' rise.
     inward = (SHOULDER_WIDTH_FW - shoulder_width) / 2
@@ -381,7 +396,7 @@ def _front_metrics(p: _Points, settings: MetricsSettings) -> PostureMetrics | No
         lean = _deg(math.atan2(lsy - rsy, lsx - rsx))
 
     diagonal = math.hypot(p.width, p.height)
-    distance_cm = 100.0 * _focal_px(p, settings) * EAR_WIDTH_M / face
+    distance_cm = 100.0 * head_distance_m
 
     used = (LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, LM.LEFT_EAR, LM.RIGHT_EAR, LM.NOSE)
     sanity = 1.0
@@ -407,8 +422,8 @@ def _front_metrics(p: _Points, settings: MetricsSettings) -> PostureMetrics | No
         center_y=shoulder_mid[1] / p.height,
         quality=_quality(p, used, sanity),
         face_size=face / diagonal,
-        nose_level_fw=(nose[1] - centre_y) / face,
-        shoulder_level_fw=(shoulder_mid[1] - centre_y) / face,
+        nose_level_fw=(nose_y - centre_y) / face,
+        shoulder_level_fw=(shoulder_y - centre_y) / face,
         ear_height_fw=ear_height,
         nose_height_fw=nose_height,
         shoulder_width_fw=shoulder_width,
