@@ -361,25 +361,18 @@ def _front_metrics(p: _Points, settings: MetricsSettings) -> PostureMetrics | No
     shoulder_mid = ((lsx + rsx) / 2, (lsy + rsy) / 2)
     shoulder_width_px = math.hypot(lsx - rsx, lsy - rsy)
     centre_y = p.height / 2
-    focal = _focal_px(p, settings)
-    head_distance_m = focal * EAR_WIDTH_M / face
-    # The nose tip is NOSE_FORWARD_M nearer the camera than the ears, so its offset
-    # from the optical axis looks larger by Z / (Z - d): brought back to ear depth,
-    # its height does not change as the person comes nearer or moves away.
-    ear_w_ratio = min(1.0, ear_width_px / face)  # cos(yaw)
-    nearer = max(0.0, 1.0 - NOSE_FORWARD_M * ear_w_ratio / max(head_distance_m, 0.2))
-    nose_y = centre_y + (nose[1] - centre_y) * nearer
-    radius, alpha = _UPRIGHT_NOSE
-    # The shoulders sit behind the ears by the neck's forward reach, so they look
-    # smaller than the face's scale says: one step of the same correction, with the
-    # reach from the uncalibrated neck angle.
-    head_forward = neck_angle_from_nose((shoulder_mid[1] - nose_y) / face, radius, alpha)
-    reach_m = NECK_FW * EAR_WIDTH_M * math.sin(math.radians(max(0.0, head_forward)))
-    farther = 1.0 + reach_m / max(head_distance_m, 0.2)
-    shoulder_y = centre_y + (shoulder_mid[1] - centre_y) * farther
+    head_distance_m = _focal_px(p, settings) * EAR_WIDTH_M / face
+    # No perspective correction: the nose tip sits 11.5 cm nearer the camera than the
+    # ears, which a pinhole model would take out with the head's distance, but that
+    # distance rests on the webcam's field of view, unknown for a cropped or scaled
+    # frame, and on the real sittings the correction cost the head-forward reading
+    # its separation (calibration/README.md). Calibration absorbs a fixed distance.
+    nose_y = nose[1]
+    shoulder_y = shoulder_mid[1]
     ear_height = (shoulder_y - ear_mid[1]) / face
     nose_height = (shoulder_y - nose_y) / face
-    shoulder_width = shoulder_width_px * farther / face
+    shoulder_width = shoulder_width_px / face
+    radius, alpha = _UPRIGHT_NOSE
     head_forward = neck_angle_from_nose(nose_height, radius, alpha)
 
     yaw, pitch, roll = _head_angles(p, ear_mid, ear_width_px, settings)
