@@ -176,7 +176,7 @@ def evaluate(
         if f.key in used:
             continue
         v = frame_verdict(m, baseline, settings)
-        label = v.verdict
+        label: str = v.verdict
         if v.verdict == "poor" and v.dominant:
             label = f"poor:{v.dominant}"
         elif v.verdict == "unknown":
