@@ -440,6 +440,11 @@ class Detector:
         """Smoothed trunk deviation, for 'leaning back' (noisy frame by frame)."""
         self._moved_since: float | None = None
         self._moved_last: float | None = None
+        self._prev_front: tuple[float, float, float, float, float] | None = None
+        """Front view: (time, nose level, shoulder level, ear height, face size) of
+        the previous sample, for the jump of a moved camera."""
+        self._jump: tuple[float, float] | None = None
+        """(time, shoulder level before) of a jump not yet confirmed."""
         self._settled_since: float | None = None
         self._setup_changed = False
 
@@ -690,7 +695,44 @@ class Detector:
             return abs(dscale) > math.log1p(s.setup_scale_tolerance)
         dx = self._dx.update(t, metrics.center_x - b.centre("center_x"), tau)
         lean = self._lean.update(t, metrics.lean_deg - b.centre("lean_deg"), tau)
+        if self._front_jump(t, metrics):
+            return True
         return abs(dx) > s.setup_position_tolerance and abs(lean) <= s.setup_lean_tolerance_deg
+
+    def _front_jump(self, t: float, m: PostureMetrics) -> bool:
+        """Front view: True while the whole person has jumped up or down in the picture
+        (see DetectorSettings.setup_jump_fw) and not come back; lasting
+        setup_jump_confirm_s, it is a setup change."""
+        s = self.settings
+        if (
+            m.nose_level_fw is None
+            or m.shoulder_level_fw is None
+            or m.ear_height_fw is None
+            or m.face_size is None
+            or m.face_size <= 0
+        ):
+            return False
+        now = (t, m.nose_level_fw, m.shoulder_level_fw, m.ear_height_fw, m.face_size)
+        prev, self._prev_front = self._prev_front, now
+        rigid = 0.3 * s.setup_jump_fw  # head and shoulders moved together, within this
+        if prev is not None and t - prev[0] <= s.setup_jump_gap_s and self._jump is None:
+            d_nose, d_shoulder = now[1] - prev[1], now[2] - prev[2]
+            if (
+                abs(d_shoulder) >= s.setup_jump_fw
+                and abs(d_nose - d_shoulder) < rigid
+                and abs(now[3] - prev[3]) < rigid
+                and abs(math.log(now[4] / prev[4])) < 0.08
+            ):
+                self._jump = (t, prev[2])
+        if self._jump is None:
+            return False
+        since, before = self._jump
+        if abs(now[2] - before) < s.setup_jump_fw / 2:
+            self._jump = None  # back where it was: a glitch of the model
+            return False
+        if t - since >= s.setup_jump_confirm_s:
+            self._setup_changed = True
+        return True
 
     def _moved(self, t: float) -> None:
         """Evidence of a moved camera; it must last setup_hold_s with no gap longer
