@@ -45,6 +45,12 @@ def sitter(**changes: Any) -> PostureMetrics:
         center_x=0.5,
         center_y=0.7,
         quality=0.95,
+        face_size=0.1,
+        nose_level_fw=-1.0,
+        shoulder_level_fw=0.3,
+        ear_height_fw=1.25,
+        nose_height_fw=1.3,
+        shoulder_width_fw=2.4,
     )
     return replace(base, **changes)
 
@@ -53,18 +59,26 @@ def jittered(
     n: int, seed: int = 1, sigma: float = 0.7, shift: float = 0.005
 ) -> list[PostureMetrics]:
     rng = random.Random(seed)
-    return [
-        sitter(
-            head_forward_deg=12.0 + rng.gauss(0, sigma),
-            shoulder_rounding_deg=8.0 + rng.gauss(0, sigma),
-            center_x=0.5 + rng.gauss(0, shift),
+    frames = []
+    for _ in range(n):
+        # A neck tipping by `sigma` degrees moves the nose by about 0.014 face widths
+        # per degree (h = R cos(theta + alpha), R 1.6 F).
+        nose = 0.014 * rng.gauss(0, sigma)
+        frames.append(
+            sitter(
+                head_forward_deg=12.0 + rng.gauss(0, sigma),
+                shoulder_rounding_deg=8.0 + rng.gauss(0, sigma),
+                center_x=0.5 + rng.gauss(0, shift),
+                nose_level_fw=-1.0 + nose,
+                nose_height_fw=1.3 - nose,
+            )
         )
-        for _ in range(n)
-    ]
+    return frames
 
 
 FIDGETING: dict[str, Any] = {"shift": 0.08}
-"""Shifting about in the chair: the shoulders wander by 8 % of the frame."""
+"""Shifting about in the chair: the shoulders wander by 8 % of the frame (0.8 face
+widths for a face a tenth of the frame's diagonal)."""
 
 
 def test_robust_stats_ignores_a_wild_frame() -> None:
@@ -100,10 +114,42 @@ def test_no_person_is_refused() -> None:
 
 
 def test_one_usable_frame_is_refused_by_default_but_allowed_on_request() -> None:
-    frames = [sitter(), None, None]
+    frames = [sitter(), None, None, None, None]
     with pytest.raises(CalibrationError, match="too few usable frames"):
         calibrate_metrics(frames)
     assert calibrate_metrics(frames, min_frames=1).frame_count == 1
+
+
+def test_a_single_photograph_calibrates_if_it_is_usable() -> None:
+    # A source of one frame (an image): stillness cannot be checked, so the frame
+    # itself must be fit to judge.
+    baseline = calibrate_metrics([sitter()])
+    assert baseline.frame_count == 1
+    assert baseline.centre("nose_level_fw") == -1.0
+    with pytest.raises(CalibrationError, match="too few usable frames"):
+        calibrate_metrics([sitter(quality=0.1)])
+
+
+def test_breathing_and_small_shifts_calibrate_and_the_refusal_names_the_axis() -> None:
+    rng = random.Random(3)
+    still = [
+        sitter(
+            nose_level_fw=-1.0 + rng.gauss(0, 0.04),
+            shoulder_level_fw=0.3 + rng.gauss(0, 0.04),
+            center_x=0.5 + rng.gauss(0, 0.01),
+            face_size=0.1 * (1 + rng.gauss(0, 0.02)),
+        )
+        for _ in range(6)
+    ]
+    assert calibrate_metrics(still).frame_count == 6
+    sat_down = still[:3] + [
+        replace(m, nose_level_fw=-0.5, shoulder_level_fw=0.8) for m in still[3:]
+    ]
+    with pytest.raises(CalibrationError, match="up and down by"):
+        calibrate_metrics(sat_down)
+    coming = [replace(m, face_size=0.1 * (1 + 0.3 * (i % 2))) for i, m in enumerate(still)]
+    with pytest.raises(CalibrationError, match="nearer and farther"):
+        calibrate_metrics(coming)
 
 
 def test_face_turned_away_is_named() -> None:
@@ -137,7 +183,7 @@ def test_too_near_and_too_far_are_refused() -> None:
 
 
 def test_errors_are_single_lines() -> None:
-    for frames in ([None] * 3, [sitter()], jittered(30, **FIDGETING)):
+    for frames in ([None] * 3, [sitter(quality=0.1)], jittered(30, **FIDGETING)):
         with pytest.raises(CalibrationError) as info:
             calibrate_metrics(frames)
         assert "\n" not in str(info.value)
@@ -232,3 +278,28 @@ def test_profile_json_is_plain_numbers(tmp_path: Path) -> None:
     assert data["metrics"]["head_forward_deg"]["centre"] == pytest.approx(
         load_profile(path).centre("head_forward_deg")
     )
+
+
+def test_a_version_1_front_profile_asks_for_recalibration_and_a_side_one_loads(
+    tmp_path: Path,
+) -> None:
+    front = calibrate_metrics(jittered(10))
+    data = front.to_json()
+    data["version"] = 1
+    for name in (
+        "face_size",
+        "nose_level_fw",
+        "shoulder_level_fw",
+        "ear_height_fw",
+        "nose_height_fw",
+        "shoulder_width_fw",
+    ):
+        del data["metrics"][name]
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(ProfileCorrupt, match=r"older posturewatch.*recalibrate") as info:
+        load_profile(path)
+    assert "\n" not in str(info.value)
+    data["view"] = "side"
+    path.write_text(json.dumps(data))
+    assert load_profile(path).view == "side"

@@ -402,3 +402,48 @@ def test_a_slouch_that_tips_the_head_with_the_neck_is_judged_not_a_glance() -> N
     assert frame_verdict(slouch, baseline(), SETTINGS).verdict == "poor"
     assert frame_verdict(slouch, baseline(), SETTINGS).reason == ""
     assert frame_verdict(glance, baseline(), SETTINGS).reason == "looking down"
+
+
+def test_front_whole_person_jump_is_a_setup_change_and_a_slow_sink_is_poor() -> None:
+    from posturewatch.core.baseline import calibrate_metrics
+    from posturewatch.core.types import PostureMetrics
+
+    def front(nose: float = -1.0, shoulder: float = 0.3, ear: float = 1.25) -> PostureMetrics:
+        return PostureMetrics(
+            view="front",
+            head_forward_deg=12.0,
+            shoulder_rounding_deg=0.0,
+            lean_deg=0.0,
+            head_yaw_deg=0.0,
+            head_pitch_deg=0.0,
+            head_roll_deg=0.0,
+            scale=0.3,
+            distance_cm=65.0,
+            center_x=0.5,
+            center_y=0.6,
+            quality=0.9,
+            face_size=0.1,
+            nose_level_fw=nose,
+            shoulder_level_fw=shoulder,
+            ear_height_fw=ear,
+            nose_height_fw=shoulder - nose,
+            shoulder_width_fw=2.4,
+        )
+
+    baseline = calibrate_metrics([front()] * 5)
+    # A bumped screen: everything 0.4 F lower from one second to the next.
+    detector = Detector(baseline)
+    updates = [detector.update(float(t), front()) for t in range(20)]
+    updates += [detector.update(float(t), front(-0.6, 0.7)) for t in range(20, 60)]
+    assert updates[-1].recalibrate and updates[-1].reason == "setup changed"
+    assert all(u.state != "poor" for u in updates)
+    # Sinking over ten seconds, the head more than the shoulders: poor, named sinking.
+    detector = Detector(baseline)
+    updates = [detector.update(float(t), front()) for t in range(20)]
+    for t in range(20, 400):
+        k = min(1.0, (t - 20) / 10)
+        updates.append(
+            detector.update(float(t), front(-1.0 + 0.5 * k, 0.3 + 0.3 * k, 1.25 - 0.05 * k))
+        )
+    assert updates[-1].state == "poor" and updates[-1].dominant == "sinking"
+    assert not any(u.recalibrate for u in updates)

@@ -29,12 +29,27 @@ if TYPE_CHECKING:
     from posturewatch.core.metrics import MetricsSettings
 
 FORMAT_NAME = "posturewatch-baseline"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2: front-view baselines hold the picture heights and sizes in face widths
+(face_size, nose_level_fw, ...); a version 1 side-view profile still loads, a
+version 1 front-view one is refused with a request to recalibrate."""
 
 METRIC_NAMES: tuple[str, ...] = tuple(f.name for f in fields(PostureMetrics) if f.name != "view")
 """Every number of PostureMetrics; each gets a centre and a spread in the baseline."""
 
-OPTIONAL_METRICS = frozenset({"distance_cm"})
+FRONT_ONLY_METRICS = frozenset(
+    {
+        "face_size",
+        "nose_level_fw",
+        "shoulder_level_fw",
+        "ear_height_fw",
+        "nose_height_fw",
+        "shoulder_width_fw",
+    }
+)
+"""Front-view numbers (None in a side view)."""
+
+OPTIONAL_METRICS = frozenset({"distance_cm"}) | FRONT_ONLY_METRICS
 """Numbers a frame may lack (None); their baseline entry may be null."""
 
 MAD_TO_SIGMA = 1.4826
@@ -116,12 +131,22 @@ class CalibrationSettings:
     max_abs_pitch_deg: float = 25.0
     """Looking down (keyboard) or up further than this: not neutral."""
     max_angle_spread_deg: float = 15.0
-    """Largest spread (sigma) of the head-forward or shoulder angle. The front-view
-    angles rest on the model's rough depth and jitter by several degrees from frame
-    to frame even in a still sitter, so this only catches real movement."""
+    """Side view: largest spread (sigma) of the head-forward or trunk angle."""
     max_position_spread: float = 0.03
-    """Largest spread of the shoulder midpoint, in frame widths/heights: shifting
-    around in the chair during calibration."""
+    """Side view: largest spread of the seated place, in frame widths/heights:
+    shifting around in the chair during calibration."""
+    max_vertical_spread_fw: float = 0.08
+    """Front view: largest spread (sigma) of the nose's and the shoulders' height in
+    the picture, in face widths: a third of the 0.25 F that counts as sinking.
+    Breathing and small shifts of a still sitter stay under 0.07 F."""
+    max_horizontal_spread_fw: float = 0.30
+    """Front view: largest sideways spread of the shoulders, face widths (a shift
+    sideways moves no posture number; this catches getting up and coming back)."""
+    max_ear_spread_fw: float = 0.10
+    """Front view: largest spread of the ears' height over the shoulders, face widths."""
+    max_face_size_spread: float = 0.08
+    """Front view: largest relative spread of the face's size (coming and going);
+    a third of the change that reads as leaning in."""
     min_distance_cm: float = 30.0
     max_distance_cm: float = 160.0
     """Front view: a desk webcam further away sees too few pixels of the face."""
@@ -140,8 +165,17 @@ class CalibrationSettings:
         for name in ("max_abs_yaw_deg", "max_abs_pitch_deg"):
             if not 0.0 < getattr(self, name) <= 90.0:
                 raise ValueError(f"{name}: must be between 0 and 90 degrees")
-        if self.max_angle_spread_deg <= 0 or self.max_position_spread <= 0:
-            raise ValueError("max_angle_spread_deg/max_position_spread: must be positive")
+        spreads = (
+            "max_angle_spread_deg",
+            "max_position_spread",
+            "max_vertical_spread_fw",
+            "max_horizontal_spread_fw",
+            "max_ear_spread_fw",
+            "max_face_size_spread",
+        )
+        for name in spreads:
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name}: must be positive")
         if not 0 < self.min_distance_cm < min(self.max_distance_cm, self.max_side_distance_cm):
             raise ValueError("min_distance_cm: must be positive and below the maximum distances")
         if not 0 < self.min_scale < self.max_scale:
@@ -194,7 +228,11 @@ def calibrate_metrics(
     source: str = "",
     profile: str = "default",
 ) -> Baseline:
-    """Same as calibrate() from metrics already computed (None = no person in that frame)."""
+    """Same as calibrate() from metrics already computed (None = no person in that frame).
+
+    A source with fewer frames than `min_frames` in all (a single photograph)
+    calibrates on every one of them, provided every one is usable; its stillness
+    cannot be checked."""
     cfg = settings or CalibrationSettings()
     need = cfg.min_frames if min_frames is None else min_frames
     if need < 1:
@@ -222,6 +260,8 @@ def calibrate_metrics(
         if abs(m.head_yaw_deg) <= cfg.max_abs_yaw_deg
         and abs(m.head_pitch_deg) <= cfg.max_abs_pitch_deg
     ]
+    if seen < need:
+        need = seen  # a still image or a short clip: all of it must be usable
     if len(facing) < need:
         turned = len(clear) - len(facing)
         if turned > 0 and turned >= len(facing):
@@ -240,7 +280,10 @@ def calibrate_metrics(
         for name in METRIC_NAMES
         if (vals := [float(v) for m in facing if (v := getattr(m, name)) is not None])
     }
-    _check_stillness(stats, cfg, where)
+    if chosen_view == "front" and all(name in stats for name in FRONT_ONLY_METRICS):
+        _check_front_stillness(stats, cfg, where)
+    else:
+        _check_stillness(stats, cfg, where)
     return Baseline(
         view=chosen_view,
         stats=stats,
@@ -293,6 +336,50 @@ def _check_stillness(
         )
 
 
+def _check_front_stillness(
+    stats: Mapping[str, MetricStats], cfg: CalibrationSettings, where: str
+) -> None:
+    """Front view: stillness in face widths, per axis, against what each posture
+    number can tolerate (breathing and small shifts pass; sitting down, getting up,
+    coming nearer or looking around do not)."""
+    vertical = max(stats["nose_level_fw"].spread, stats["shoulder_level_fw"].spread)
+    face = stats["face_size"]
+    # center_x is in frame widths; over the face's share of the diagonal it is an
+    # upper bound of the sideways spread in face widths (the width <= the diagonal).
+    sideways = stats["center_x"].spread / face.centre if face.centre > 0 else math.inf
+    size = face.spread / face.centre if face.centre > 0 else math.inf
+    ears = stats["ear_height_fw"].spread
+    problems = []
+    if vertical > cfg.max_vertical_spread_fw:
+        problems.append(
+            f"head or shoulders moved up and down by {vertical:.2f} face widths "
+            f"(at most {cfg.max_vertical_spread_fw:.2f})"
+        )
+    if ears > cfg.max_ear_spread_fw:
+        problems.append(
+            f"head tipped back and forth by {ears:.2f} face widths "
+            f"(at most {cfg.max_ear_spread_fw:.2f})"
+        )
+    if size > cfg.max_face_size_spread:
+        problems.append(
+            f"moved nearer and farther by {100 * size:.0f} % "
+            f"(at most {100 * cfg.max_face_size_spread:.0f} %)"
+        )
+    if sideways > cfg.max_horizontal_spread_fw:
+        problems.append(
+            f"moved sideways by {sideways:.2f} face widths "
+            f"(at most {cfg.max_horizontal_spread_fw:.2f})"
+        )
+    if problems:
+        raise CalibrationError(
+            f"calibration failed: too much movement{where}: {'; '.join(problems)}; "
+            "sit still and upright, then try again"
+        )
+
+
+# --- profile file -------------------------------------------------------------------
+
+
 def baseline_from_json(data: Any) -> Baseline:
     """Inverse of Baseline.to_json; ValueError('key: problem') for anything off."""
     if not isinstance(data, dict):
@@ -300,22 +387,26 @@ def baseline_from_json(data: Any) -> Baseline:
     if data.get("format") != FORMAT_NAME:
         raise ValueError(f"format: expected {FORMAT_NAME!r}, got {data.get('format')!r}")
     version = data.get("version")
-    if version != FORMAT_VERSION:
+    if version not in (1, FORMAT_VERSION):
         raise ValueError(
             f"version: this posturewatch reads format {FORMAT_VERSION}, the file has {version!r}"
         )
     view = _field(data, "view", str)
     if view not in ("front", "side"):
         raise ValueError(f"view: expected 'front' or 'side', got {view!r}")
+    if version == 1 and view == "front":
+        raise ValueError(
+            "made by an older posturewatch whose front-view measures are no longer used"
+        )
     frames = _field(data, "frames", int)
     if frames < 1:
         raise ValueError(f"frames: must be at least 1, got {frames}")
     metrics = _field(data, "metrics", dict)
     stats: dict[str, MetricStats] = {}
     for name in METRIC_NAMES:
-        if name not in metrics:
+        if name not in metrics and not (version == 1 and name in FRONT_ONLY_METRICS):
             raise ValueError(f"missing key 'metrics.{name}'")
-        entry = metrics[name]
+        entry = metrics.get(name)
         if entry is None and name in OPTIONAL_METRICS:
             continue
         if not isinstance(entry, dict):

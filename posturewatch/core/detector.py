@@ -21,6 +21,7 @@ from collections import deque
 from dataclasses import dataclass, replace
 
 from posturewatch.core.baseline import Baseline
+from posturewatch.core.front import FrontDeviation, front_deviation
 from posturewatch.core.types import DetectorUpdate, Deviation, PostureMetrics, Verdict
 
 
@@ -30,11 +31,39 @@ class DetectorSettings:
     (see calibration/README.md)."""
 
     head_threshold_deg: float = 10.0
-    """Head-forward angle this far above the baseline is a poor frame."""
+    """Head-forward angle this far above the baseline is a poor frame (twice the
+    ~5 degree smallest change photo-based head angles can tell)."""
     shoulder_threshold_deg: float = 8.0
-    """Shoulder-rounding angle this far above the baseline is a poor frame."""
+    """Side view: shoulder-rounding (trunk) angle this far above the baseline is a
+    poor frame."""
     hysteresis_deg: float = 2.0
-    """Once out, a deviation counts as back only below threshold minus this."""
+    """Once out, a deviation counts as back only below threshold minus this; the
+    front view's face-width and ratio thresholds release by the same share
+    (hysteresis_deg / head_threshold_deg) of their own size."""
+    front_shoulder_threshold_deg: float = 20.0
+    """Front view: clavicles swung up/in this far (shoulder joints about 5 cm nearer
+    the ears or the midline), with the ears nearer the shoulder line
+    (rounding_neck_ratio), is rounded shoulders. Rounding is mostly depth, which a
+    front camera hardly sees, so only a clear change counts."""
+    rounding_neck_ratio: float = 0.95
+    sink_head_fw: float = 0.25
+    """Front view: sinking in the chair is the nose at least this many face widths
+    (3.6 cm) lower in the picture than calibrated... Upright sitters stay within
+    about 0.2 F, slouches go down 0.4-0.8 F."""
+    sink_shoulder_fw: float = 0.15
+    """...together with the shoulder line at least this much lower (2.2 cm). The
+    head down this far without the shoulders is a forward head."""
+    min_neck_ratio: float = 0.85
+    """Front view: ears over the shoulders at this share of their calibrated height
+    or less is a forward head (about 22 degrees more neck inclination)."""
+    lean_in_deg: float = 10.0
+    """Front view: trunk leaned toward the screen this far (head about 12 cm nearer,
+    from the face's size) is a forward head."""
+    nod_deg: float = 12.0
+    """Front view: head tipped down this much more than calibrated while the ears keep
+    their height over the shoulders (nod_neck_ratio) and the shoulders stay up is a
+    glance at the keyboard, not a posture."""
+    nod_neck_ratio: float = 0.95
     smoothing_s: float = 4.0
     """Time constant of the exponential smoothing of the deviations."""
     window_s: float = 90.0
@@ -86,6 +115,15 @@ class DetectorSettings:
     """Moved (or only someone else in view) for this long without coming back:
     the setup changed; recalibration is asked for and nothing is judged until
     a new baseline (Detector.set_baseline)."""
+    setup_jump_fw: float = 0.25
+    """Front view: the whole person (nose and shoulders by the same amount, the
+    ears' height over the shoulders and the face's size unchanged) shifting up or
+    down by this many face widths between two samples at most setup_jump_gap_s
+    apart is a bumped camera or a tilted screen, not sinking: a real sink takes
+    seconds and lowers the head more than the shoulders."""
+    setup_jump_gap_s: float = 2.0
+    setup_jump_confirm_s: float = 10.0
+    """...and when the person stays shifted this long, the setup changed."""
 
     def __post_init__(self) -> None:
         positive = (
@@ -107,6 +145,14 @@ class DetectorSettings:
             "setup_scale_tolerance",
             "setup_lean_tolerance_deg",
             "setup_hold_s",
+            "front_shoulder_threshold_deg",
+            "sink_head_fw",
+            "sink_shoulder_fw",
+            "lean_in_deg",
+            "nod_deg",
+            "setup_jump_fw",
+            "setup_jump_gap_s",
+            "setup_jump_confirm_s",
         )
         for name in positive:
             if not getattr(self, name) > 0:
@@ -117,6 +163,9 @@ class DetectorSettings:
             raise ValueError("poor_fraction: must be above 0 and at most 1")
         if self.grace_s < 0 or self.release_s < 0:
             raise ValueError("grace_s/release_s: must not be negative")
+        for name in ("min_neck_ratio", "nod_neck_ratio", "rounding_neck_ratio"):
+            if not 0 < getattr(self, name) < 1:
+                raise ValueError(f"{name}: must be between 0 and 1")
         if not 0 <= self.min_quality <= 1:
             raise ValueError("min_quality: must be between 0 and 1")
         if self.setup_position_tolerance > self.lock_position_tolerance:
@@ -137,13 +186,68 @@ class FrameVerdict:
     head_dev_deg: float | None
     shoulder_dev_deg: float | None
     reason: str = ""
+    dominant: Deviation | None = None
+    """Which deviation makes a poor frame poor."""
+    sink_cm: float | None = None
+    """Front view: how far head and shoulders both went down (+ = lower)."""
 
 
 def deviations(metrics: PostureMetrics, baseline: Baseline) -> tuple[float, float]:
-    """Head-forward and shoulder-rounding degrees above the user's neutral (+ = worse)."""
+    """Head-forward and shoulder-rounding degrees above the user's neutral (+ = worse).
+    Front view: from the calibrated geometry (core/front.py); side view: the angles'
+    difference from their calibrated centres."""
+    front = front_deviation(metrics, baseline)
+    if front is not None:
+        return front.head_forward_deg, front.shoulder_rounding_deg
     return (
         metrics.head_forward_deg - baseline.centre("head_forward_deg"),
         metrics.shoulder_rounding_deg - baseline.centre("shoulder_rounding_deg"),
+    )
+
+
+def _above(value: float, threshold: float, was_out: bool, release: float) -> bool:
+    """Out above threshold; once out, back in only below threshold * (1 - release)."""
+    return value > (threshold * (1.0 - release) if was_out else threshold)
+
+
+def front_outs(
+    d: FrontDeviation,
+    settings: DetectorSettings,
+    was: tuple[bool, bool, bool] = (False, False, False),
+) -> tuple[bool, bool, bool]:
+    """(head forward, rounded shoulders, sinking) out of range for front-view
+    deviations `d`; `was` the previous answer, for hysteresis. Sinking (head and
+    shoulders lower together) is its own deviation and is named alone."""
+    s = settings
+    release = s.hysteresis_deg / s.head_threshold_deg
+    was_head, was_shoulder, was_sink = was
+    sink = _above(d.head_drop_fw, s.sink_head_fw, was_sink, release) and _above(
+        d.shoulder_drop_fw, s.sink_shoulder_fw, was_sink, release
+    )
+    if sink:
+        return False, False, True
+    # Ears low: the ratio falls as the neck tips; hysteresis on its distance from 1.
+    ears_low = _above(1.0 - d.neck_ratio, 1.0 - s.min_neck_ratio, was_head, release)
+    head = (
+        _above(d.head_forward_deg, s.head_threshold_deg, was_head, release)
+        or ears_low
+        or _above(d.head_drop_fw, s.sink_head_fw, was_head, release)
+        or _above(d.lean_in_deg, s.lean_in_deg, was_head, release)
+    )
+    shoulder = (
+        _above(d.shoulder_rounding_deg, s.front_shoulder_threshold_deg, was_shoulder, release)
+        and d.neck_ratio <= s.rounding_neck_ratio
+    )
+    return head, shoulder, False
+
+
+def is_nod(d: FrontDeviation, settings: DetectorSettings) -> bool:
+    """Front view: the head tipped down on a neck that kept its place (the ears keep
+    their height over the shoulders, the shoulders stay up): a glance down."""
+    return (
+        d.pitch_deg >= settings.nod_deg
+        and d.neck_ratio >= settings.nod_neck_ratio
+        and d.shoulder_drop_fw < settings.sink_shoulder_fw
     )
 
 
@@ -214,6 +318,13 @@ def unjudgeable_reason(
         return "head turned"
     if _face_narrowing(metrics, baseline) > math.log1p(settings.max_face_narrowing):
         return "head turned"
+    front = front_deviation(metrics, baseline)
+    if front is not None:
+        if is_nod(front, settings):
+            return "looking down"
+        if front.pitch_deg < -settings.max_pitch_up_deg:
+            return "looking up"
+        return ""
     # A glance down tips the head on the neck, a lot more than the neck moves; a
     # slouch carries the head forward and down with the neck, by about as much.
     neck_dev = max(0.0, metrics.head_forward_deg - baseline.centre("head_forward_deg"))
@@ -238,15 +349,26 @@ def frame_verdict(
         return FrameVerdict("unknown", None, None, "nobody in view")
     head, shoulder = deviations(metrics, baseline)
     reason = unjudgeable_reason(metrics, baseline, settings)
-    if reason in HEAD_REASONS and shoulder > settings.shoulder_threshold_deg:
-        return FrameVerdict("poor", head, shoulder, reason)
+    front = front_deviation(metrics, baseline)
+    sink_cm = front.sink_cm if front is not None else None
+    if front is not None:
+        head_out, shoulder_out, sink_out = front_outs(front, settings)
+    else:
+        head_out = head > settings.head_threshold_deg
+        shoulder_out = shoulder > settings.shoulder_threshold_deg
+        sink_out = False
+    if reason in HEAD_REASONS and shoulder_out:
+        return FrameVerdict("poor", head, shoulder, reason, "shoulder_rounding", sink_cm)
     if reason:
-        return FrameVerdict("unknown", head, shoulder, reason)
-    poor = head > settings.head_threshold_deg or shoulder > settings.shoulder_threshold_deg
-    return FrameVerdict("poor" if poor else "good", head, shoulder)
+        return FrameVerdict("unknown", head, shoulder, reason, sink_cm=sink_cm)
+    dominant = dominant_of(head_out, shoulder_out, sink_out)
+    verdict: Verdict = "poor" if dominant else "good"
+    return FrameVerdict(verdict, head, shoulder, dominant=dominant, sink_cm=sink_cm)
 
 
-def dominant_of(head_out: bool, shoulder_out: bool) -> Deviation | None:
+def dominant_of(head_out: bool, shoulder_out: bool, sink_out: bool = False) -> Deviation | None:
+    if sink_out:
+        return "sinking"
     if head_out and shoulder_out:
         return "both"
     if head_out:
@@ -301,6 +423,9 @@ class Detector:
         self._shoulder = _Smoothed()
         self._head_out = False
         self._shoulder_out = False
+        self._sink_out = False
+        self._front: dict[str, _Smoothed] = {name: _Smoothed() for name in FrontDeviation.__slots__}
+        """Front view: each deviation smoothed on its own (core/front.py)."""
         self._window: deque[tuple[float, float, bool]] = deque()
         """(end time, duration, poor) of judged samples within the window."""
         self._poor_time = 0.0
@@ -317,6 +442,11 @@ class Detector:
         """Smoothed trunk deviation, for 'leaning back' (noisy frame by frame)."""
         self._moved_since: float | None = None
         self._moved_last: float | None = None
+        self._prev_front: tuple[float, float, float, float, float] | None = None
+        """Front view: (time, nose level, shoulder level, ear height, face size) of
+        the previous sample, for the jump of a moved camera."""
+        self._jump: tuple[float, float] | None = None
+        """(time, shoulder level before) of a jump not yet confirmed."""
         self._settled_since: float | None = None
         self._setup_changed = False
 
@@ -420,7 +550,9 @@ class Detector:
     def _reset_judgement(self) -> None:
         self._head.reset()
         self._shoulder.reset()
-        self._head_out = self._shoulder_out = False
+        for smoother in self._front.values():
+            smoother.reset()
+        self._head_out = self._shoulder_out = self._sink_out = False
         self._window.clear()
         self._poor_time = 0.0
         self._in_poor = False
@@ -437,21 +569,27 @@ class Detector:
         """Judge one frame. With head_known False (the head is turned or tipped) only
         rounded shoulders can be seen; if they are not, the frame says nothing (None)."""
         s = self.settings
-        head_raw, shoulder_raw = deviations(metrics, self.baseline)
-        shoulder = self._shoulder.update(t, shoulder_raw, s.smoothing_s)
-        self._shoulder_out = _out(
-            shoulder, self._shoulder_out, s.shoulder_threshold_deg, s.hysteresis_deg
-        )
+        front = front_deviation(metrics, self.baseline)
         head: float | None
-        if head_known:
-            head = judged_head = self._head.update(t, head_raw, s.smoothing_s)
-            self._head_out = _out(
-                judged_head, self._head_out, s.head_threshold_deg, s.hysteresis_deg
-            )
-        elif self._shoulder_out:
-            head, self._head_out = self._head.value, False
+        if front is not None:
+            head, shoulder, ok = self._judge_front(t, front, head_known)
+            if not ok:
+                return None
         else:
-            return None
+            head_raw, shoulder_raw = deviations(metrics, self.baseline)
+            shoulder = self._shoulder.update(t, shoulder_raw, s.smoothing_s)
+            self._shoulder_out = _out(
+                shoulder, self._shoulder_out, s.shoulder_threshold_deg, s.hysteresis_deg
+            )
+            if head_known:
+                head = judged_head = self._head.update(t, head_raw, s.smoothing_s)
+                self._head_out = _out(
+                    judged_head, self._head_out, s.head_threshold_deg, s.hysteresis_deg
+                )
+            elif self._shoulder_out:
+                head, self._head_out = self._head.value, False
+            else:
+                return None
         # A judged sample stands for the time since the previous judged one, unless
         # more than a blip (grace_s) lay unjudged between: a glance, a turn or an
         # absence is not poor time.
@@ -461,11 +599,11 @@ class Detector:
             duration = min(t - previous, s.max_sample_gap_s)
         self._judged_at = t
 
-        poor_now = self._head_out or self._shoulder_out
+        poor_now = self._head_out or self._shoulder_out or self._sink_out
         self._add_to_window(t, duration, poor_now)
         if poor_now:
             self._back_since = None
-            self._dominant = dominant_of(self._head_out, self._shoulder_out)
+            self._dominant = dominant_of(self._head_out, self._shoulder_out, self._sink_out)
             if self._poor_time >= s.poor_fraction * s.window_s:
                 self._in_poor = True
         else:
@@ -484,8 +622,33 @@ class Detector:
             dominant=self._dominant,
             head_dev_deg=head,
             shoulder_dev_deg=shoulder,
-            poor_now=dominant_of(self._head_out, self._shoulder_out),
+            poor_now=dominant_of(self._head_out, self._shoulder_out, self._sink_out),
         )
+
+    def _judge_front(
+        self, t: float, d: FrontDeviation, head_known: bool
+    ) -> tuple[float | None, float, bool]:
+        """Front view: smooth every deviation, then judge the smoothed values with
+        hysteresis. Returns (head, shoulder, judged); with the head unknown (a glance,
+        a turn) only rounded shoulders are judged, and judged is False when they
+        are not out."""
+        s = self.settings
+        tau = s.smoothing_s
+        smoothed = FrontDeviation(
+            **{
+                name: self._front[name].update(t, getattr(d, name), tau)
+                for name in FrontDeviation.__slots__
+            }
+        )
+        head, shoulder = smoothed.head_forward_deg, smoothed.shoulder_rounding_deg
+        self._head.value, self._shoulder.value = head, shoulder
+        outs = front_outs(smoothed, s, (self._head_out, self._shoulder_out, self._sink_out))
+        if head_known:
+            self._head_out, self._shoulder_out, self._sink_out = outs
+            return head, shoulder, True
+        self._shoulder_out = outs[1]
+        self._head_out = self._sink_out = False
+        return head, shoulder, self._shoulder_out
 
     def _add_to_window(self, t: float, duration: float, poor: bool) -> None:
         """Keep the judged time of the last window_s, and how much of it was poor."""
@@ -534,7 +697,44 @@ class Detector:
             return abs(dscale) > math.log1p(s.setup_scale_tolerance)
         dx = self._dx.update(t, metrics.center_x - b.centre("center_x"), tau)
         lean = self._lean.update(t, metrics.lean_deg - b.centre("lean_deg"), tau)
+        if self._front_jump(t, metrics):
+            return True
         return abs(dx) > s.setup_position_tolerance and abs(lean) <= s.setup_lean_tolerance_deg
+
+    def _front_jump(self, t: float, m: PostureMetrics) -> bool:
+        """Front view: True while the whole person has jumped up or down in the picture
+        (see DetectorSettings.setup_jump_fw) and not come back; lasting
+        setup_jump_confirm_s, it is a setup change."""
+        s = self.settings
+        if (
+            m.nose_level_fw is None
+            or m.shoulder_level_fw is None
+            or m.ear_height_fw is None
+            or m.face_size is None
+            or m.face_size <= 0
+        ):
+            return False
+        now = (t, m.nose_level_fw, m.shoulder_level_fw, m.ear_height_fw, m.face_size)
+        prev, self._prev_front = self._prev_front, now
+        rigid = 0.3 * s.setup_jump_fw  # head and shoulders moved together, within this
+        if prev is not None and t - prev[0] <= s.setup_jump_gap_s and self._jump is None:
+            d_nose, d_shoulder = now[1] - prev[1], now[2] - prev[2]
+            if (
+                abs(d_shoulder) >= s.setup_jump_fw
+                and abs(d_nose - d_shoulder) < rigid
+                and abs(now[3] - prev[3]) < rigid
+                and abs(math.log(now[4] / prev[4])) < 0.08
+            ):
+                self._jump = (t, prev[2])
+        if self._jump is None:
+            return False
+        since, before = self._jump
+        if abs(now[2] - before) < s.setup_jump_fw / 2:
+            self._jump = None  # back where it was: a glitch of the model
+            return False
+        if t - since >= s.setup_jump_confirm_s:
+            self._setup_changed = True
+        return True
 
     def _moved(self, t: float) -> None:
         """Evidence of a moved camera; it must last setup_hold_s with no gap longer

@@ -7,12 +7,14 @@ knows posture rather than code.
 
 Image landmarks are normalised to the frame's width and height, so they are turned
 into pixels before any angle is taken (a 16:9 frame would otherwise bend every
-angle). World landmarks (metres, origin between the hips, camera-aligned axes)
-carry the depth a front camera cannot see directly.
+angle).
 
-Front-view angles are measured against the camera's own vertical: a camera tilted
-up by 10 degrees reads the neck 10 degrees further back. Nothing in the landmarks
-tells which way gravity points, so the calibrated baseline absorbs the tilt.
+Front view: only what a webcam reliably shows is used: heights in the picture of
+the nose, the ears and the shoulder line, the face's size and the shoulders'
+width, all in face widths. The model's depth (z, world landmarks) is not used: on
+real frames it does not tell upright from slouched (AUC about 0.5, see
+calibration/README.md). Heights are measured along the picture's vertical: a
+camera tilted up or down shifts them, and the calibrated baseline absorbs that.
 
 Plain floats throughout, not numpy: this runs on every frame (28,800 times for an
 8-hour replay) and numpy is slow on 2- and 3-vectors.
@@ -42,41 +44,6 @@ EYES_FORWARD_M = 0.085
 EYES_ABOVE_EARS_M = 0.025
 EAR_TO_HIP_M = 0.70
 """Ear to hip of an upright seated adult, for a rough side-view distance."""
-
-FACE_TEMPLATE_M: dict[int, Vec3] = {
-    LM.NOSE: (0.0, -NOSE_BELOW_EARS_M, NOSE_FORWARD_M),
-    LM.LEFT_EYE_INNER: (0.016, EYES_ABOVE_EARS_M, 0.088),
-    LM.LEFT_EYE: (EYE_SPACING_M / 2, EYES_ABOVE_EARS_M, EYES_FORWARD_M),
-    LM.LEFT_EYE_OUTER: (0.046, EYES_ABOVE_EARS_M, 0.073),
-    LM.RIGHT_EYE_INNER: (-0.016, EYES_ABOVE_EARS_M, 0.088),
-    LM.RIGHT_EYE: (-EYE_SPACING_M / 2, EYES_ABOVE_EARS_M, EYES_FORWARD_M),
-    LM.RIGHT_EYE_OUTER: (-0.046, EYES_ABOVE_EARS_M, 0.073),
-    LM.LEFT_EAR: (EAR_WIDTH_M / 2, 0.0, 0.0),
-    LM.RIGHT_EAR: (-EAR_WIDTH_M / 2, 0.0, 0.0),
-    LM.MOUTH_LEFT: (0.025, -0.05, 0.095),
-    LM.MOUTH_RIGHT: (-0.025, -0.05, 0.095),
-}
-"""The 11 face landmarks relative to the ear centre (midpoint of the tragi), in the
-head's own axes (toward the person's left, up, forward), metres: typical adult
-proportions. The head is rigid, so once these offsets are turned by the head's yaw,
-pitch and roll, each landmark is a separate reading of where the ear centre is."""
-
-# How far MediaPipe's answers stray (1 sd per frame). Used only to weigh two
-# estimates of the neck's depth against each other; docs/metrics.md gives the
-# evidence, and the simulator's default noise uses the same figures.
-DEPTH_NOISE_M = 0.03
-"""World-landmark depth, per point."""
-HEAD_DEPTH_NOISE_M = 0.015
-"""World depth error shared by the whole head: averaging face points cannot remove it."""
-XY_NOISE_M = 0.01
-"""World-landmark x and y, per point."""
-IMAGE_NOISE = 2.0 / 640
-"""Image landmark position, as a fraction of the frame width."""
-FACE_SIZE_SPREAD = 0.05
-"""Person-to-person spread of face size around FACE_TEMPLATE_M (relative)."""
-PERSPECTIVE_REF_M = 0.65
-"""Distance at which the perspective reading of the neck's depth gets its full,
-noise-based weight (see `_neck_vector`)."""
 
 _FACE_POINTS = (LM.NOSE, LM.LEFT_EYE, LM.RIGHT_EYE, LM.LEFT_EAR, LM.RIGHT_EAR)
 """The points the head angles are read from."""
@@ -299,238 +266,141 @@ def _clip(value: float) -> float:
     return max(-1.0, min(1.0, value))
 
 
-def _forward_axis(p: _Points) -> Vec2:
-    """Unit vector (x, z) of the body's forward direction in the camera's horizontal
-    plane, square to the shoulder line: a person sitting at an angle to the camera
-    still leans "forward" along their own axis."""
-    dx, _, dz = _sub3(p.xyz[LM.LEFT_SHOULDER], p.xyz[LM.RIGHT_SHOULDER])
-    norm = math.hypot(dx, dz)
-    return (dz / norm, -dx / norm) if norm > 1e-9 else (0.0, -1.0)
+# --- front view: what a webcam reliably shows ---------------------------------------
+#
+# Every length is in face widths (F): the ear-to-ear distance in the picture,
+# corrected for a turned head. A length in face widths does not change as the
+# person comes nearer or moves away, and a height measured from the image centre
+# (the optical axis) in face widths is the height below the axis, which distance
+# does not change either (pinhole camera). docs/metrics.md states the geometry,
+# its assumptions and where it fails; calibration/real_data.py measures it.
+
+NOSE_AHEAD_FW = NOSE_FORWARD_M / EAR_WIDTH_M
+"""Nose tip ahead of the ear line, in face widths (0.79): how far the nose slides
+off the ear midpoint per unit of sin(yaw), and the rigid head's nose offset."""
+NOSE_BELOW_FW = NOSE_BELOW_EARS_M / EAR_WIDTH_M
+EYE_OUTER_TO_EAR = 0.73
+"""Outer eye corners' spacing over the ears' spacing in MediaPipe's landmarks
+(0.72-0.77 on three sources); used only when an ear is not seen."""
+EYES_ABOVE_EARS_FW = EYES_ABOVE_EARS_M / EAR_WIDTH_M
+NECK_FW = 1.50
+"""Height of the tragus over the shoulder joints' centre line with the neck upright,
+in face widths (about 22 cm, adult average): only the uncalibrated angle uses it;
+a calibration replaces it with the person's own."""
+SHOULDER_WIDTH_FW = 2.4
+"""Shoulder joint to shoulder joint seen square on, in face widths (about 35 cm),
+for the uncalibrated shoulder reading only."""
+CLAVICLE_FW = 1.03
+"""Sternoclavicular joint to shoulder joint (about 15 cm): rounded shoulders swing
+the shoulder joints up and in about the breastbone on this radius."""
 
 
-def _inclination(vector: Vec3, forward: Vec2) -> float:
-    """Degrees from the camera's vertical of an upward 3D vector, + = forward."""
-    ahead = vector[0] * forward[0] + vector[2] * forward[1]
-    return _deg(math.atan2(ahead, -vector[1]))
+def acos_ext_deg(x: float) -> float:
+    """acos in degrees, continued past 1 by odd reflection (-acos(2 - x)): a head
+    higher than the neck's length allows reads as a negative (backward) angle rather
+    than being clipped at 0, so the reading keeps its order (not geometry there)."""
+    if x > 1.0:
+        return -math.degrees(math.acos(max(-1.0, 2.0 - x)))
+    return math.degrees(math.acos(max(-1.0, x)))
 
 
-def _head_axes(yaw_deg: float, pitch_deg: float, roll_deg: float) -> tuple[Vec3, Vec3, Vec3]:
-    """The head's left, up and forward directions in camera axes (x right, y down, z
-    away from the camera), turned as `_head_angles` reads the angles: yaw about the
-    vertical (+ = toward image right), then pitch about the turned ear axis (+ =
-    down), then roll (+ = toward image right)."""
-    yaw, pitch, roll = math.radians(yaw_deg), math.radians(pitch_deg), math.radians(roll_deg)
-    sy, cy = math.sin(yaw), math.cos(yaw)
-    sp, cp = math.sin(pitch), math.cos(pitch)
-    sr, cr = math.sin(roll), math.cos(roll)
-    forward = (cp * sy, sp, -cp * cy)
-    left1 = (cy, 0.0, sy)
-    up2 = (sp * sy, -cp, -sp * cy)
-    up = (cr * up2[0] + sr * left1[0], cr * up2[1], cr * up2[2] + sr * left1[2])
-    left = (cr * left1[0] - sr * up2[0], -sr * up2[1], cr * left1[2] - sr * up2[2])
-    return left, up, forward
+def nose_geometry(neck_fw: float) -> tuple[float, float]:
+    """Shoulder-line-to-nose distance (F) and its angle ahead of the neck line
+    (degrees) for a neck of `neck_fw`, the head rigid on the neck."""
+    up = neck_fw - NOSE_BELOW_FW
+    return math.hypot(up, NOSE_AHEAD_FW), math.degrees(math.atan2(NOSE_AHEAD_FW, up))
 
 
-class _DepthFit:
-    """Camera depth of a rigid set of points, from how large they look (perspective).
-
-    Each point has a pixel position (u, v) from the image centre and a known offset
-    (ox, oy, oz) in metres, camera axes, from a reference point at unknown (X, Y, Z).
-    A pinhole camera shows it at u = f (X + ox) / (Z + oz), so
-    f X - u Z = u oz - f ox (and the same for v, Y). With X and Y eliminated, the
-    weighted least-squares Z is the distance at which the set has its apparent size;
-    near points look larger, so each point's own depth offset is allowed for.
-    Running sums, so points are added without building lists."""
-
-    __slots__ = ("n", "sbx", "sby", "su", "subx", "suu", "sv", "svby", "svv", "sw")
-
-    def __init__(self) -> None:
-        self.n = 0
-        self.sw = self.su = self.sv = self.suu = self.svv = 0.0
-        self.sbx = self.sby = self.subx = self.svby = 0.0
-
-    def add(self, u: float, v: float, offset: Vec3, f: float, w: float = 1.0) -> None:
-        bx = u * offset[2] - f * offset[0]
-        by = v * offset[2] - f * offset[1]
-        self.n += 1
-        self.sw += w
-        self.su += w * u
-        self.sv += w * v
-        self.suu += w * u * u
-        self.svv += w * v * v
-        self.sbx += w * bx
-        self.sby += w * by
-        self.subx += w * u * bx
-        self.svby += w * v * by
-
-    def pixel_error(self, pixel_sd: float) -> float:
-        """Relative error of the fitted depth caused by picture noise of `pixel_sd`
-        pixels on each point: the noise against how far the points spread."""
-        if self.sw <= 0:
-            return math.inf
-        spread = (self.suu + self.svv) - (self.su**2 + self.sv**2) / self.sw
-        mean_w = self.sw / self.n
-        return pixel_sd / math.sqrt(max(spread / mean_w, 1e-9))
-
-    def depth(self) -> float:
-        """Z of the reference point; 0.0 when the points do not spread in the picture."""
-        if self.sw <= 0:
-            return 0.0
-        den = self.suu + self.svv - (self.su**2 + self.sv**2) / self.sw
-        num = -(self.subx - self.su * self.sbx / self.sw + self.svby - self.sv * self.sby / self.sw)
-        return num / den if den > 1e-9 else 0.0
+def neck_angle_from_nose(nose_height_fw: float, radius_fw: float, alpha_deg: float) -> float:
+    """Forward inclination of the neck (degrees) from the nose's height over the
+    shoulder line: h = R cos(theta + alpha), so theta = acos(h / R) - alpha."""
+    return acos_ext_deg(nose_height_fw / radius_fw) - alpha_deg
 
 
-def _neck_vector(p: _Points, head_angles: Vec3, settings: MetricsSettings) -> Vec3:
-    """Ear centre minus shoulder midpoint, world axes, metres (poses with world
-    landmarks only).
-
-    Depth (toward and away from the camera) is what a front camera sees worst, and
-    it is what the neck angle depends on. Two independent readings of how far the
-    ear centre sits in front of the shoulders are combined, each weighted by how
-    sure it is (inverse variance):
-    - the model's 3D depths: every face landmark, minus its template offset turned
-      by the head's yaw, pitch and roll, is one reading of the ear centre (weighted
-      by visibility); both shoulders give the shoulder midpoint;
-    - perspective: the face's size in the picture against a typical face gives the
-      head's distance, the shoulders' picture width against their 3D width gives
-      theirs. Faces differ in size from person to person, so this reading counts
-      for less the farther away the person sits (about 40 % of the answer at 45 cm,
-      30 % at 65 cm, a quarter at 90 cm).
-    """
-    left, up, fwd = _head_axes(*head_angles)
-    half_w, half_h = p.width / 2, p.height / 2
-    f = _focal_px(p, settings)
-    sum_w = sum_ww = sx = sy = sz = 0.0
-    face = _DepthFit()
-    for i, (a, b, c) in FACE_TEMPLATE_M.items():
-        w = p.vis[i]
-        if w < settings.min_visibility:
-            continue
-        offset = (
-            a * left[0] + b * up[0] + c * fwd[0],
-            a * left[1] + b * up[1] + c * fwd[1],
-            a * left[2] + b * up[2] + c * fwd[2],
-        )
-        x, y, z = p.xyz[i]
-        sum_w += w
-        sum_ww += w * w
-        sx += w * (x - offset[0])
-        sy += w * (y - offset[1])
-        sz += w * (z - offset[2])
-        if w >= VISIBLE:  # a guessed point's picture position can be far off
-            u, v = p.px[i]
-            face.add(u - half_w, v - half_h, offset, f, w)
-    left_sh, right_sh = p.xyz[LM.LEFT_SHOULDER], p.xyz[LM.RIGHT_SHOULDER]
-    shoulder = _mid3(left_sh, right_sh)
-    head = (sx / sum_w, sy / sum_w, sz / sum_w)
-    ahead = shoulder[2] - head[2]
-    var_3d = DEPTH_NOISE_M**2 * (sum_ww / sum_w**2 + 0.5) + HEAD_DEPTH_NOISE_M**2
-
-    d = _sub3(left_sh, right_sh)
-    half = (d[0] / 2, d[1] / 2, d[2] / 2)
-    (ul, vl), (ur, vr) = p.px[LM.LEFT_SHOULDER], p.px[LM.RIGHT_SHOULDER]
-    shoulders = _DepthFit()
-    shoulders.add(ul - half_w, vl - half_h, half, f)
-    shoulders.add(ur - half_w, vr - half_h, (-half[0], -half[1], -half[2]), f)
-    z_head, z_shoulders = face.depth(), shoulders.depth()
-    width_m, width_px = math.hypot(d[0], d[1]), math.hypot(ul - ur, vl - vr)
-    sure = p.vis[LM.LEFT_SHOULDER] >= VISIBLE and p.vis[LM.RIGHT_SHOULDER] >= VISIBLE
-    if sure and z_head > 0.1 and z_shoulders > 0.1 and width_m > 0.1 and width_px > 2:
-        pixel_sd = IMAGE_NOISE * p.width
-        face_rel = FACE_SIZE_SPREAD**2 + face.pixel_error(pixel_sd) ** 2
-        shoulder_rel = 2 * (XY_NOISE_M / width_m) ** 2 + shoulders.pixel_error(pixel_sd) ** 2
-        # Its error grows in proportion to distance, but it is weighed as if it grew
-        # with the square root only: a wrong field-of-view setting shifts this reading
-        # by a fixed amount, and a weight that fell faster with distance would turn
-        # that shift into an angle that changes as the person moves nearer or farther.
-        var_seen = (z_head**2 * face_rel + z_shoulders**2 * shoulder_rel) * (
-            PERSPECTIVE_REF_M / z_head
-        )
-        ahead_seen = z_shoulders - z_head
-        ahead = (ahead / var_3d + ahead_seen / var_seen) / (1 / var_3d + 1 / var_seen)
-    return (head[0] - shoulder[0], head[1] - shoulder[1], -ahead)
+def rounding_angle(rise_fw: float, inward_fw: float) -> float:
+    """Degrees the clavicles have swung up and in about the breastbone, from how far
+    the shoulder joints moved toward the ears (rise) and toward the midline (inward),
+    face widths; movements the other way count as none."""
+    reach = math.hypot(max(0.0, rise_fw), max(0.0, inward_fw))
+    return math.degrees(math.asin(_clip(reach / CLAVICLE_FW)))
 
 
-def _ear_mid_from_one(p: _Points) -> Vec2:
-    """Where the ear midpoint is in the picture when one ear is hidden (a turned head):
-    the ear line runs parallel to the eye line, about EAR_WIDTH_M / EYE_SPACING_M
-    times as long, so half of that is stepped off from the visible ear. Taking the
-    visible ear itself as the midpoint would read a turned head as a tipped one."""
-    seen_left = p.vis[LM.LEFT_EAR] >= p.vis[LM.RIGHT_EAR]
-    ear = p.px[LM.LEFT_EAR] if seen_left else p.px[LM.RIGHT_EAR]
-    if min(p.vis[LM.LEFT_EYE], p.vis[LM.RIGHT_EYE]) < VISIBLE:
-        return ear
-    (lx, ly), (rx, ry) = p.px[LM.LEFT_EYE], p.px[LM.RIGHT_EYE]
-    step = (EAR_WIDTH_M / EYE_SPACING_M / 2) * (1.0 if seen_left else -1.0)
-    return (ear[0] - step * (lx - rx), ear[1] - step * (ly - ry))
+_UPRIGHT_NOSE = nose_geometry(NECK_FW)
 
 
 def _front_metrics(p: _Points, settings: MetricsSettings) -> PostureMetrics | None:
-    shoulders = (LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER)
-    ears = [i for i in (LM.LEFT_EAR, LM.RIGHT_EAR) if p.vis[i] >= settings.min_visibility]
-    if not _ok(p, shoulders, settings) or not ears or not _ok(p, (LM.NOSE,), settings):
+    least = settings.min_visibility
+    if not _ok(p, (LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, LM.NOSE), settings):
         return None
-    both_ears = len(ears) == 2
-    ear_mid_px = _mid2(p.px[LM.LEFT_EAR], p.px[LM.RIGHT_EAR]) if both_ears else _ear_mid_from_one(p)
-    ear_mid_3d = _mid3(p.xyz[LM.LEFT_EAR], p.xyz[LM.RIGHT_EAR]) if both_ears else p.xyz[ears[0]]
-    shoulder_mid_px = _mid2(p.px[LM.LEFT_SHOULDER], p.px[LM.RIGHT_SHOULDER])
-    shoulder_mid_3d = _mid3(p.xyz[LM.LEFT_SHOULDER], p.xyz[LM.RIGHT_SHOULDER])
-    hip_mid_3d = _mid3(p.xyz[LM.LEFT_HIP], p.xyz[LM.RIGHT_HIP])
-
-    ear_width_px = _dist2(p.px[LM.LEFT_EAR], p.px[LM.RIGHT_EAR])
-    eye_width_px = _dist2(p.px[LM.LEFT_EYE], p.px[LM.RIGHT_EYE])
-    face_width_px = ear_width_px if both_ears else eye_width_px * EAR_WIDTH_M / EYE_SPACING_M
-    if face_width_px < 2.0:
-        return None
-    yaw, pitch, roll = _head_angles(p, ear_mid_px, face_width_px, settings)
-
-    forward = _forward_axis(p)
-    if p.metric:
-        neck = _neck_vector(p, (yaw, pitch, roll), settings)
+    px = p.px
+    both_ears = p.vis[LM.LEFT_EAR] >= least and p.vis[LM.RIGHT_EAR] >= least
+    if both_ears:
+        (lx, ly), (rx, ry) = px[LM.LEFT_EAR], px[LM.RIGHT_EAR]
+        ear_width_px = math.hypot(lx - rx, ly - ry)
+        ear_mid = ((lx + rx) / 2, (ly + ry) / 2)
+    elif _ok(p, (LM.LEFT_EYE_OUTER, LM.RIGHT_EYE_OUTER), settings):
+        # An ear hidden (a turned head): the outer eye corners stand in, stepped back
+        # down to ear level.
+        (lx, ly), (rx, ry) = px[LM.LEFT_EYE_OUTER], px[LM.RIGHT_EYE_OUTER]
+        ear_width_px = math.hypot(lx - rx, ly - ry) / EYE_OUTER_TO_EAR
+        ear_mid = ((lx + rx) / 2, (ly + ry) / 2 + EYES_ABOVE_EARS_FW * ear_width_px)
     else:
-        neck = _sub3(ear_mid_3d, shoulder_mid_3d)
-    head_forward = _inclination(neck, forward)
-    shoulder_rounding = _inclination(_sub3(shoulder_mid_3d, hip_mid_3d), forward)
+        return None
+    if ear_width_px < 2.0:
+        return None
+    line_x, line_y = (lx - rx) / ear_width_px, (ly - ry) / ear_width_px
+    if not both_ears:
+        line_x, line_y = line_x * EYE_OUTER_TO_EAR, line_y * EYE_OUTER_TO_EAR
+    nose = px[LM.NOSE]
+    # The nose slides along the ear line by NOSE_AHEAD_FW * sin(yaw) face widths
+    # while the ears close up by cos(yaw): together they give the face width.
+    side = (nose[0] - ear_mid[0]) * line_x + (nose[1] - ear_mid[1]) * line_y
+    face = math.hypot(ear_width_px, side / NOSE_AHEAD_FW)
+
+    (lsx, lsy), (rsx, rsy) = px[LM.LEFT_SHOULDER], px[LM.RIGHT_SHOULDER]
+    shoulder_mid = ((lsx + rsx) / 2, (lsy + rsy) / 2)
+    shoulder_width_px = math.hypot(lsx - rsx, lsy - rsy)
+    centre_y = p.height / 2
+    head_distance_m = _focal_px(p, settings) * EAR_WIDTH_M / face
+    # No perspective correction: the nose tip sits 11.5 cm nearer the camera than the
+    # ears, which a pinhole model would take out with the head's distance, but that
+    # distance rests on the webcam's field of view, unknown for a cropped or scaled
+    # frame, and on the real sittings the correction cost the head-forward reading
+    # its separation (calibration/README.md). Calibration absorbs a fixed distance.
+    nose_y = nose[1]
+    shoulder_y = shoulder_mid[1]
+    ear_height = (shoulder_y - ear_mid[1]) / face
+    nose_height = (shoulder_y - nose_y) / face
+    shoulder_width = shoulder_width_px / face
+    radius, alpha = _UPRIGHT_NOSE
+    head_forward = neck_angle_from_nose(nose_height, radius, alpha)
+
+    yaw, pitch, roll = _head_angles(p, ear_mid, ear_width_px, settings)
+    # Uncalibrated, only the narrowing against typical shoulders (signed, + = narrower);
+    # the calibrated reading (core/front.py) also counts the shoulders' rise.
+    inward = (SHOULDER_WIDTH_FW - shoulder_width) / 2
+    shoulder_rounding = math.degrees(math.asin(_clip(inward / CLAVICLE_FW)))
 
     hips_seen = all(p.seen(i) and p.inside(i) for i in (LM.LEFT_HIP, LM.RIGHT_HIP))
     if hips_seen:
-        hip_mid_px = _mid2(p.px[LM.LEFT_HIP], p.px[LM.RIGHT_HIP])
-        lean = _deg(
-            math.atan2(shoulder_mid_px[0] - hip_mid_px[0], hip_mid_px[1] - shoulder_mid_px[1])
-        )
+        hip_mid = _mid2(px[LM.LEFT_HIP], px[LM.RIGHT_HIP])
+        lean = _deg(math.atan2(shoulder_mid[0] - hip_mid[0], hip_mid[1] - shoulder_mid[1]))
     else:
-        (lx, ly), (rx, ry) = p.px[LM.LEFT_SHOULDER], p.px[LM.RIGHT_SHOULDER]
-        lean = _deg(math.atan2(ly - ry, lx - rx))
+        lean = _deg(math.atan2(lsy - rsy, lsx - rsx))
 
-    shoulder_width_px = _dist2(p.px[LM.LEFT_SHOULDER], p.px[LM.RIGHT_SHOULDER])
     diagonal = math.hypot(p.width, p.height)
+    distance_cm = 100.0 * head_distance_m
 
-    distance_cm: float | None = None
-    if abs(yaw) < 60:
-        f = _focal_px(p, settings)
-        cos_yaw = math.cos(math.radians(yaw))
-        estimates = [f * EAR_WIDTH_M * cos_yaw / face_width_px]
-        if p.seen(LM.LEFT_EYE) and p.seen(LM.RIGHT_EYE) and eye_width_px > 2:
-            estimates.append(f * EYE_SPACING_M * cos_yaw / eye_width_px)
-        head_distance = sum(estimates) / len(estimates)
-        # The shoulders sit behind the head by the neck's forward reach.
-        reach = max(0.0, -(neck[0] * forward[0] + neck[2] * forward[1])) if p.metric else 0.0
-        distance_cm = 100.0 * (head_distance + reach)
-
-    used = (*shoulders, LM.LEFT_EAR, LM.RIGHT_EAR, LM.NOSE)
+    used = (LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, LM.LEFT_EAR, LM.RIGHT_EAR, LM.NOSE)
     sanity = 1.0
-    if shoulder_mid_px[1] <= ear_mid_px[1]:
+    if ear_height <= 0.0:
         sanity *= 0.2  # ears below the shoulders: not a seated person facing us
-    width_ratio = shoulder_width_px / face_width_px
-    if not 1.2 <= width_ratio <= 6.0:
+    elif ear_height <= 0.2:
         sanity *= 0.3
-    if p.metric and not 0.08 <= math.hypot(*neck) <= 0.45:
-        sanity *= 0.5
+    if not 1.2 <= shoulder_width <= 6.0:
+        sanity *= 0.3
     if not both_ears:
         sanity *= 0.5
-    quality = _quality(p, used, sanity)
-
     return PostureMetrics(
         view="front",
         head_forward_deg=head_forward,
@@ -541,9 +411,15 @@ def _front_metrics(p: _Points, settings: MetricsSettings) -> PostureMetrics | No
         head_roll_deg=roll,
         scale=shoulder_width_px / diagonal,
         distance_cm=distance_cm,
-        center_x=shoulder_mid_px[0] / p.width,
-        center_y=shoulder_mid_px[1] / p.height,
-        quality=quality,
+        center_x=shoulder_mid[0] / p.width,
+        center_y=shoulder_mid[1] / p.height,
+        quality=_quality(p, used, sanity),
+        face_size=face / diagonal,
+        nose_level_fw=(nose_y - centre_y) / face,
+        shoulder_level_fw=(shoulder_y - centre_y) / face,
+        ear_height_fw=ear_height,
+        nose_height_fw=nose_height,
+        shoulder_width_fw=shoulder_width,
     )
 
 

@@ -23,6 +23,9 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 KNOWN_TARGETS: tuple[str, ...] = get_args(RoutineTarget)
+REQUIRED_TARGETS: tuple[str, ...] = ("head_forward", "shoulder_rounding", "long_sitting")
+"""Targets a routines file must cover; 'sinking' may be left out (older files), and
+then the posture routines serve it (core/scheduler.py)."""
 KNOWN_KINDS = ("exercise", "stretch", "self_massage", "movement")
 MAX_DURATION_S = 3600
 """A break routine longer than an hour is a typo, not a break."""
@@ -55,7 +58,7 @@ def parse_routines(text: str, name: str) -> list[Routine]:
             raise UserError(f"{name}: routine #{index + 1}: duplicate id {routine.id!r}")
         seen.add(routine.id)
         routines.append(routine)
-    for target in KNOWN_TARGETS:
+    for target in REQUIRED_TARGETS:
         if not any(target in r.targets for r in routines):
             raise UserError(f"{name}: no routine has target {target!r}; at least one is needed")
     return routines

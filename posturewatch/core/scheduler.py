@@ -186,14 +186,22 @@ def snooze_until(answer: str, time_s: float, tz: tzinfo | None) -> float | None:
 
 def deviation_targets(dominant: Deviation | None) -> tuple[str, ...]:
     """Routine targets that address a deviation; both/unknown accept either."""
-    if dominant in ("head_forward", "shoulder_rounding"):
+    if dominant in ("head_forward", "shoulder_rounding", "sinking"):
         return (dominant,)
     return ("head_forward", "shoulder_rounding")
 
 
+SINKING_FALLBACK = ("head_forward", "shoulder_rounding")
+"""A routines file with no routine for sinking (written before it existed) offers
+these for it: sitting back up is what both kinds of routine begin with."""
+
+
 def routine_pool(routines: Sequence[Routine], targets: tuple[str, ...]) -> list[Routine]:
     """Routines aimed at any of `targets`, in file order."""
-    return [r for r in routines if any(t in r.targets for t in targets)]
+    pool = [r for r in routines if any(t in r.targets for t in targets)]
+    if not pool and targets == ("sinking",):
+        return routine_pool(routines, SINKING_FALLBACK)
+    return pool
 
 
 def pick_routine(

@@ -45,7 +45,7 @@ class LM(IntEnum):
 View = Literal["front", "side"]
 State = Literal["good", "poor", "uncertain", "away"]
 Verdict = Literal["good", "poor", "unknown"]
-Deviation = Literal["head_forward", "shoulder_rounding", "both"]
+Deviation = Literal["head_forward", "shoulder_rounding", "both", "sinking"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +141,19 @@ class PostureMetrics:
     center_y: float
     quality: float
     """0..1: landmark visibility and geometric sanity; low means do not judge."""
+    face_size: float | None = None
+    """Front view: the face's width (ear to ear, corrected for a turned head) as a
+    fraction of the frame's diagonal; the unit F of the *_fw fields. None in side view."""
+    nose_level_fw: float | None = None
+    """Front view: the nose below the image centre, in face widths (+ = lower)."""
+    shoulder_level_fw: float | None = None
+    """Front view: the shoulder line's midpoint below the image centre, face widths."""
+    ear_height_fw: float | None = None
+    """Front view: the ear midpoint above the shoulder line, face widths."""
+    nose_height_fw: float | None = None
+    """Front view: the nose above the shoulder line, face widths."""
+    shoulder_width_fw: float | None = None
+    """Front view: shoulder joint to shoulder joint, face widths."""
 
 
 @dataclass(frozen=True)
@@ -168,7 +181,7 @@ class DetectorUpdate:
     'nobody in view', 'setup changed'."""
 
 
-RoutineTarget = Literal["head_forward", "shoulder_rounding", "long_sitting"]
+RoutineTarget = Literal["head_forward", "shoulder_rounding", "sinking", "long_sitting"]
 PromptKind = Literal["posture", "break"]
 AnswerKind = Literal[
     "done", "snooze_15m", "snooze_1h", "snooze_day", "ignored", "dismissed", "skipped"

@@ -44,11 +44,14 @@ def _totals(m: Minutes) -> JsonObject:
     return {"minutes": dict(_minutes_dict(m)), "good_share": _r(m.good_share, 3)}
 
 
-def _poor_minutes(head_forward: float, shoulder_rounding: float, both: float) -> JsonObject:
+def _poor_minutes(
+    head_forward: float, shoulder_rounding: float, both: float, sinking: float
+) -> JsonObject:
     return {
         "head_forward": _r(head_forward),
         "shoulder_rounding": _r(shoulder_rounding),
         "both": _r(both),
+        "sinking": _r(sinking),
         "note": BOTH_NOTE,
     }
 
@@ -66,7 +69,9 @@ def daily_to_dict(r: DailyReport) -> JsonObject:
         "timezone": r.timezone,
         "has_data": r.has_data,
         **_totals(r.minutes),
-        "poor_minutes": _poor_minutes(r.head_forward_min, r.shoulder_rounding_min, r.both_min),
+        "poor_minutes": _poor_minutes(
+            r.head_forward_min, r.shoulder_rounding_min, r.both_min, r.sinking_min
+        ),
         "longest_poor_min": _r(r.longest_poor_min),
         "longest_sitting_min": _r(r.longest_sitting_min),
         "breaks": r.breaks,
@@ -139,6 +144,7 @@ def week_to_dict(w: WeekReport) -> JsonObject:
             sum(d.head_forward_min for d in w.days),
             sum(d.shoulder_rounding_min for d in w.days),
             sum(d.both_min for d in w.days),
+            sum(d.sinking_min for d in w.days),
         ),
         "longest_poor_min": _r(max(d.longest_poor_min for d in w.days)),
         "longest_sitting_min": _r(max(d.longest_sitting_min for d in w.days)),
@@ -168,6 +174,7 @@ CSV_COLUMNS = (
     "head_forward_min",
     "shoulder_rounding_min",
     "both_min",
+    "sinking_min",
     "longest_poor_min",
     "longest_sitting_min",
     "breaks",
@@ -199,6 +206,7 @@ def _day_row(d: DailyReport) -> dict[str, str | int | float | None]:
         "head_forward_min": _r(d.head_forward_min),
         "shoulder_rounding_min": _r(d.shoulder_rounding_min),
         "both_min": _r(d.both_min),
+        "sinking_min": _r(d.sinking_min),
         "longest_poor_min": _r(d.longest_poor_min),
         "longest_sitting_min": _r(d.longest_sitting_min),
         "breaks": d.breaks,

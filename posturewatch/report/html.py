@@ -433,6 +433,7 @@ def _day_page(r: DailyReport, thresholds: Thresholds | None) -> str:
             _card("Share in good posture", page.share("good_share"), _e(change)),
             _card("Head forward", page.minutes("poor_minutes.head_forward")),
             _card("Rounded shoulders", page.minutes("poor_minutes.shoulder_rounding")),
+            _card("Sunk in the chair", page.minutes("poor_minutes.sinking")),
             _card("Longest poor stretch", page.minutes("longest_poor_min")),
             _card("Longest unbroken sitting", page.minutes("longest_sitting_min")),
             _card("Breaks", page.num("breaks"), f"away {hm(r.break_min_s / 60)} or more"),
@@ -539,6 +540,7 @@ def _week_page(w: WeekReport) -> str:
             _card("Away", page.minutes("minutes.away")),
             _card("Head forward", page.minutes("poor_minutes.head_forward")),
             _card("Rounded shoulders", page.minutes("poor_minutes.shoulder_rounding")),
+            _card("Sunk in the chair", page.minutes("poor_minutes.sinking")),
             _card("Breaks", page.num("breaks")),
             _card(
                 "Prompts done", page.num("prompts.done"), f"of {page.num('prompts.shown')} shown"

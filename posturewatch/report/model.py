@@ -237,6 +237,8 @@ class DailyReport:
     comparison: Comparison | None = None
     trend: tuple[TrendDay, ...] = ()
     settings: ReportSettings = field(default_factory=ReportSettings)
+    sinking_min: float = 0.0
+    """Poor by sinking in the chair (head and shoulders lower together)."""
     timezone_info: tzinfo | None = None
 
     @property
@@ -354,6 +356,7 @@ def build_daily(
         head_forward_min=(total.poor_head_s + total.poor_both_s) / 60,
         shoulder_rounding_min=(total.poor_shoulder_s + total.poor_both_s) / 60,
         both_min=total.poor_both_s / 60,
+        sinking_min=total.poor_sink_s / 60,
         longest_poor_min=_longest(poor, bs) / 60,
         longest_sitting_min=longest_sitting / 60,
         breaks=breaks,

@@ -71,6 +71,7 @@ def render_text(report: DailyReport | WeekReport) -> str:
         "Poor posture",
         _line("Head forward", hm(r.head_forward_min)),
         _line("Rounded shoulders", hm(r.shoulder_rounding_min)),
+        _line("Sunk in the chair", hm(r.sinking_min)),
     ]
     if r.both_min >= 0.5:
         lines.append(f"  ({hm(r.both_min)} with both, counted in each line above)")
@@ -148,6 +149,7 @@ def _render_week_text(w: WeekReport) -> str:
         "",
         _line("Head forward", hm(sum(d.head_forward_min for d in w.days))),
         _line("Rounded shoulders", hm(sum(d.shoulder_rounding_min for d in w.days))),
+        _line("Sunk in the chair", hm(sum(d.sinking_min for d in w.days))),
         _line("Breaks taken", str(sum(d.breaks for d in w.days))),
         _line(
             "Prompts shown",

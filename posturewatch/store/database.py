@@ -93,9 +93,11 @@ SECOND_COLUMNS = (
     "poor_head_s",
     "poor_shoulder_s",
     "poor_both_s",
+    "poor_sink_s",
     "uncertain_s",
     "away_s",
 )
+"""poor_sink_s: sunk in the chair (head and shoulders lower together), schema 2."""
 METRIC_NAMES = ("head", "shoulder", "head_dev", "shoulder_dev")
 """head/shoulder: head_forward_deg and shoulder_rounding_deg of the metrics;
 head_dev/shoulder_dev: the detector's smoothed deviations from the baseline."""
@@ -112,6 +114,7 @@ class Bucket:
     poor_head_s: float = 0.0
     poor_shoulder_s: float = 0.0
     poor_both_s: float = 0.0
+    poor_sink_s: float = 0.0
     uncertain_s: float = 0.0
     away_s: float = 0.0
     samples: int = 0
@@ -130,7 +133,7 @@ class Bucket:
 
     @property
     def poor_s(self) -> float:
-        return self.poor_head_s + self.poor_shoulder_s + self.poor_both_s
+        return self.poor_head_s + self.poor_shoulder_s + self.poor_both_s + self.poor_sink_s
 
     @property
     def seated_s(self) -> float:
@@ -172,12 +175,22 @@ _BUCKET_COLUMNS = (
     *(f"{m}_{x}" for m in METRIC_NAMES for x in ("n", "sum", "max")),
 )
 
+_SCHEMA1_SECOND_COLUMNS = (
+    "good_s",
+    "poor_head_s",
+    "poor_shoulder_s",
+    "poor_both_s",
+    "uncertain_s",
+    "away_s",
+)
+"""The seconds columns the initial schema created (migration 0 -> 1 must not change)."""
+
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 0 -> 1: the initial schema.
     (
         "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
         "CREATE TABLE buckets (start_s INTEGER PRIMARY KEY, "
-        + ", ".join(f"{c} REAL NOT NULL DEFAULT 0" for c in SECOND_COLUMNS)
+        + ", ".join(f"{c} REAL NOT NULL DEFAULT 0" for c in _SCHEMA1_SECOND_COLUMNS)
         + ", samples INTEGER NOT NULL DEFAULT 0, "
         + ", ".join(
             f"{m}_n INTEGER NOT NULL DEFAULT 0, {m}_sum REAL NOT NULL DEFAULT 0, {m}_max REAL"
@@ -193,6 +206,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE TABLE events (time_s REAL NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL)",
         "CREATE INDEX events_time ON events(time_s)",
     ),
+    # 1 -> 2: time sunk in the chair, a deviation of its own.
+    ("ALTER TABLE buckets ADD COLUMN poor_sink_s REAL NOT NULL DEFAULT 0",),
 )
 """MIGRATIONS[i] takes a database from `PRAGMA user_version` i to i + 1. Append, never edit."""
 
@@ -217,8 +232,13 @@ _N_SECONDS = len(SECOND_COLUMNS)
 _SAMPLES = _N_SECONDS
 _METRIC0 = _SAMPLES + 1  # then (n, sum, max) per metric
 _ACC_LEN = _METRIC0 + 3 * len(METRIC_NAMES)
-_GOOD, _POOR_HEAD, _POOR_SHOULDER, _POOR_BOTH, _UNCERTAIN, _AWAY = range(_N_SECONDS)
-_POOR_COLUMN = {"head_forward": _POOR_HEAD, "shoulder_rounding": _POOR_SHOULDER, "both": _POOR_BOTH}
+_GOOD, _POOR_HEAD, _POOR_SHOULDER, _POOR_BOTH, _POOR_SINK, _UNCERTAIN, _AWAY = range(_N_SECONDS)
+_POOR_COLUMN = {
+    "head_forward": _POOR_HEAD,
+    "shoulder_rounding": _POOR_SHOULDER,
+    "both": _POOR_BOTH,
+    "sinking": _POOR_SINK,
+}
 
 
 def _new_acc() -> list[float]:
