@@ -57,6 +57,7 @@ class SourceOptions:
             self.model,
             config.camera.width,
             config.camera.height,
+            config.pose,
         )
 
 

@@ -20,6 +20,7 @@ from posturewatch.core.metrics import MetricsSettings
 from posturewatch.core.sampling import SamplingSettings
 from posturewatch.core.scheduler import SchedulerSettings
 from posturewatch.core.settings import ConfigError, from_table, to_table
+from posturewatch.inputs.pose import PoseSettings
 from posturewatch.inputs.sources import CameraSettings
 from posturewatch.notifiers import NotifierSettings
 from posturewatch.report.model import ReportSettings
@@ -39,6 +40,7 @@ class Config:
     """Your own routines, in the format of the packaged routines.toml; empty: the
     packaged ones."""
     camera: CameraSettings = field(default_factory=CameraSettings)
+    pose: PoseSettings = field(default_factory=PoseSettings)
     sampling: SamplingSettings = field(default_factory=SamplingSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     calibration: CalibrationSettings = field(default_factory=CalibrationSettings)

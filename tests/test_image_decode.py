@@ -74,9 +74,9 @@ def test_the_model_reads_the_same_posture_from_a_half_size_decode(tmp_path: Path
         source.close()
 
     from posturewatch.core.types import Frame
-    from posturewatch.inputs.pose import MediaPipePose
+    from posturewatch.inputs.pose import make_estimator
 
-    model = MediaPipePose(static_image_mode=True)
+    model = make_estimator(None, static_image_mode=True)
     try:
         for name in names:
             obs = half[name]

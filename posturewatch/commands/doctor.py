@@ -29,15 +29,13 @@ from posturewatch.commands.options import (
     add_source_arguments,
 )
 from posturewatch.core.errors import UserError
-from posturewatch.inputs.pose import quiet_native_logs
+from posturewatch.inputs.pose import PoseSettings, quiet_native_logs
 
 if TYPE_CHECKING:
     from posturewatch.context import Context
     from posturewatch.inputs.sources import FrameSource
     from posturewatch.notifiers import NotifierSettings
 
-MEDIAPIPE_PIN = "mediapipe==0.10.21"
-FULL_MODEL = Path("modules") / "pose_landmark" / "pose_landmark_full.tflite"
 CAMERA_FIX = (
     "connect a webcam and close programs using it (video calls); on Linux check "
     "`ls /dev/video*` and that you are in the 'video' group; on macOS allow camera access "
@@ -154,44 +152,35 @@ def check_camera(
     return Check(name, True, f"{source.description} delivers frames ({frame.width}x{frame.height})")
 
 
-def check_pose_model() -> Check:
-    """Build MediaPipe's bundled full pose model and run it on a blank image."""
-    fix = f"pip install {MEDIAPIPE_PIN} (its wheel carries the model; later ones download it)"
+def check_pose_model(settings: PoseSettings | None = None) -> Check:
+    """Build the configured pose model (the bundled one, checksum verified) and run
+    it on a blank image: offline, nothing downloaded."""
+    fix = "reinstall posturewatch (`pip install --force-reinstall posturewatch`)"
     try:
-        import mediapipe
         import numpy as np
 
         from posturewatch.core.types import Frame
-        from posturewatch.inputs.pose import MediaPipePose
+        from posturewatch.inputs.pose import make_estimator
     except Exception as exc:
-        return Check("pose model", False, f"mediapipe cannot be imported ({exc})", fix)
-    version = str(getattr(mediapipe, "__version__", "unknown"))
-    model_file = Path(mediapipe.__file__).parent / FULL_MODEL
-    if not model_file.is_file():
-        return Check(
-            "pose model",
-            False,
-            f"mediapipe {version} lacks the bundled full model ({model_file} is missing), "
-            "so it would try to download it",
-            fix,
-        )
+        return Check("pose model", False, f"cannot be imported ({exc})", fix)
     try:
         started = time.perf_counter()
-        # MediaPipe starts its graph (and loads the models) on the first frame.
-        estimator = MediaPipePose(static_image_mode=True)
+        estimator = make_estimator(None, static_image_mode=True, settings=settings)
         try:
             blank = np.zeros((256, 256, 3), dtype=np.uint8)
             estimator.estimate(Frame(index=0, time_s=0.0, image=blank))
         finally:
             estimator.close()
         elapsed_s = time.perf_counter() - started
+    except UserError as exc:
+        return Check("pose model", False, str(exc), fix)
     except Exception as exc:
-        return Check("pose model", False, f"mediapipe {version}: {type(exc).__name__}: {exc}", fix)
+        return Check("pose model", False, f"{type(exc).__name__}: {exc}", fix)
     return Check(
         "pose model",
         True,
-        f"mediapipe {version}, full model (model_complexity=1) bundled, loaded offline and "
-        f"ran on a test image in {elapsed_s:.1f} s",
+        f"{estimator.name} (mediapipe {estimator.version}) loaded offline and ran on a "
+        f"test image in {elapsed_s:.1f} s",
     )
 
 
@@ -275,7 +264,7 @@ def run_checks(ctx: Context, source: str | None, profile: str | None, quiet: boo
     # camera, TensorFlow Lite banners): the checks report the outcome in one line.
     with quiet_native_logs(enabled=quiet):
         checks.append(check_camera(source or f"camera:{device}", width, height, bool(source)))
-        checks.append(check_pose_model())
+        checks.append(check_pose_model(getattr(config, "pose", None)))
     checks.append(check_notifications(notifications))
     checks.append(check_profile(ctx.paths.profile_file(profile_name)))
     return checks

@@ -20,7 +20,7 @@ from posturewatch.inputs.sources import (
 )
 
 if TYPE_CHECKING:
-    from posturewatch.inputs.pose import PoseEstimator
+    from posturewatch.inputs.pose import PoseEstimator, PoseSettings
 
 
 class ObservationSource(Protocol):
@@ -41,8 +41,14 @@ class EstimatedObservations(Closing):
     """Frames through the pose model. The model is built on first use, so a camera
     that cannot be opened fails before a second is spent loading it."""
 
-    def __init__(self, frames: FrameSource, model_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        frames: FrameSource,
+        model_path: Path | None = None,
+        pose_settings: PoseSettings | None = None,
+    ) -> None:
         self.frames = frames
+        self.pose_settings = pose_settings
         self.live = frames.live
         self.description = frames.description
         self.model_path = model_path
@@ -55,7 +61,9 @@ class EstimatedObservations(Closing):
 
         if self._estimator is None:
             est = make_estimator(
-                self.model_path, static_image_mode=isinstance(self.frames, ImageFolderSource)
+                self.model_path,
+                static_image_mode=isinstance(self.frames, ImageFolderSource),
+                settings=self.pose_settings,
             )
             self.model_name, self.model_version = est.name, est.version
             self._estimator = est
@@ -83,6 +91,7 @@ def open_observations(
     model_path: Path | None = None,
     camera_width: int | None = 640,
     camera_height: int | None = 480,
+    pose_settings: PoseSettings | None = None,
 ) -> ObservationSource:
     """A landmark recording is replayed as stored, a timeline (.toml) replays its
     photos' landmarks; anything else goes through the model."""
@@ -96,4 +105,4 @@ def open_observations(
 
         return TimelineSource(load_timeline(path))
     frames = open_frame_source(spec, fps, camera_width, camera_height)
-    return EstimatedObservations(frames, model_path)
+    return EstimatedObservations(frames, model_path, pose_settings)

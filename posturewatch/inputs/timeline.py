@@ -12,12 +12,15 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from posturewatch.core.errors import UserError
 from posturewatch.core.types import Landmark, Observation, Pose
+
+if TYPE_CHECKING:
+    from posturewatch.inputs.pose import PoseSettings
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -85,12 +88,14 @@ def load_timeline(path: Path) -> Timeline:
     )
 
 
-def estimate_photos(paths: set[Path]) -> dict[Path, Observation]:
+def estimate_photos(
+    paths: set[Path], settings: PoseSettings | None = None
+) -> dict[Path, Observation]:
     """Run the real pose model once per distinct photo."""
-    from posturewatch.inputs.pose import MediaPipePose
+    from posturewatch.inputs.pose import make_estimator
     from posturewatch.inputs.sources import ImageFolderSource
 
-    estimator = MediaPipePose(static_image_mode=True)
+    estimator = make_estimator(None, static_image_mode=True, settings=settings)
     try:
         out = {}
         for path in sorted(paths):
