@@ -10,8 +10,8 @@ On the same frames, in the same run, it times two things:
 The ratio whole fps / process() fps says how close the product runs to the model's
 own speed (target >= 0.95), with its spread over the rounds. Frame sets: the
 side-view photos (720x1280 JPEG, static-image mode, as `analyze` runs a folder)
-repeated, and a synthetic 640x480 webcam-like video written to a temp folder (tracking mode, as a camera runs); for
-information, the same photos re-encoded phone-sized (1080x1920, decoded at half
+repeated, and a synthetic 640x480 webcam-like video written to a temp folder
+(tracking mode, as a camera runs); for information, the same photos re-encoded phone-sized (1080x1920, decoded at half
 size), where decoding is the larger cost.
 
 Each round runs one whole pass and one process() pass back to back, on fresh model
