@@ -7,12 +7,12 @@ On the same frames, in the same run, it times two things:
   process()   - MediaPipe's own call alone, on exactly the frames the whole path
                 decodes (same size: large JPEGs are decoded at half size by the
                 frame source), already in memory and converted to RGB.
-The ratio whole fps / process() fps says how close the product runs to the model's
+The ratio whole fps / model fps says how close the product runs to the model's
 own speed (target >= 0.95), with its spread over the rounds. Frame sets: the
 side-view photos (720x1280 JPEG, static-image mode, as `analyze` runs a folder)
 repeated, and a synthetic 640x480 webcam-like video written to a temp folder
-(tracking mode, as a camera runs); for information, the same photos re-encoded phone-sized (1080x1920, decoded at half
-size), where decoding is the larger cost.
+(tracking mode, as a camera runs); for information, the same photos re-encoded
+phone-sized (1080x1920, decoded at half size), where decoding is the larger cost.
 
 Each round runs one whole pass and one process() pass back to back, on fresh model
 instances warmed with one untimed frame, the order swapped every round, so a busy
