@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Install posturewatch into ./.venv (created if missing). With --system, also the
-# Debian packages the tests need: a virtual screen, a private D-Bus session, a
-# notification daemon and headless Chromium. Safe to run again.
+# Install posturewatch into ./.venv (created if missing; VENV=DIR and PYTHON=EXE
+# choose another folder and interpreter). With --system, also the Debian packages
+# the tests need: a virtual screen, a private D-Bus session, a notification daemon,
+# a tray host and headless Chromium. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,12 +31,13 @@ else
 fi
 
 PY="${PYTHON:-python3}"
-if [[ ! -x .venv/bin/python ]]; then
-    "$PY" -m venv .venv
+VENV="${VENV:-.venv}"
+if [[ ! -x "$VENV/bin/python" ]]; then
+    "$PY" -m venv "$VENV"
 fi
-.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
 if [[ -n "$extras" ]]; then
-    .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[$extras]"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".[$extras]"
 else
-    .venv/bin/python -m pip install -q --disable-pip-version-check -e .
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e .
 fi
