@@ -12,15 +12,17 @@ from typing import TYPE_CHECKING, Protocol
 
 from posturewatch.closing import Closing
 from posturewatch.core.types import Observation
+from posturewatch.inputs.pose import PoseSettings
 from posturewatch.inputs.sources import (
     FrameSource,
     ImageFolderSource,
     is_landmark_recording,
     open_frame_source,
 )
+from posturewatch.inputs.still import StillFrames
 
 if TYPE_CHECKING:
-    from posturewatch.inputs.pose import PoseEstimator, PoseSettings
+    from posturewatch.inputs.pose import PoseEstimator
 
 
 class ObservationSource(Protocol):
@@ -48,7 +50,14 @@ class EstimatedObservations(Closing):
         pose_settings: PoseSettings | None = None,
     ) -> None:
         self.frames = frames
-        self.pose_settings = pose_settings
+        self.pose_settings = pose_settings or PoseSettings()
+        self.still: StillFrames | None = None
+        """Unrelated photos are each estimated; a camera or a video reuses the last
+        landmarks while its picture does not change."""
+        if self.pose_settings.skip_still and not isinstance(frames, ImageFolderSource):
+            self.still = StillFrames(
+                self.pose_settings.still_max_diff, self.pose_settings.still_max_reuse_s
+            )
         self.live = frames.live
         self.description = frames.description
         self.model_path = model_path
@@ -73,7 +82,15 @@ class EstimatedObservations(Closing):
         frame = self.frames.read(not_before_s)
         if frame is None:
             return None
-        return self._get_estimator().estimate(frame)
+        if self.still is None:
+            return self._get_estimator().estimate(frame)
+        thumb = self.still.thumbnail(frame.image)
+        reused = self.still.reuse(frame, thumb)
+        if reused is not None:
+            return reused
+        obs = self._get_estimator().estimate(frame)
+        self.still.remember(thumb, obs)
+        return obs
 
     def release(self) -> None:
         self.frames.release()

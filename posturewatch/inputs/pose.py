@@ -58,10 +58,21 @@ class PoseSettings:
     backend: Literal["auto", "lite", "full"] = "auto"
     """auto: the measured default (lite); full: the legacy full model, where the
     installed mediapipe still has it (Python <= 3.12 with mediapipe 0.10.x)."""
+    skip_still: bool = True
+    """Reuse the last landmarks while the camera picture does not change (inputs/still.py)."""
+    still_max_diff: float = 8.0
+    """Largest change of one 32x24 thumbnail pixel, in grey levels (0-255), that
+    still counts as nothing new."""
+    still_max_reuse_s: float = 10.0
+    """The model runs at least this often, however still the picture."""
 
     def __post_init__(self) -> None:
         if self.backend not in ("auto", *get_args(Backend)):
             raise ValueError("backend: must be auto, lite or full")
+        if not 0.0 <= self.still_max_diff <= 255.0:
+            raise ValueError("still_max_diff: must be between 0 and 255 grey levels")
+        if not 0.0 <= self.still_max_reuse_s <= 600.0:
+            raise ValueError("still_max_reuse_s: must be between 0 and 600 seconds")
 
 
 def _landmarks(items: Any) -> tuple[Landmark, ...]:
