@@ -44,11 +44,11 @@ sys.path.insert(0, str(ROOT))
 
 from posturewatch.core.metrics import compute_metrics  # noqa: E402
 from posturewatch.inputs import sources  # noqa: E402
+from posturewatch.inputs.native_logs import quiet_native_logs  # noqa: E402
 from posturewatch.inputs.pose import (  # noqa: E402
     PoseEstimator,
     PoseSettings,
     make_estimator,
-    quiet_native_logs,
 )
 from posturewatch.inputs.sources import FrameSource, ImageFolderSource, VideoFileSource  # noqa: E402
 from scripts.machine import cpu_model  # noqa: E402

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from posturewatch.inputs.pose import quiet_native_logs
+from posturewatch.inputs.native_logs import quiet_native_logs
 
 
 def test_fd_2_is_silenced_inside_and_restored_after(

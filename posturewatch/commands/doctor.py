@@ -29,7 +29,8 @@ from posturewatch.commands.options import (
     add_source_arguments,
 )
 from posturewatch.core.errors import UserError
-from posturewatch.inputs.pose import PoseSettings, quiet_native_logs
+from posturewatch.inputs.native_logs import quiet_native_logs
+from posturewatch.inputs.pose import PoseSettings
 
 if TYPE_CHECKING:
     from posturewatch.context import Context

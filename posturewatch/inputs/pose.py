@@ -31,9 +31,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import sys
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -41,6 +39,7 @@ from typing import Any, Literal, get_args
 
 from posturewatch.core.errors import UserError
 from posturewatch.core.types import Frame, Landmark, Observation, Pose
+from posturewatch.inputs.native_logs import quiet_native_logs
 
 Backend = Literal["lite", "full"]
 DEFAULT_BACKEND: Backend = "lite"
@@ -79,31 +78,6 @@ def _landmarks(items: Any) -> tuple[Landmark, ...]:
     # Runs twice per frame: the fields are floats already (Tasks may leave
     # visibility None).
     return tuple([Landmark(p.x, p.y, p.z, p.visibility or 0.0) for p in items])
-
-
-@contextlib.contextmanager
-def quiet_native_logs(enabled: bool = True) -> Iterator[None]:
-    """Point file descriptor 2 at /dev/null for the duration (see the module
-    docstring); Python's own sys.stderr is flushed first and works again after.
-    The one stderr silencer: `doctor` uses it too around its camera and model checks
-    (enabled=False for `doctor --verbose`)."""
-    if not enabled or os.environ.get("POSTUREWATCH_MODEL_LOGS"):
-        yield
-        return
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (AttributeError, OSError, ValueError):  # no stderr at all (pythonw, detached)
-        yield
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
 
 
 class PoseEstimator(ABC):

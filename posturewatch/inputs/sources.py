@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, cast
 from posturewatch.closing import Closing
 from posturewatch.core.errors import UserError
 from posturewatch.core.types import Frame
+from posturewatch.inputs.native_logs import quiet_native_logs
 
 if TYPE_CHECKING:
     import numpy as np
@@ -206,8 +207,10 @@ class VideoFileSource(FrameSource):
         cv2 = _cv2()
         self.path = path
         self.description = str(path)
-        self._cap = cv2.VideoCapture(str(path))
-        if not self._cap.isOpened():
+        with quiet_native_logs():  # FFmpeg prints its own line for a file it cannot read
+            self._cap = cv2.VideoCapture(str(path))
+            opened = self._cap.isOpened()
+        if not opened:
             raise UserError(f"cannot read video {path}: not a video OpenCV can decode")
         native = float(self._cap.get(cv2.CAP_PROP_FPS) or 0.0)
         self.fps = fps or (native if native > 0 else 30.0)
@@ -292,8 +295,10 @@ class CameraSource(FrameSource):
 
     def _open(self) -> Any:
         cv2 = _cv2()
-        cap = cv2.VideoCapture(self.device)
-        if not cap.isOpened():
+        with quiet_native_logs():  # V4L2/FFmpeg print their own line for a missing device
+            cap = cv2.VideoCapture(self.device)
+            opened = cap.isOpened()
+        if not opened:
             cap.release()
             raise CameraUnavailable(
                 f"{self.description} could not be opened: it is missing, busy in another "
