@@ -13,7 +13,9 @@ if [[ "${1:-}" == "--system" ]]; then
         libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
         libegl1 libgl1 libfontconfig1 fonts-dejavu-core
         # a tray host, clicks, window lists and screenshots for its tests
-        trayer xdotool x11-utils imagemagick)
+        trayer xdotool x11-utils imagemagick
+        # the test that the pose model makes no network call traces it
+        strace)
     missing=()
     for p in "${pkgs[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
