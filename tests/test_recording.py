@@ -23,6 +23,7 @@ from posturewatch.commands import record as record_command
 from posturewatch.core.errors import UserError
 from posturewatch.core.metrics import compute_metrics
 from posturewatch.core.types import LM, N_LANDMARKS, Landmark, Observation, Pose
+from posturewatch.inputs.pose import LITE_MODEL_FILE
 from posturewatch.inputs.recording import (
     FORMAT,
     LANDMARK_NAMES,
@@ -83,9 +84,9 @@ def test_landmark_names_follow_the_shared_indices() -> None:
 
 @pytest.mark.model
 def test_landmark_names_are_mediapipes() -> None:
-    import mediapipe as mp
+    from mediapipe.tasks.python.vision import PoseLandmark
 
-    assert [p.name.lower() for p in mp.solutions.pose.PoseLandmark] == list(LANDMARK_NAMES)
+    assert [p.name.lower() for p in PoseLandmark] == list(LANDMARK_NAMES)
 
 
 @pytest.mark.parametrize("name", ["s.jsonl", "s.jsonl.gz", "s.ndjson", "s.NDJSON.GZ"])
@@ -463,7 +464,7 @@ def test_record_a_recording_every_three_seconds(
     assert [o.time_s for o in copied] == [0.0, 3.0, 6.0, 9.0, 12.0]
     originals = {o.time_s: o for o in read_recording(SIDE_FIXTURE)}
     assert all(o == originals[o.time_s] for o in copied)
-    assert RecordingReader(out).header["model"]["name"] == "mediapipe-pose-full"
+    assert RecordingReader(out).header["model"]["name"] == f"mediapipe-tasks:{LITE_MODEL_FILE}"
     assert "recorded 5 frames, 5 with a person" in capsys.readouterr().out
 
 
@@ -686,7 +687,7 @@ def test_record_command_with_the_model(tmp_path: Path, capsys: pytest.CaptureFix
     assert "recorded 13 frames, 13 with a person" in capsys.readouterr().out
     recorded = read_recording(out)
     assert all(o.path is not None and "/" not in o.path for o in recorded)
-    assert RecordingReader(out).header["model"]["name"] == "mediapipe-pose-full"
+    assert RecordingReader(out).header["model"]["name"] == f"mediapipe-tasks:{LITE_MODEL_FILE}"
 
 
 def test_record_defaults_to_the_configured_camera(tmp_data_dir: Path, tmp_path: Path) -> None:

@@ -272,7 +272,9 @@ def handle(args: argparse.Namespace, ctx: Context, out: TextIO | None = None) ->
         every_s = 1.0 / (args.fps or CAMERA_FPS)
     elif not images and args.fps:
         every_s = 1.0 / args.fps
-    source = open_observations(spec, args.fps if images else None, args.model)
+    source = open_observations(
+        spec, args.fps if images else None, args.model, pose_settings=ctx.config.pose
+    )
     header_done = False
 
     columns = table_columns(show_path=images, with_verdict=judge is not None)

@@ -87,7 +87,9 @@ def run_record(args: argparse.Namespace, ctx: Context) -> int:
         width = height = None
         if parse_camera(spec) is not None:
             width, height = ctx.config.camera.width, ctx.config.camera.height
-        source = open_observations(spec, args.fps, args.model, width, height)
+        source = open_observations(
+            spec, args.fps, args.model, width, height, pose_settings=ctx.config.pose
+        )
         try:
             summary = record(source, writer, args.every, args.duration)
         finally:
