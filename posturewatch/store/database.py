@@ -341,9 +341,7 @@ class _Batch:
                 if not isinstance(row, list) or len(row) != width:
                     raise ValueError(f"{name}: a row of the wrong shape")
                 for v in row:
-                    if isinstance(v, bool) or not (
-                        v is None or isinstance(v, str | int | float)
-                    ):
+                    if isinstance(v, bool) or not (v is None or isinstance(v, str | int | float)):
                         raise ValueError(f"{name}: a value of the wrong type")
                     if isinstance(v, float) and not math.isfinite(v):
                         raise ValueError(f"{name}: a non-finite number")
