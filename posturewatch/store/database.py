@@ -292,6 +292,14 @@ def journal_path(path: Path) -> Path:
     return path.with_name(path.name + ".journal")
 
 
+def reserve_path(path: Path) -> Path:
+    """Room kept on the disk for the journal: freed when the disk is full at the end."""
+    return path.with_name(path.name + ".reserve")
+
+
+RESERVE_BYTES = 256 * 1024
+"""Enough for the journal of a day's buckets that a full disk kept out of the database."""
+
 _JOURNAL_MARK = "journal:"
 """meta key prefix of a journal batch already merged (its id follows)."""
 
@@ -458,6 +466,7 @@ class Store(Closing):
                     self._write(OPEN_TIMEOUT_S)
                 if self._backup_due():
                     self.backup()
+                self._keep_reserve()
         except BaseException:
             self._conn.close()
             raise
@@ -874,6 +883,36 @@ class Store(Closing):
             self._write_failing = False
         return True
 
+    def _keep_reserve(self) -> None:
+        """Hold RESERVE_BYTES of the disk in a file beside the database while the
+        store is open, so a disk that fills up during a run still has room for its
+        journal at the end (close() removes it)."""
+        reserve = reserve_path(self.path)
+        if reserve.exists():
+            return
+        try:
+            fd = os.open(reserve, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except OSError:
+            return
+        try:
+            os.write(fd, b"\0" * RESERVE_BYTES)
+            os.fsync(fd)
+        except OSError:
+            os.close(fd)
+            fd = -1
+            reserve.unlink(missing_ok=True)  # no room even for that: nothing to reserve
+        finally:
+            if fd >= 0:
+                os.close(fd)
+
+    def _use_reserve(self) -> bool:
+        """Free the reserved room (the disk is full): True when there was some."""
+        try:
+            reserve_path(self.path).unlink()
+        except OSError:
+            return False
+        return True
+
     def _forget_journal(self) -> None:
         """Every journal batch is in the database: remove the file, then the marks
         (a crash in between leaves marks of batches no journal holds: harmless)."""
@@ -896,7 +935,12 @@ class Store(Closing):
             if self._closed:
                 return
             if not self._write(self._patient_timeout_s):
+                batch = self._take_batch()
+                if batch is not None and self._use_reserve() and self._append_journal(batch):
+                    self._clear_memory()
+                    self._journaled += 1
                 log.info("%s", self.unwritten())
+            self._use_reserve()  # held only while the store is open
             self._closed = True
             self._conn.close()
 
