@@ -940,7 +940,8 @@ class Store(Closing):
                     self._clear_memory()
                     self._journaled += 1
                 log.info("%s", self.unwritten())
-            self._use_reserve()  # held only while the store is open
+            if not self.read_only:
+                self._use_reserve()  # held only while the store is open
             self._closed = True
             self._conn.close()
 
