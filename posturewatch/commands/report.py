@@ -144,6 +144,9 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
 
 def write_report(paths: Paths, config: Config, request: ReportRequest) -> int:
     """Build the report from the store (opened read-only) and write what is asked."""
+    for target in (request.html, Path(request.csv) if request.csv not in (None, "-") else None):
+        if target is not None:
+            _check_folder(target)
     database = paths.database
     day = request.day
     settings = config.report
@@ -192,13 +195,19 @@ def write_report(paths: Paths, config: Config, request: ReportRequest) -> int:
     return 0
 
 
+def _check_folder(path: Path) -> None:
+    """Refuse, before any work, a file whose folder's folder is missing too."""
+    folder = path.parent
+    if not folder.is_dir() and not folder.parent.is_dir():
+        raise UserError(f"cannot write {path}: the folder {folder.parent} does not exist")
+
+
 def _write(path: Path, text: str) -> None:
     """Write a report file readable by the user alone, atomically. Its folder may be
     made (user-only) inside one that exists; a deeper missing path is a typo to
     refuse, not a tree to invent."""
     folder = path.parent
-    if not folder.is_dir() and not folder.parent.is_dir():
-        raise UserError(f"cannot write {path}: the folder {folder.parent} does not exist")
+    _check_folder(path)
     try:
         private_dir(folder)
         write_atomic(path, text)

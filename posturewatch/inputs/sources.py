@@ -332,7 +332,12 @@ class CameraSource(FrameSource):
         self._index = 0
 
     def _open(self) -> Any:
+        # OpenCV's own lines about a missing device would add to our one line.
+        os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
         cv2 = _cv2()
+        set_level = getattr(cv2, "setLogLevel", None)
+        if set_level is not None and os.environ["OPENCV_LOG_LEVEL"] == "SILENT":
+            set_level(0)
         cap = cv2.VideoCapture(self.device)
         if not cap.isOpened():
             cap.release()

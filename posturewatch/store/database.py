@@ -383,6 +383,10 @@ def _refuse_emptied(path: Path) -> None:
         raise StoreError(f"the database {path} is empty but has a backup: {RESTORE_HINT}")
 
 
+RETRY_MAX_S = 30.0
+"""After a failed write the database is tried again after 1, 2, 4 ... s, at most this
+(of real time); meanwhile batches go straight to the journal, without a lock wait."""
+
 OPEN_TIMEOUT_S = 5.0
 """How long opening (and migrating) waits for another process's lock."""
 
@@ -454,6 +458,8 @@ class Store(Closing):
         self._last_flush_s: float | None = None
         self._write_failing = False
         self._journaled = 0
+        self._failures = 0
+        self._retry_at = 0.0
         self._last_error: str | None = None
         self._closed = False
         self._conn = self._open_read_only() if read_only else self._open()
@@ -463,7 +469,7 @@ class Store(Closing):
                 self._journaled = len(self._read_journal())
                 if self._journaled:
                     log.info("merging %s into %s", journal_path(self.path), self.path)
-                    self._write(OPEN_TIMEOUT_S)
+                    self._write(OPEN_TIMEOUT_S, retry=True)
                 if self._backup_due():
                     self.backup()
                 self._keep_reserve()
@@ -767,7 +773,7 @@ class Store(Closing):
         with self._lock:
             if self._closed:
                 return not self.pending
-            return self._write(self.settings.lock_timeout_s)
+            return self._write(self.settings.lock_timeout_s, retry=True)
 
     def _take_batch(self) -> _Batch | None:
         if not (self._pending or self._prompts or self._answers or self._events):
@@ -836,11 +842,17 @@ class Store(Closing):
             return False
         return True
 
-    def _write(self, timeout_s: float) -> bool:
+    def _write(self, timeout_s: float, *, retry: bool = False) -> bool:
         if not self.pending:
             return True
-        conn = self._conn
         batch = self._take_batch()
+        if self._write_failing and not retry and time.monotonic() < self._retry_at:
+            # Backing off from a failing database: straight to the journal, no lock wait.
+            if batch is not None and self._append_journal(batch):
+                self._clear_memory()
+                self._journaled += 1
+            return False
+        conn = self._conn
         journal = self._read_journal() if self._journaled else []
         try:
             with _immediate(conn, timeout_s):
@@ -861,6 +873,8 @@ class Store(Closing):
                 if batch is not None:
                     batch.apply(conn)
         except sqlite3.Error as exc:
+            self._failures += 1
+            self._retry_at = time.monotonic() + min(RETRY_MAX_S, 0.5 * 2**self._failures)
             self._last_error = "locked by another program" if _is_busy(exc) else str(exc)
             if not self._write_failing:
                 why = "is locked by another program" if _is_busy(exc) else f"failed ({exc})"
@@ -881,6 +895,7 @@ class Store(Closing):
         if self._write_failing:
             log.warning("the database %s is writable again; nothing was lost", self.path)
             self._write_failing = False
+        self._failures = 0
         return True
 
     def _keep_reserve(self) -> None:
@@ -934,7 +949,7 @@ class Store(Closing):
         with self._lock:
             if self._closed:
                 return
-            if not self._write(self._patient_timeout_s):
+            if not self._write(self._patient_timeout_s, retry=True):
                 batch = self._take_batch()
                 if batch is not None and self._use_reserve() and self._append_journal(batch):
                     self._clear_memory()
