@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import sqlite3
 import sys
 from collections.abc import Sequence
 
@@ -70,3 +71,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:
+        # The machine said no (a read-only, immutable or full data folder, a folder
+        # where a file belongs): one line naming the file, never a traceback.
+        print(f"posturewatch: {describe_os_error(exc)}", file=sys.stderr)
+        return 2
+    except (sqlite3.Error, RecursionError, OverflowError, ValueError) as exc:
+        # A damaged or hostile input that slipped past its reader's checks.
+        logging.getLogger(__name__).debug("unexpected error", exc_info=True)
+        print(f"posturewatch: cannot go on: {_first_line(exc)}", file=sys.stderr)
+        return 2
+
+
+def describe_os_error(exc: OSError) -> str:
+    """`cannot write /x/config.toml: No space left on device` from any OSError."""
+    what = exc.strerror or type(exc).__name__
+    if exc.filename is not None:
+        return f"cannot use {exc.filename}: {what}"
+    return f"system error: {what}"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0][:200] if text else type(exc).__name__) or type(exc).__name__

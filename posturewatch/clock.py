@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
@@ -42,7 +43,25 @@ class Clock(Protocol):
 
 
 class WallClock:
-    """The real clock, for a live camera."""
+    """The real clock, for a live camera: epoch seconds that never run backwards.
+
+    Durations come from the monotonic clock; the wall clock only labels them. Each
+    reading is max(wall clock, previous reading + monotonic time since): when the
+    wall clock steps back (NTP, a suspend resumed in another zone) the readings go
+    on advancing by the real elapsed time, so the next stretch is counted in full
+    rather than as 0 s, until the wall clock catches up; when it leaps forward (a
+    suspend, where the monotonic clock stands still) the readings follow it, and
+    the store caps that gap as the pause it was."""
+
+    def __init__(
+        self,
+        wall: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._wall = wall
+        self._monotonic = monotonic
+        self._lock = threading.Lock()
+        self._last: tuple[float, float] | None = None  # (reading, monotonic then)
 
     def pace(
         self,
@@ -53,10 +72,16 @@ class WallClock:
         return True
 
     def stamp(self, source_time_s: float) -> float:
-        return time.time()
+        return self.now()
 
     def now(self) -> float:
-        return time.time()
+        with self._lock:
+            wall, mono = self._wall(), self._monotonic()
+            if self._last is not None:
+                last, last_mono = self._last
+                wall = max(wall, last + max(0.0, mono - last_mono))
+            self._last = (wall, mono)
+            return wall
 
     def sleep(self, seconds: float, wake: threading.Event | None = None) -> None:
         if seconds <= 0:
@@ -126,6 +151,8 @@ def parse_start_at(text: str | None) -> float:
         raise UserError(
             f"--start-at: cannot read {text!r} as a date and time (e.g. 2026-11-23T09:00)"
         ) from None
+    if not 1971 <= moment.year <= 2999:
+        raise UserError(f"--start-at: {text!r} is out of range (years 1971 to 2999)")
     if moment.tzinfo is None:
         moment = moment.astimezone()  # the system's local zone
     return moment.timestamp()

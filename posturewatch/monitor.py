@@ -138,6 +138,8 @@ class Monitor:
         self.summary = RunSummary()
         self._inbox: queue.SimpleQueue[Message] = queue.SimpleQueue()
         self._wake = threading.Event()
+        self._source_delivered = False
+        """Has the source given one observation? A camera that never did is an error."""
         self._running = False
         self._stop = threading.Event()
         self._paused = False
@@ -276,6 +278,8 @@ class Monitor:
                 try:
                     obs = pacer.read()
                 except CameraUnavailable as exc:
+                    if exc.never_opened and not self._source_delivered:
+                        raise  # no such camera: say so rather than retry forever
                     self._camera_lost(str(exc))
                     self.source.release()
                     self._sleep(retry_s)
@@ -283,6 +287,7 @@ class Monitor:
                     continue
                 if obs is None:
                     break
+                self._source_delivered = True
                 retry_s = self.settings.camera_retry_s
                 while not self.clock.pace(obs.time_s, self._wake, WAKE_POLL_S):
                     if self._stop.is_set() or stop_from_outside.is_set():

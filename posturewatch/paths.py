@@ -8,10 +8,12 @@ tests and the demo keep away from the user's real data.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from posturewatch.core.errors import UserError
 from posturewatch.files import private_dir
 
 ENV_DATA_DIR = "POSTUREWATCH_DATA_DIR"
@@ -36,6 +38,20 @@ def default_data_dir() -> Path:
     return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / APP
 
 
+PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+"""Letters, digits, `_`, `.` and `-`, starting with a letter or digit, at most 64."""
+
+
+def check_profile_name(name: str) -> str:
+    """`name` if it names a profile; UserError otherwise (the one place names are checked)."""
+    if not isinstance(name, str) or not PROFILE_NAME.fullmatch(name) or ".." in name:
+        raise UserError(
+            f"profile name {str(name)[:80]!r} is not a name: use letters, digits, '_', '.' "
+            "and '-' (at most 64, no path)"
+        )
+    return name
+
+
 @dataclass(frozen=True)
 class Paths:
     """Every file the tool reads or writes, resolved once at start-up."""
@@ -52,7 +68,10 @@ class Paths:
         return self.data_dir / "profiles"
 
     def profile_file(self, name: str = "default") -> Path:
-        return self.profiles_dir / f"{name}.json"
+        """The file of profile `name`; a name that is not a plain name (a path, `..`,
+        a hidden or overlong name) is a UserError, so a profile can only ever be
+        written inside profiles/."""
+        return self.profiles_dir / f"{check_profile_name(name)}.json"
 
     @property
     def database(self) -> Path:

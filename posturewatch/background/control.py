@@ -57,16 +57,68 @@ def default_transport() -> Transport:
     return "tcp" if sys.platform == "win32" or not hasattr(socket, "AF_UNIX") else "unix"
 
 
-def socket_path(runtime_dir: Path) -> Path:
+_SHORT_DIR_CANDIDATES = 8
+"""Folders tried under the temp directory when the runtime path is too long; one
+another user created first is skipped, never used."""
+
+
+def socket_path(runtime_dir: Path, *, create: bool = False) -> Path:
     """Where the Unix socket lives: in the runtime directory, or, when that path is
-    too long for a socket address (deep test folders, long home paths), in a
-    per-user 0700 folder under the temp directory named after a hash of it."""
+    too long for a socket address (deep test folders, long home paths), in a short
+    per-user 0700 folder: $XDG_RUNTIME_DIR when it is ours, else the first of a few
+    `posturewatch-<uid>[-n]` folders under the temp directory that is ours (a real
+    folder, owned by us, 0700; with create=True the first one that does not exist
+    yet is made). A folder another user made first is skipped, so nobody can block
+    or intercept the channel by creating it; when every candidate is taken the
+    channel is refused with one line."""
     path = runtime_dir / SOCKET_NAME
     if len(os.fsencode(path)) < _SUN_PATH_LIMIT:
         return path
     digest = hashlib.sha256(os.fsencode(runtime_dir.resolve())).hexdigest()[:16]
-    short_dir = Path(tempfile.gettempdir()) / f"posturewatch-{os.getuid()}"
-    return short_dir / f"{digest}.sock"
+    name = f"{digest}.sock"
+    candidates: list[Path] = []
+    xdg = os.environ.get("XDG_RUNTIME_DIR")
+    if xdg and os.path.isabs(xdg):
+        candidates.append(Path(xdg) / "posturewatch")
+    base = Path(tempfile.gettempdir()) / f"posturewatch-{os.getuid()}"
+    candidates.append(base)
+    candidates += [Path(f"{base}-{n}") for n in range(1, _SHORT_DIR_CANDIDATES)]
+    for folder in candidates:
+        if len(os.fsencode(folder / name)) >= _SUN_PATH_LIMIT:
+            continue
+        if _is_own_private_dir(folder):
+            return folder / name
+        if create and not os.path.lexists(folder):
+            try:
+                if folder.parent.is_dir():
+                    os.mkdir(folder, PRIVATE_DIR_MODE)
+            except OSError:
+                continue
+            if _is_own_private_dir(folder):
+                return folder / name
+    raise UserError(
+        f"no private folder for the control socket of {runtime_dir}: the path is too long "
+        f"for a socket and {base} (and the alternatives) belong to someone else; "
+        "use a shorter --data-dir"
+    )
+
+
+def _is_own_private_dir(folder: Path) -> bool:
+    """A real folder (not a symlink), owned by us, readable by us alone."""
+    try:
+        info = os.lstat(folder)
+    except OSError:
+        return False
+    if not stat.S_ISDIR(info.st_mode) or sys.platform == "win32":
+        return stat.S_ISDIR(info.st_mode)
+    if info.st_uid != os.getuid():
+        return False
+    if stat.S_IMODE(info.st_mode) != PRIVATE_DIR_MODE:
+        try:
+            os.chmod(folder, PRIVATE_DIR_MODE, follow_symlinks=False)
+        except (OSError, NotImplementedError):
+            return False
+    return True
 
 
 def _private_dir(directory: Path) -> None:
@@ -157,8 +209,11 @@ class ControlServer:
                 if self._closed.is_set():
                     return
                 continue
-            with conn:
-                self._serve(conn)
+            try:
+                with conn:
+                    self._serve(conn)
+            except Exception:  # nothing a client sends may end the channel
+                log.exception("control connection failed")
 
     def _serve(self, conn: socket.socket) -> None:
         conn.settimeout(2.0)
@@ -167,8 +222,11 @@ class ControlServer:
             request = json.loads(line.decode("utf-8"))
             if not isinstance(request, dict):
                 raise ValueError("request is not a JSON object")
+        except RecursionError:
+            self._reply(conn, {"ok": False, "error": "bad request: nested too deeply"})
+            return
         except (OSError, ValueError, UnicodeDecodeError) as exc:
-            self._reply(conn, {"ok": False, "error": f"bad request: {exc}"})
+            self._reply(conn, {"ok": False, "error": f"bad request: {str(exc)[:200]}"})
             return
         if self._token is not None:
             given = request.pop("token", "")
@@ -203,10 +261,21 @@ def open_server(
 
 
 def _open_unix_server(runtime_dir: Path, handler: Handler) -> ControlServer:
-    path = socket_path(runtime_dir)
+    path = socket_path(runtime_dir, create=True)
     _private_dir(path.parent)
-    with contextlib.suppress(FileNotFoundError):
-        path.unlink()
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        pass
+    else:
+        if stat.S_ISDIR(info.st_mode):
+            raise UserError(f"cannot create control socket {path}: a folder is in its place")
+        try:
+            path.unlink()
+        except OSError as exc:
+            raise UserError(
+                f"cannot replace control socket {path}: {exc.strerror or exc}"
+            ) from None
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     old_umask = os.umask(0o177)  # the socket is born 0600: no window where others could connect
     try:
@@ -257,7 +326,10 @@ def send_request(
     transport = transport or default_transport()
     message = dict(request)
     if transport == "unix":
-        path = socket_path(runtime_dir)
+        try:
+            path = socket_path(runtime_dir)
+        except UserError:
+            raise NotRunning() from None  # no folder of ours: nothing of ours listens
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         target: Any = str(path)
     else:

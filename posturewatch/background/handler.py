@@ -16,6 +16,9 @@ from posturewatch.background.pauses import MonitorLike, PauseControl
 
 log = logging.getLogger(__name__)
 
+MAX_PAUSE_S = 7 * 86400.0
+"""The longest pause one request may ask for; `resume` or no duration for longer."""
+
 
 def today_summary(source: Any, now_s: float, tz: tzinfo | None = None) -> dict[str, Any]:
     """Today's numbers so far from a store (report.ReportSource), for `status`."""
@@ -69,11 +72,14 @@ class ServiceHandler:
         if cmd == "pause":
             seconds = request.get("seconds")
             if seconds is not None and (
-                not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds <= 0
+                not isinstance(seconds, int | float)
+                or isinstance(seconds, bool)
+                or not 0 < seconds <= MAX_PAUSE_S
             ):
                 return {
                     "ok": False,
-                    "error": f"pause: seconds must be a positive number, got {seconds!r}",
+                    "error": f"pause: seconds must be a number above 0 and at most "
+                    f"{MAX_PAUSE_S:.0f} (7 days), got {str(seconds)[:40]}",
                 }
             until = self.pauses.pause(None if seconds is None else float(seconds))
             log.info("paused %s", "until resume" if until is None else f"until {until:.0f}")
@@ -86,7 +92,7 @@ class ServiceHandler:
             log.info("stop requested over the control channel")
             self.stop()
             return {"ok": True}
-        return {"ok": False, "error": f"unknown command {cmd!r}"}
+        return {"ok": False, "error": f"unknown command {str(cmd)[:40]!r}"}
 
     def _today(self) -> dict[str, Any] | None:
         store = self.store

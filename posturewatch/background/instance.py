@@ -12,9 +12,11 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from posturewatch.core.errors import UserError
 from posturewatch.files import private_dir, write_atomic
 from posturewatch.paths import Paths
 
@@ -43,8 +45,15 @@ class InstanceLock:
             return True
         private_dir(self.path.parent)
         # Not inherited by children (os.open's default), so a helper process the
-        # service starts cannot keep "the instance" alive after it exits.
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        # service starts cannot keep "the instance" alive after it exits. Never
+        # through a symlink: the lock file is ours alone.
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        except OSError as exc:
+            raise UserError(
+                f"cannot use the instance lock {self.path}: {exc.strerror or exc}"
+                + ("; it should be a file, move it away" if self.path.is_dir() else "")
+            ) from None
         if _try_lock(fd):
             self._fd = fd
             return True
@@ -134,6 +143,32 @@ def read_instance_info(runtime_dir: Path) -> InstanceInfo | None:
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+@contextlib.contextmanager
+def foreground_instance(paths: Paths, source: str) -> Iterator[None]:
+    """Hold the one-instance lock for a foreground `run` that writes the database,
+    so `run` and `start` never write the same file at once; a held lock is one
+    line naming the running instance."""
+    private_dir(paths.runtime_dir)
+    lock = InstanceLock(lock_path(paths.runtime_dir))
+    if not lock.acquire():
+        other = read_instance_info(paths.runtime_dir)
+        described = other.describe() if other else "details unknown"
+        raise UserError(
+            f"posturewatch is already running ({described}) and writes to the same "
+            "database; stop it first (`posturewatch stop`) or run with --no-store"
+        )
+    try:
+        write_instance_info(
+            paths.runtime_dir,
+            InstanceInfo(pid=os.getpid(), since_s=time.time(), source=f"run: {source}"),
+        )
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            (paths.runtime_dir / INSTANCE_NAME).unlink()
+        lock.release()
 
 
 def log_file(paths: Paths) -> Path:

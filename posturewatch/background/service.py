@@ -98,7 +98,8 @@ def run_service(
     `open_app` is called only once the lock is held (a second instance never opens
     the camera); the application is closed before the lock is released, so once
     `stop` sees the lock free, everything is on disk. Returns 0, also when another
-    instance already runs (that one is reported)."""
+    instance already runs (that one is reported); 1 when measured data could not be
+    written to the database at the end (it is in the journal, or lost: logged)."""
     settings = settings or ServiceSettings()
     out = out or sys.stdout
     stop = stop or threading.Event()
@@ -117,6 +118,7 @@ def run_service(
     watcher: LockWatcher | None = None
     tray: Any = None
     app: RunningApp | None = None
+    status = 0
 
     def request_stop() -> None:
         stop.set()
@@ -151,10 +153,14 @@ def run_service(
             server.close()
         if app is not None:
             app.close()
+            problem = app.store.unwritten() if app.store is not None else None
+            if problem:
+                log.error("%s", problem)
+                status = 1
         with contextlib.suppress(FileNotFoundError):
             (runtime_dir / INSTANCE_NAME).unlink()
         lock.release()
-    return 0
+    return status
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,9 @@ from posturewatch.commands.options import (
     add_command,
 )
 from posturewatch.context import Context
+from posturewatch.core.errors import UserError
 from posturewatch.core.types import Observation, Prompt
-from posturewatch.files import private_dir
+from posturewatch.files import private_dir, write_atomic
 from posturewatch.inputs.observations import ObservationSource
 from posturewatch.paths import Paths
 
@@ -63,8 +64,15 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
     from posturewatch.store.profiles import save_profile
 
     out = (args.out or ctx.paths.data_dir / "demo").expanduser().resolve()
-    # Fresh state each time: only files the demo itself makes live here.
-    for name in ("posturewatch.sqlite3", "posturewatch.sqlite3-wal", "posturewatch.sqlite3-shm"):
+    claim_demo_folder(out)
+    # Fresh state each time: only files the demo itself made live here (the marker says so).
+    for name in (
+        "posturewatch.sqlite3",
+        "posturewatch.sqlite3-wal",
+        "posturewatch.sqlite3-shm",
+        "posturewatch.sqlite3.bak",
+        "posturewatch.sqlite3.journal",
+    ):
         (out / name).unlink(missing_ok=True)
     shutil.rmtree(out / "profiles", ignore_errors=True)
     demo = Context(paths=Paths(config_dir=out, data_dir=out))
@@ -120,6 +128,28 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
     print(f"\nHTML report: {html}")
     print(f"Open it with: posturewatch --data-dir {out} report --date {day.isoformat()} --open")
     return status
+
+
+DEMO_MARKER = ".posturewatch-demo"
+"""The file that says a folder is the demo's own, to empty at each demo."""
+
+
+def claim_demo_folder(out: Path) -> None:
+    """Make `out` the demo's folder: a new or empty folder gets the marker; one the
+    demo made before has it; any other folder (a real data directory, a home) is
+    refused with one line, and nothing in it is touched."""
+    marker = out / DEMO_MARKER
+    if out.is_dir() and not marker.is_file():
+        if any(out.iterdir()):
+            raise UserError(
+                f"--out {out}: the folder is not empty and was not made by the demo; "
+                "the demo writes only into a new or empty folder (or one it made)"
+            )
+    elif out.exists() and not out.is_dir():
+        raise UserError(f"--out {out}: not a folder")
+    private_dir(out)
+    if not marker.is_file():
+        write_atomic(marker, "This folder belongs to `posturewatch demo`, which empties it.\n")
 
 
 def _drain(source: ObservationSource) -> list[Observation]:

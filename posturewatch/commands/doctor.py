@@ -136,6 +136,8 @@ def check_camera(
         from posturewatch.inputs.sources import open_frame_source
 
         opener = open_frame_source
+        if is_replayed_as_landmarks(spec):
+            return check_landmark_source(spec)
     name = "source" if from_option else "camera"
     fix = "check the --source argument" if from_option else CAMERA_FIX
     try:
@@ -151,6 +153,36 @@ def check_camera(
     if frame is None:
         return Check(name, False, f"{source.description} delivered no frame", fix)
     return Check(name, True, f"{source.description} delivers frames ({frame.width}x{frame.height})")
+
+
+def is_replayed_as_landmarks(spec: str) -> bool:
+    """A landmark recording or a timeline: `run` replays these without frames."""
+    from posturewatch.inputs.sources import is_landmark_recording
+
+    path = Path(spec).expanduser()
+    return is_landmark_recording(path) or (path.suffix.lower() == ".toml" and path.is_file())
+
+
+def check_landmark_source(spec: str) -> Check:
+    """Open a recording or timeline as `run` does and read its first observation."""
+    from posturewatch.inputs.observations import open_observations
+
+    fix = "check the --source argument"
+    try:
+        source = open_observations(spec)
+        try:
+            obs = source.read()
+        finally:
+            source.close()
+    except UserError as exc:
+        return Check("source", False, str(exc), fix)
+    except Exception as exc:
+        return Check("source", False, f"{spec}: {type(exc).__name__}: {exc}", fix)
+    if obs is None:
+        return Check("source", False, f"{source.description} holds no observation", fix)
+    return Check(
+        "source", True, f"{source.description} replays landmarks ({obs.width}x{obs.height})"
+    )
 
 
 def check_pose_model(settings: PoseSettings | None = None) -> Check:

@@ -86,9 +86,20 @@ def parse_day(text: str, today: date) -> date:
     if word == "yesterday":
         return today - timedelta(days=1)
     try:
-        return date.fromisoformat(word)
+        day = date.fromisoformat(word)
     except ValueError:
         raise UserError(f"--date: expected today, yesterday or YYYY-MM-DD, got {text!r}") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise UserError(
+            f"--date: {day.isoformat()} is out of range "
+            f"({FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()})"
+        )
+    return day
+
+
+FIRST_DAY = date(1971, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+"""The days a report can be about (the clock's range of plausible dates)."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +120,13 @@ class ReportRequest:
 def handle(args: argparse.Namespace, ctx: Context) -> int:
     database = ctx.paths.database
     if args.restore_backup:
+        from posturewatch.background.instance import instance_running
+
+        if instance_running(ctx.paths.runtime_dir):
+            raise UserError(
+                "the background instance is running and writing to the database; "
+                "stop it with `posturewatch stop` first, then restore"
+            )
         aside = restore_backup(database)
         kept = f"; the damaged file was kept as {aside}" if aside else ""
         print(f"restored {database} from its backup{kept}")
@@ -126,6 +144,9 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
 
 def write_report(paths: Paths, config: Config, request: ReportRequest) -> int:
     """Build the report from the store (opened read-only) and write what is asked."""
+    for target in (request.html, Path(request.csv) if request.csv not in (None, "-") else None):
+        if target is not None:
+            _check_folder(target)
     database = paths.database
     day = request.day
     settings = config.report
@@ -164,6 +185,7 @@ def write_report(paths: Paths, config: Config, request: ReportRequest) -> int:
     if html_path is None and request.open_browser:
         name = f"posture-week-{day.isoformat()}" if request.week else f"posture-{day.isoformat()}"
         html_path = paths.reports_dir / f"{name}.html"
+        private_dir(paths.reports_dir)
     if html_path is not None:
         detector = config.detector
         thresholds = Thresholds(detector.head_threshold_deg, detector.shoulder_threshold_deg)
@@ -173,10 +195,21 @@ def write_report(paths: Paths, config: Config, request: ReportRequest) -> int:
     return 0
 
 
+def _check_folder(path: Path) -> None:
+    """Refuse, before any work, a file whose folder's folder is missing too."""
+    folder = path.parent
+    if not folder.is_dir() and not folder.parent.is_dir():
+        raise UserError(f"cannot write {path}: the folder {folder.parent} does not exist")
+
+
 def _write(path: Path, text: str) -> None:
-    """Write a report file readable by the user alone, atomically."""
+    """Write a report file readable by the user alone, atomically. Its folder may be
+    made (user-only) inside one that exists; a deeper missing path is a typo to
+    refuse, not a tree to invent."""
+    folder = path.parent
+    _check_folder(path)
     try:
-        private_dir(path.parent)
+        private_dir(folder)
         write_atomic(path, text)
     except OSError as exc:
         raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -8,11 +8,13 @@ clock until Ctrl-C or SIGTERM, then flushes the store and exits 0.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from pathlib import Path
 
 from posturewatch.app import Application
+from posturewatch.background.instance import foreground_instance
 from posturewatch.commands.options import (
     Subparsers,
     add_command,
@@ -94,11 +96,22 @@ class _SetupChangeNotice:
 
 def handle(args: argparse.Namespace, ctx: Context) -> int:
     options = run_options(args)
-    with (
-        Application.open(ctx.paths, ctx.config, options, on_update=_SetupChangeNotice()) as app,
-        stop_on_signals(app.stop),
-    ):
-        summary = app.run()
-    if args.summary:
-        print(summary_json(summary), file=sys.stderr)
+    with contextlib.ExitStack() as stack:
+        if options.keep_store:  # one writer per database: the same lock as `start`
+            ctx.paths.ensure()
+            stack.enter_context(
+                foreground_instance(ctx.paths, options.source.spec or "the configured camera")
+            )
+        app = stack.enter_context(
+            Application.open(ctx.paths, ctx.config, options, on_update=_SetupChangeNotice())
+        )
+        with stop_on_signals(app.stop):
+            summary = app.run()
+        app.close()
+        if args.summary:
+            print(summary_json(summary), file=sys.stderr)
+    problem = app.store.unwritten() if app.store is not None else None
+    if problem:
+        print(f"posturewatch: {problem}", file=sys.stderr)
+        return 1
     return 0

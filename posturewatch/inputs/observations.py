@@ -114,9 +114,9 @@ def open_observations(
     photos' landmarks; anything else goes through the model."""
     path = Path(spec).expanduser()
     if is_landmark_recording(path):
-        from posturewatch.inputs.recording import RecordingReader
+        from posturewatch.inputs.recording import MAX_LANDMARK_VALUE, RecordingReader
 
-        return RecordingReader(path)
+        return RecordingReader(path, max_abs_value=MAX_LANDMARK_VALUE)
     if path.suffix.lower() == ".toml" and path.is_file():
         from posturewatch.inputs.timeline import TimelineSource, load_timeline
 

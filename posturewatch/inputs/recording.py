@@ -301,6 +301,14 @@ def _is_int(value: object) -> bool:
     return type(value) is int
 
 
+MAX_MEDIA_TIME_S = 1e9
+"""The latest media time a recording may carry (31 years): beyond it, the epoch
+times it labels leave the calendar (a jump of 1e12 s)."""
+MAX_LANDMARK_VALUE = 1e4
+"""Landmarks are fractions of the image (a little outside it when cut off) or metres."""
+MAX_SIDE_PX = 100_000
+
+
 def _is_number(value: object) -> bool:
     return (type(value) is float or type(value) is int) and math.isfinite(value)
 
@@ -321,9 +329,12 @@ class RecordingReader(Closing):
 
     live = False
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, max_abs_value: float | None = None) -> None:
         self.path = Path(path)
         self.description = str(self.path)
+        self.max_abs_value = max_abs_value
+        """A run judges what it reads: a landmark beyond this (1e308) is refused then.
+        None (read_recording): every finite value replays bit for bit."""
         self._lineno = 0
         self._last_time_s = -math.inf
         self._last_time_line = 0
@@ -448,6 +459,12 @@ class RecordingReader(Closing):
             raise self._error(f"field '{key}': a landmark value is not a number")
         if not all(map(math.isfinite, values)):
             raise self._error(f"field '{key}': a landmark value is not finite")
+        limit = self.max_abs_value
+        if limit is not None and values and max(map(abs, values)) > limit:
+            raise self._error(
+                f"field '{key}': a landmark value is beyond ±{limit:g} "
+                "(coordinates are fractions of the image, or metres)"
+            )
         return rows
 
     def _parse(
@@ -480,10 +497,17 @@ class RecordingReader(Closing):
             raise self._error(f"missing field {exc.args[0]!r}") from None
         if not (_is_int(index) and index >= 0):
             raise self._error("field 'index' must be a whole number >= 0")
-        if not _is_number(time_s):
-            raise self._error("field 'time_s' must be a finite number")
-        if not (_is_int(width) and width > 0 and _is_int(height) and height > 0):
-            raise self._error("fields 'width' and 'height' must be whole numbers > 0")
+        if not (_is_number(time_s) and 0 <= time_s <= MAX_MEDIA_TIME_S):
+            raise self._error(f"field 'time_s' must be a number from 0 to {MAX_MEDIA_TIME_S:g} s")
+        if not (
+            _is_int(width)
+            and 0 < width <= MAX_SIDE_PX
+            and _is_int(height)
+            and 0 < height <= MAX_SIDE_PX
+        ):
+            raise self._error(
+                f"fields 'width' and 'height' must be whole numbers from 1 to {MAX_SIDE_PX}"
+            )
         if type(person) is not bool:
             raise self._error("field 'person' must be true or false")
         path = obj.get("path")

@@ -11,6 +11,8 @@ OpenCV is imported lazily: a landmark recording replays without it.
 from __future__ import annotations
 
 import glob
+import logging
+import math
 import os
 import time
 from abc import ABC, abstractmethod
@@ -23,6 +25,8 @@ from posturewatch.closing import Closing
 from posturewatch.core.errors import UserError
 from posturewatch.core.types import Frame
 from posturewatch.inputs.native_logs import quiet_native_logs
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -52,7 +56,14 @@ class CameraSettings:
 
 class CameraUnavailable(UserError):
     """The camera cannot be opened or stopped delivering frames (busy in a video
-    call, unplugged, no permission). The background service waits and retries."""
+    call, unplugged, no permission). The background service waits and retries a
+    camera that worked; `never_opened` marks one that has not delivered a single
+    frame since the run began (camera:7 on a machine with one camera), which a run
+    reports instead of retrying forever."""
+
+    def __init__(self, message: str, *, never_opened: bool = False) -> None:
+        super().__init__(message)
+        self.never_opened = never_opened
 
 
 class FrameSource(Closing, ABC):
@@ -92,7 +103,14 @@ class ImageFolderSource(FrameSource):
     Files are only read, so a wrong guess costs a decode, never a frame.
     """
 
-    def __init__(self, paths: list[Path], fps: float = 1.0, description: str = "") -> None:
+    def __init__(
+        self,
+        paths: list[Path],
+        fps: float = 1.0,
+        description: str = "",
+        *,
+        skip_unreadable: bool = False,
+    ) -> None:
         if fps <= 0:
             raise UserError(f"--fps must be positive, got {fps}")
         if not paths:
@@ -100,7 +118,11 @@ class ImageFolderSource(FrameSource):
         self.paths = paths
         self.fps = fps
         self.description = description or str(paths[0].parent)
+        self.skip_unreadable = skip_unreadable
+        """A folder's undecodable image is skipped with one warning (open_frame_source
+        sets this for a folder or glob); otherwise its error surfaces on its read."""
         self._next = 0
+        self._skipped = 0
         self._stride = 1
         self._last_index: int | None = None
         self._pool: ThreadPoolExecutor | None = None
@@ -111,17 +133,29 @@ class ImageFolderSource(FrameSource):
             # Skip to the first image at or after the requested time, without decoding.
             first = int(-(-not_before_s * self.fps // 1)) if not_before_s > 0 else 0
             self._next = max(self._next, first)
-        if self._next >= len(self.paths):
-            return None
-        index = self._next
-        self._next += 1
-        path = self.paths[index]
-        ahead, self._ahead = self._ahead, None
-        # A decoding error of the image read ahead is re-raised here, as it would have been.
-        prefetched = ahead is not None and ahead[0] == index
-        image = ahead[1].result() if ahead is not None and prefetched else _imread(path)
-        self._read_ahead(index)
-        return Frame(index=index, time_s=index / self.fps, image=image, path=str(path))
+        while self._next < len(self.paths):
+            index = self._next
+            self._next += 1
+            path = self.paths[index]
+            ahead, self._ahead = self._ahead, None
+            # A decoding error of the image read ahead is raised here, as it would have been.
+            prefetched = ahead is not None and ahead[0] == index
+            try:
+                image = ahead[1].result() if ahead is not None and prefetched else _imread(path)
+            except UserError as exc:
+                if not self.skip_unreadable or len(self.paths) == 1:
+                    raise
+                # One bad file does not end a folder: say so once, go on with the next.
+                log.warning("%s; skipped", exc)
+                self._skipped += 1
+                if self._skipped == len(self.paths):
+                    raise UserError(
+                        f"none of the images in {self.description} can be read"
+                    ) from None
+                continue
+            self._read_ahead(index)
+            return Frame(index=index, time_s=index / self.fps, image=image, path=str(path))
+        return None
 
     def _read_ahead(self, index: int) -> None:
         if self._pool is None and len(self.paths) > 1:
@@ -195,6 +229,10 @@ def _imread(path: Path) -> npt.NDArray[np.uint8]:
     return cast("npt.NDArray[np.uint8]", image)  # cv2 is untyped here
 
 
+LOCAL_ONLY_FFMPEG_OPTIONS = "protocol_whitelist;file"
+"""OpenCV's FFmpeg capture options (key;value pairs): only the file protocol."""
+
+
 class VideoFileSource(FrameSource):
     """A video file; times come from its frame rate, so it replays at any speed.
 
@@ -205,6 +243,9 @@ class VideoFileSource(FrameSource):
 
     def __init__(self, path: Path, fps: float | None = None) -> None:
         cv2 = _cv2()
+        # A local file may still name network resources (an HLS playlist, an SDP
+        # file): FFmpeg may open local files only.
+        os.environ["OPENCV_FFMPEG_CAPTURE_OPTIONS"] = LOCAL_ONLY_FFMPEG_OPTIONS
         self.path = path
         self.description = str(path)
         with quiet_native_logs():  # FFmpeg prints its own line for a file it cannot read
@@ -294,6 +335,8 @@ class CameraSource(FrameSource):
         self._index = 0
 
     def _open(self) -> Any:
+        # OpenCV's own lines about a missing device would add to our one line.
+        os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
         cv2 = _cv2()
         with quiet_native_logs():  # V4L2/FFmpeg print their own line for a missing device
             cap = cv2.VideoCapture(self.device)
@@ -302,7 +345,8 @@ class CameraSource(FrameSource):
             cap.release()
             raise CameraUnavailable(
                 f"{self.description} could not be opened: it is missing, busy in another "
-                "program, or this user may not use it"
+                "program, or this user may not use it",
+                never_opened=self._index == 0,
             )
         cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)
         if self.width and self.height:
@@ -323,6 +367,10 @@ class CameraSource(FrameSource):
         ok, image = self._cap.read()
         if not ok or image is None:
             self.release()
+            if self._index == 0:
+                raise CameraUnavailable(
+                    f"{self.description} opened but delivers no frames", never_opened=True
+                )
             raise CameraUnavailable(f"{self.description} stopped delivering frames")
         frame = Frame(index=self._index, time_s=time.monotonic() - self._t0, image=image)
         self._index += 1
@@ -334,14 +382,33 @@ class CameraSource(FrameSource):
             self._cap = None
 
 
+def refuse_remote(spec: str) -> None:
+    """Sources are local: a camera index or device, a file, a folder. A URL (which
+    OpenCV's FFmpeg would fetch) is one line: nothing talks to another machine."""
+    if "://" in spec or spec.lower().startswith(("rtsp:", "rtmp:", "http:", "https:", "udp:")):
+        raise UserError(
+            f"source {spec!r} is a network address; posturewatch reads only local "
+            "sources (camera, camera:N, /dev/videoN, a file or a folder)"
+        )
+
+
 def parse_camera(spec: str) -> int | str | None:
     """`camera`, `camera:N`, `camera:/dev/videoN`, a bare index or /dev/video*;
-    None when the spec is not a camera."""
+    None when the spec is not a camera. A URL or anything but an index or a device
+    path after `camera:` is a UserError."""
+    refuse_remote(spec)
     if spec == "camera":
         return 0
     if spec.startswith("camera:"):
         rest = spec.split(":", 1)[1]
-        return int(rest) if rest.isdigit() else rest
+        if rest.isdigit():
+            return int(rest)
+        if not rest.startswith("/dev/"):
+            raise UserError(
+                f"camera {rest!r}: expected a camera index (camera:0) or a device "
+                "(camera:/dev/video0)"
+            )
+        return rest
     if spec.isdigit():
         return int(spec)
     if spec.startswith("/dev/video"):
@@ -362,6 +429,8 @@ def open_frame_source(
     camera_height: int | None = 480,
 ) -> FrameSource:
     """Turn what the user typed into a frame source, or a one-line UserError."""
+    if fps is not None and not (math.isfinite(fps) and fps > 0):
+        raise UserError(f"--fps must be a positive number, got {fps}")
     camera = parse_camera(spec)
     if camera is not None:
         return CameraSource(camera, camera_width, camera_height)
@@ -371,7 +440,7 @@ def open_frame_source(
         images = [p for p in matches if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()]
         if not images:
             raise UserError(f"no images match {spec}")
-        return ImageFolderSource(images, fps or 1.0, spec)
+        return ImageFolderSource(images, fps or 1.0, spec, skip_unreadable=True)
     if not path.exists():
         raise UserError(f"source not found: {spec}")
     if path.is_dir():
@@ -380,7 +449,7 @@ def open_frame_source(
         )
         if not images:
             raise UserError(f"no images found in folder {spec}")
-        return ImageFolderSource(images, fps or 1.0, str(path))
+        return ImageFolderSource(images, fps or 1.0, str(path), skip_unreadable=True)
     suffix = path.suffix.lower()
     if suffix in IMAGE_SUFFIXES:
         return ImageFolderSource([path], fps or 1.0, str(path))

@@ -7,8 +7,14 @@ few hundred thousand small rows, and the report reads a day in milliseconds.
 
 Writes are batched in memory and committed every `flush_interval_s` of sample
 time, so a sample costs a few dictionary updates and a crash loses at most the
-last few seconds. A database locked by another process never raises into the
-caller: the batch stays in memory and goes out at the next flush. A corrupt file
+last few seconds. A batch the database will not take (locked by another process,
+a full disk, a read-only or immutable file) never raises into the caller and is
+never dropped: it is appended to the journal beside the database
+(`<db>.journal`, one fsync-ed JSON line per batch) and merged into the database
+at the next flush that can write, or by the next open, exactly once (each merged
+batch's id is recorded in the same transaction). What cannot reach the journal
+either (the disk is full) stays in memory and is retried. `unwritten()` says what
+is still outside the database, so a run can say so and exit non-zero. A corrupt file
 is reported (StoreError) and never overwritten; `restore_backup` puts the daily
 backup back in place and keeps the damaged file beside it.
 
@@ -19,9 +25,11 @@ anything, and leaves every file as it was.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
+import secrets
 import shutil
 import sqlite3
 import sys
@@ -39,6 +47,7 @@ from posturewatch.core.detector import DetectorSettings
 from posturewatch.core.errors import UserError
 from posturewatch.core.local_time import local_day_bounds, local_days_bounds
 from posturewatch.core.types import DetectorUpdate, PostureMetrics, Prompt, PromptAnswer
+from posturewatch.files import private_dir
 
 log = logging.getLogger(__name__)
 
@@ -277,6 +286,11 @@ def _is_corruption(exc: sqlite3.DatabaseError) -> bool:
     )
 
 
+def _is_read_only(exc: sqlite3.Error) -> bool:
+    msg = str(exc).lower()
+    return "readonly" in msg or "read-only" in msg
+
+
 def _is_busy(exc: sqlite3.Error) -> bool:
     msg = str(exc).lower()
     return "locked" in msg or "busy" in msg
@@ -293,12 +307,105 @@ def backup_path(path: Path) -> Path:
     return path.with_name(path.name + ".bak")
 
 
+def journal_path(path: Path) -> Path:
+    """Batches measured but not yet in the database (see the module docstring)."""
+    return path.with_name(path.name + ".journal")
+
+
+def reserve_path(path: Path) -> Path:
+    """Room kept on the disk for the journal: freed when the disk is full at the end."""
+    return path.with_name(path.name + ".reserve")
+
+
+RESERVE_BYTES = 256 * 1024
+"""Enough for the journal of a day's buckets that a full disk kept out of the database."""
+
+_JOURNAL_MARK = "journal:"
+"""meta key prefix of a journal batch already merged (its id follows)."""
+
+Rows = list[tuple[object, ...]]
+
+
+@dataclass
+class _Batch:
+    """One batch as the database takes it: bucket rows (UPSERT, additive), prompts,
+    answers and events, with the id that makes merging it idempotent."""
+
+    id: str
+    buckets: Rows
+    prompts: Rows
+    answers: Rows
+    events: Rows
+
+    def to_line(self) -> bytes:
+        data = {
+            "id": self.id,
+            "buckets": self.buckets,
+            "prompts": self.prompts,
+            "answers": self.answers,
+            "events": self.events,
+        }
+        return json.dumps(data, separators=(",", ":"), allow_nan=False).encode() + b"\n"
+
+    @classmethod
+    def from_line(cls, line: bytes) -> _Batch:
+        """ValueError for anything but a batch this module wrote."""
+        data = json.loads(line)
+        if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+            raise ValueError("not a batch")
+        shapes = {
+            "buckets": len(_BUCKET_COLUMNS),
+            "prompts": 6,
+            "answers": 3,
+            "events": 3,
+        }
+        parts: dict[str, Rows] = {}
+        for name, width in shapes.items():
+            rows = data.get(name)
+            if not isinstance(rows, list):
+                raise ValueError(f"{name}: not a list")
+            out: Rows = []
+            for row in rows:
+                if not isinstance(row, list) or len(row) != width:
+                    raise ValueError(f"{name}: a row of the wrong shape")
+                for v in row:
+                    if isinstance(v, bool) or not (v is None or isinstance(v, str | int | float)):
+                        raise ValueError(f"{name}: a value of the wrong type")
+                    if isinstance(v, float) and not math.isfinite(v):
+                        raise ValueError(f"{name}: a non-finite number")
+                out.append(tuple(row))
+            parts[name] = out
+        return cls(
+            data["id"], parts["buckets"], parts["prompts"], parts["answers"], parts["events"]
+        )
+
+    def apply(self, conn: sqlite3.Connection) -> None:
+        conn.executemany(_UPSERT_BUCKET, self.buckets)
+        conn.executemany(
+            "INSERT OR IGNORE INTO prompts (id, time_s, kind, routine_id, title, level) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            self.prompts,
+        )
+        conn.executemany(
+            "INSERT INTO answers (prompt_id, answer, time_s) VALUES (?, ?, ?)", self.answers
+        )
+        conn.executemany("INSERT INTO events (time_s, kind, detail) VALUES (?, ?, ?)", self.events)
+
+    @property
+    def minutes(self) -> int:
+        return len(self.buckets)
+
+
 def _refuse_emptied(path: Path) -> None:
     """An emptied database (a full disk, a bad copy) with a backup beside it is an
     error: starting afresh would let the next daily backup replace the good one."""
     if path.is_file() and path.stat().st_size == 0 and backup_path(path).exists():
         raise StoreError(f"the database {path} is empty but has a backup: {RESTORE_HINT}")
 
+
+RETRY_MAX_S = 30.0
+"""After a failed write the database is tried again after 1, 2, 4 ... s, at most this
+(of real time); meanwhile batches go straight to the journal, without a lock wait."""
 
 OPEN_TIMEOUT_S = 5.0
 """How long opening (and migrating) waits for another process's lock."""
@@ -370,12 +477,22 @@ class Store(Closing):
         self._last_sample_s: float | None = None
         self._last_flush_s: float | None = None
         self._write_failing = False
+        self._journaled = 0
+        self._failures = 0
+        self._retry_at = 0.0
+        self._last_error: str | None = None
         self._closed = False
         self._conn = self._open_read_only() if read_only else self._open()
         try:
             self.bucket_s = self._bucket_width()
-            if not read_only and self._backup_due():
-                self.backup()
+            if not read_only:
+                self._journaled = len(self._read_journal())
+                if self._journaled:
+                    log.info("merging %s into %s", journal_path(self.path), self.path)
+                    self._write(OPEN_TIMEOUT_S, retry=True)
+                if self._backup_due():
+                    self.backup()
+                self._keep_reserve()
         except BaseException:
             self._conn.close()
             raise
@@ -385,23 +502,44 @@ class Store(Closing):
     def _open(self) -> sqlite3.Connection:
         path = self.path
         try:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            if not path.exists():
+            private_dir(path.parent)
+            if not path.exists() and not path.is_symlink():
+                if backup_path(path).exists():
+                    # Starting afresh would let the next daily backup replace the good one.
+                    raise StoreError(
+                        f"the database {path} is missing but its backup "
+                        f"{backup_path(path)} exists: {RESTORE_HINT}"
+                    )
                 _create_private_file(path)
             else:
+                if not path.is_file():
+                    raise StoreError(f"the database {path} is not a file")
                 _refuse_emptied(path)
-                if sys.platform != "win32" and path.is_file() and path.stat().st_mode & 0o077:
-                    os.chmod(path, 0o600)
+                if sys.platform != "win32" and path.stat().st_mode & 0o077:
+                    try:
+                        os.chmod(path, 0o600)
+                    except OSError as exc:
+                        log.warning("cannot make %s private: %s", path, exc.strerror or exc)
         except OSError as exc:
             raise StoreError(f"cannot create the database {path}: {exc.strerror or exc}") from None
         conn = self._connect(str(path))
         try:
             # Read-only checks first: nothing is written to a file that fails them.
             self._check(conn)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            for version in _migrate(conn, self.settings.bucket_s):
-                log.info("database %s migrated to schema %d", path, version)
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+            except sqlite3.OperationalError as exc:
+                # A read-only or immutable file: measured data goes to the journal.
+                log.warning("the database %s cannot be written (%s)", path, exc)
+            try:
+                for version in _migrate(conn, self.settings.bucket_s):
+                    log.info("database %s migrated to schema %d", path, version)
+            except sqlite3.Error as exc:
+                raise StoreError(
+                    f"cannot prepare the database {path} ({exc}); "
+                    "is it read-only, or is the disk full?"
+                ) from None
         except BaseException:
             conn.close()
             raise
@@ -486,13 +624,47 @@ class Store(Closing):
                 f"{path} is an SQLite file that posturewatch did not create; "
                 "move it away or choose another data directory"
             )
+        if version > 0:
+            self._check_schema(conn, version)
         return version
+
+    def _check_schema(self, conn: sqlite3.Connection, version: int) -> None:
+        """A tampered file (a table dropped, a column renamed) is one line, not a
+        traceback in the middle of a report."""
+        expected = {
+            "meta": ("key", "value"),
+            "buckets": _BUCKET_COLUMNS,
+            "prompts": ("id", "time_s", "kind", "routine_id", "title", "level"),
+            "answers": ("prompt_id", "answer", "time_s"),
+            "events": ("time_s", "kind", "detail"),
+        }
+        for table, columns in expected.items():
+            try:
+                have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+            except sqlite3.DatabaseError as exc:  # pragma: no cover - quick_check passed
+                raise StoreError(
+                    f"the database {self.path} is damaged ({exc}): {RESTORE_HINT}"
+                ) from None
+            missing = [c for c in columns if c not in have]
+            if missing:
+                what = f"table {table} is missing" if not have else f"{table} lacks {missing[0]}"
+                raise StoreError(
+                    f"the database {self.path} is damaged ({what}); it was left untouched: "
+                    f"{RESTORE_HINT}"
+                )
 
     def _bucket_width(self) -> int:
         """The bucket width the file was created with wins over the settings, so one
         file never mixes widths."""
         row = self._conn.execute("SELECT value FROM meta WHERE key = 'bucket_s'").fetchone()
-        width = int(row[0]) if row else self.settings.bucket_s
+        try:
+            width = int(row[0]) if row else self.settings.bucket_s
+            StoreSettings(bucket_s=width)
+        except (TypeError, ValueError):
+            raise StoreError(
+                f"the database {self.path} is damaged (meta bucket_s is {row[0]!r}, not a "
+                f"bucket width): {RESTORE_HINT}"
+            ) from None
         if width != self.settings.bucket_s:
             log.info("database %s keeps its bucket width of %d s", self.path, width)
         return width
@@ -589,22 +761,44 @@ class Store(Closing):
 
     @property
     def pending(self) -> bool:
-        """True while something is waiting in memory to be written."""
-        return bool(self._pending or self._prompts or self._answers or self._events)
+        """True while something measured is not yet in the database (in memory, or
+        in the journal waiting to be merged)."""
+        return bool(
+            self._pending or self._prompts or self._answers or self._events or self._journaled
+        )
+
+    def unwritten(self) -> str | None:
+        """None when everything measured is in the database; otherwise a sentence
+        saying what is not and where it is (the journal, or nowhere but memory)."""
+        with self._lock:
+            parts = []
+            if self._journaled:
+                parts.append(
+                    f"{self._journaled} batch(es) of posture data could not be written to "
+                    f"{self.path} ({self._last_error or 'unknown error'}); they are kept in "
+                    f"{journal_path(self.path)} and go into the database the next time it "
+                    "can be written"
+                )
+            if self._pending or self._prompts or self._answers or self._events:
+                parts.append(
+                    f"could not write the last {len(self._pending)} minute(s) of posture data "
+                    f"to {self.path} or its journal ({self._last_error or 'unknown error'}); "
+                    "they are lost"
+                )
+            return "; ".join(parts) or None
 
     def flush(self) -> bool:
-        """Write the batch now. False when the database was busy or failing: the
-        batch is kept and goes out at the next flush."""
+        """Write the batch (and any journal) now. False when the database was busy or
+        failing: the batch went to the journal (or stays in memory) for the next flush."""
         with self._lock:
             if self._closed:
                 return not self.pending
-            return self._write(self.settings.lock_timeout_s)
+            return self._write(self.settings.lock_timeout_s, retry=True)
 
-    def _write(self, timeout_s: float) -> bool:
-        if not self.pending:
-            return True
-        conn = self._conn
-        rows = [
+    def _take_batch(self) -> _Batch | None:
+        if not (self._pending or self._prompts or self._answers or self._events):
+            return None
+        rows: Rows = [
             (
                 key,
                 *acc[:_METRIC0],
@@ -620,51 +814,169 @@ class Store(Closing):
             )
             for key, acc in sorted(self._pending.items())
         ]
-        try:
-            with _immediate(conn, timeout_s):
-                conn.executemany(_UPSERT_BUCKET, rows)
-                conn.executemany(
-                    "INSERT OR IGNORE INTO prompts (id, time_s, kind, routine_id, title, level) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    self._prompts,
-                )
-                conn.executemany(
-                    "INSERT INTO answers (prompt_id, answer, time_s) VALUES (?, ?, ?)",
-                    self._answers,
-                )
-                conn.executemany(
-                    "INSERT INTO events (time_s, kind, detail) VALUES (?, ?, ?)", self._events
-                )
-        except sqlite3.Error as exc:
-            if not self._write_failing:
-                why = "is locked by another program" if _is_busy(exc) else f"failed ({exc})"
-                log.warning(
-                    "writing to the database %s %s; keeping the data in memory and retrying",
-                    self.path,
-                    why,
-                )
-                self._write_failing = True
-            return False
-        if self._write_failing:
-            log.warning("the database %s is writable again; nothing was lost", self.path)
-            self._write_failing = False
+        return _Batch(
+            secrets.token_hex(8), rows, list(self._prompts), list(self._answers), list(self._events)
+        )
+
+    def _clear_memory(self) -> None:
         self._pending.clear()
         self._prompts.clear()
         self._answers.clear()
         self._events.clear()
+
+    def _read_journal(self) -> list[_Batch]:
+        """The journal's batches; a torn last line (a crash mid-append) or a line this
+        module did not write is skipped with a warning."""
+        try:
+            raw = journal_path(self.path).read_bytes()
+        except FileNotFoundError:
+            return []
+        batches = []
+        for n, line in enumerate(raw.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                batches.append(_Batch.from_line(line))
+            except (ValueError, RecursionError) as exc:
+                log.warning(
+                    "%s line %d is unreadable (%s); skipped", journal_path(self.path), n, exc
+                )
+        return batches
+
+    def _append_journal(self, batch: _Batch) -> bool:
+        """Append one batch durably (fsync); False when even that fails (full disk)."""
+        path = journal_path(self.path)
+        line = batch.to_line()
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                view = memoryview(line)
+                while view:
+                    view = view[os.write(fd, view) :]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            # A partial line is skipped as torn on reading; the batch stays in memory.
+            self._last_error = exc.strerror or str(exc)
+            return False
         return True
 
+    def _write(self, timeout_s: float, *, retry: bool = False) -> bool:
+        if not self.pending:
+            return True
+        batch = self._take_batch()
+        if self._write_failing and not retry and time.monotonic() < self._retry_at:
+            # Backing off from a failing database: straight to the journal, no lock wait.
+            if batch is not None and self._append_journal(batch):
+                self._clear_memory()
+                self._journaled += 1
+            return False
+        conn = self._conn
+        journal = self._read_journal() if self._journaled else []
+        try:
+            with _immediate(conn, timeout_s):
+                if journal:
+                    done = {
+                        str(r[0])[len(_JOURNAL_MARK) :]
+                        for r in conn.execute(
+                            "SELECT key FROM meta WHERE key LIKE ?", (_JOURNAL_MARK + "%",)
+                        )
+                    }
+                    for old in journal:
+                        if old.id not in done:
+                            old.apply(conn)
+                            conn.execute(
+                                "INSERT OR IGNORE INTO meta (key, value) VALUES (?, '1')",
+                                (_JOURNAL_MARK + old.id,),
+                            )
+                if batch is not None:
+                    batch.apply(conn)
+        except sqlite3.Error as exc:
+            self._failures += 1
+            self._retry_at = time.monotonic() + min(RETRY_MAX_S, 0.5 * 2**self._failures)
+            self._last_error = "locked by another program" if _is_busy(exc) else str(exc)
+            if not self._write_failing:
+                why = "is locked by another program" if _is_busy(exc) else f"failed ({exc})"
+                log.warning(
+                    "writing to the database %s %s; keeping the data in %s and retrying",
+                    self.path,
+                    why,
+                    journal_path(self.path),
+                )
+                self._write_failing = True
+            if batch is not None and self._append_journal(batch):
+                self._clear_memory()
+                self._journaled += 1
+            return False
+        self._clear_memory()
+        if self._journaled:
+            self._forget_journal()
+        if self._write_failing:
+            log.warning("the database %s is writable again; nothing was lost", self.path)
+            self._write_failing = False
+        self._failures = 0
+        return True
+
+    def _keep_reserve(self) -> None:
+        """Hold RESERVE_BYTES of the disk in a file beside the database while the
+        store is open, so a disk that fills up during a run still has room for its
+        journal at the end (close() removes it)."""
+        reserve = reserve_path(self.path)
+        if reserve.exists():
+            return
+        try:
+            fd = os.open(reserve, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except OSError:
+            return
+        try:
+            os.write(fd, b"\0" * RESERVE_BYTES)
+            os.fsync(fd)
+        except OSError:
+            os.close(fd)
+            fd = -1
+            reserve.unlink(missing_ok=True)  # no room even for that: nothing to reserve
+        finally:
+            if fd >= 0:
+                os.close(fd)
+
+    def _use_reserve(self) -> bool:
+        """Free the reserved room (the disk is full): True when there was some."""
+        try:
+            reserve_path(self.path).unlink()
+        except OSError:
+            return False
+        return True
+
+    def _forget_journal(self) -> None:
+        """Every journal batch is in the database: remove the file, then the marks
+        (a crash in between leaves marks of batches no journal holds: harmless)."""
+        self._journaled = 0
+        try:
+            journal_path(self.path).unlink(missing_ok=True)
+        except OSError as exc:
+            log.warning("could not remove %s: %s", journal_path(self.path), exc)
+            return
+        try:
+            with _immediate(self._conn, self.settings.lock_timeout_s):
+                self._conn.execute("DELETE FROM meta WHERE key LIKE ?", (_JOURNAL_MARK + "%",))
+        except sqlite3.Error:
+            pass
+
     def close(self) -> None:
-        """Write what is pending (waiting up to a few seconds for a lock) and close."""
+        """Write what is pending (waiting up to a few seconds for a lock) and close.
+        What could not be written is in the journal (or lost): see unwritten()."""
         with self._lock:
             if self._closed:
                 return
-            if not self._write(self._patient_timeout_s):
-                log.error(
-                    "could not write the last %d minute(s) of posture data to %s",
-                    len(self._pending),
-                    self.path,
-                )
+            if not self._write(self._patient_timeout_s, retry=True):
+                batch = self._take_batch()
+                if batch is not None and self._use_reserve() and self._append_journal(batch):
+                    self._clear_memory()
+                    self._journaled += 1
+                log.info("%s", self.unwritten())
+            if not self.read_only:
+                self._use_reserve()  # held only while the store is open
             self._closed = True
             self._conn.close()
 
@@ -699,7 +1011,30 @@ class Store(Closing):
         if not bak.exists():
             # A brand-new, empty database needs no backup (and must not replace an old one).
             return self._conn.execute("SELECT 1 FROM buckets LIMIT 1").fetchone() is not None
-        return self._clock() - bak.stat().st_mtime >= BACKUP_INTERVAL_S
+        if self._clock() - bak.stat().st_mtime < BACKUP_INTERVAL_S:
+            return False
+        return self._continues_backup(bak)
+
+    def _continues_backup(self, bak: Path) -> bool:
+        """Does this database carry on the backup's history? A database that starts
+        after the backup's last bucket is a fresh start (a lost file, a new folder):
+        copying it over the backup would lose the history, so the backup is kept."""
+        try:
+            check = sqlite3.connect(f"{bak.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+            try:
+                row = check.execute("SELECT MAX(start_s) FROM buckets").fetchone()
+            finally:
+                check.close()
+        except sqlite3.Error:
+            return True  # a damaged backup is worth replacing
+        bak_last = row[0] if row else None
+        first = self._conn.execute("SELECT MIN(start_s) FROM buckets").fetchone()[0]
+        if isinstance(bak_last, int | float) and (first is None or first > bak_last):
+            log.warning(
+                "%s holds history that %s lacks; keeping the backup as it is", bak, self.path
+            )
+            return False
+        return True
 
     def backup(self) -> Path:
         """Copy the database to `<db>.bak` with SQLite's online backup (consistent
@@ -727,11 +1062,34 @@ class Store(Closing):
 
     # --- reading -----------------------------------------------------------------------
 
-    def _query(self, sql: str, params: tuple[object, ...]) -> list[tuple[object, ...]]:
+    def _query(self, sql: str, params: tuple[object, ...], kinds: str) -> list[tuple[object, ...]]:
+        """Rows of a read, each value checked against `kinds` (n: a finite number,
+        N: a number or NULL, s: text, S: text or NULL): a tampered file (text in a
+        number column) is a StoreError naming the file, not a traceback later on."""
         with self._lock:
             if self.pending and not self._closed:
                 self._write(self.settings.lock_timeout_s)
-            return list(self._conn.execute(sql, params))
+            try:
+                rows = list(self._conn.execute(sql, params))
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(
+                    f"cannot read the database {self.path} ({exc}): {RESTORE_HINT}"
+                ) from None
+        for row in rows:
+            for value, kind in zip(row, kinds, strict=True):
+                if value is None and kind in "NS":
+                    continue
+                ok = (
+                    isinstance(value, str)
+                    if kind in "sS"
+                    else isinstance(value, int | float) and math.isfinite(value)
+                )
+                if not ok:
+                    raise StoreError(
+                        f"the database {self.path} is damaged (a value {value!r:.40} where a "
+                        f"{'text' if kind in 'sS' else 'number'} belongs): {RESTORE_HINT}"
+                    )
+        return rows
 
     def buckets_between(self, start_s: float, end_s: float) -> list[Bucket]:
         """Buckets starting in [start_s, end_s), in time order."""
@@ -739,6 +1097,7 @@ class Store(Closing):
             f"SELECT {', '.join(_BUCKET_COLUMNS)} FROM buckets "
             "WHERE start_s >= ? AND start_s < ? ORDER BY start_s",
             (start_s, end_s),
+            "n" * 8 + "nnN" * len(METRIC_NAMES),
         )
         return [Bucket(*row) for row in rows]  # type: ignore[arg-type]
 
@@ -750,6 +1109,7 @@ class Store(Closing):
         (row,) = self._query(
             f"SELECT {', '.join(sums)} FROM buckets WHERE start_s >= ? AND start_s < ?",
             (start_s, end_s),
+            "n" * 7 + "nnN" * len(METRIC_NAMES),
         )
         return Bucket(start_s, *row)  # type: ignore[arg-type]
 
@@ -762,6 +1122,7 @@ class Store(Closing):
             "  ORDER BY time_s DESC, rowid DESC LIMIT 1) "
             "WHERE p.time_s >= ? AND p.time_s < ? ORDER BY p.time_s, p.id",
             (start_s, end_s),
+            "snsssnSN",
         )
         return [PromptRecord(*row) for row in rows]  # type: ignore[arg-type]
 
@@ -770,6 +1131,7 @@ class Store(Closing):
             "SELECT time_s, kind, detail FROM events WHERE time_s >= ? AND time_s < ? "
             "ORDER BY time_s, rowid",
             (start_s, end_s),
+            "nss",
         )
         return [EventRecord(*row) for row in rows]  # type: ignore[arg-type]
 
@@ -798,12 +1160,24 @@ class Store(Closing):
 def restore_backup(path: Path, now_s: float | None = None) -> Path | None:
     """Put `<db>.bak` in place of the database. The current file (and its -wal and
     -shm) is moved aside as `<db>.corrupt-<timestamp>`, never deleted. Returns where
-    it went (None when there was no database). Stop the service first: it would keep
-    writing to the moved file."""
+    it went (None when there was no database). Only a missing, emptied or damaged
+    database is replaced: a healthy one is refused (StoreError), since restoring it
+    would throw away everything since the backup. The caller makes sure no instance
+    is writing (it would keep writing to the moved file)."""
     path = Path(path)
     bak = backup_path(path)
     if not bak.is_file():
         raise StoreError(f"there is no backup {bak} to restore {path} from")
+    if path.is_file() and path.stat().st_size > 0:
+        try:
+            Store(path, read_only=True).close()
+        except StoreError:
+            pass  # damaged: restore it
+        else:
+            raise StoreError(
+                f"the database {path} is healthy; restoring the backup would lose what was "
+                "recorded since it, so nothing was changed"
+            )
     try:
         check = sqlite3.connect(f"file:{bak}?mode=ro&immutable=1", uri=True)
         try:

@@ -10,6 +10,7 @@ moves the bytes.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 from posturewatch.core.baseline import (
@@ -45,6 +46,11 @@ def load_profile(path: Path) -> Baseline:
         ) from None
     except OSError as exc:
         raise UserError(f"cannot read calibration profile {path}: {exc.strerror or exc}") from None
+    if len(raw) > MAX_PROFILE_BYTES:
+        raise ProfileCorrupt(
+            f"calibration profile {path} is {len(raw)} bytes, far too large for a profile; "
+            "recalibrate with `posturewatch calibrate --force`"
+        )
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -52,12 +58,43 @@ def load_profile(path: Path) -> Baseline:
             f"calibration profile {path} is corrupt or truncated ({_short(exc)}); "
             "recalibrate with `posturewatch calibrate --force`"
         ) from None
+    except RecursionError:
+        raise ProfileCorrupt(
+            f"calibration profile {path} is nested far too deeply to be a profile; "
+            "recalibrate with `posturewatch calibrate --force`"
+        ) from None
     try:
+        _check_values(data, "", 0)
         return baseline_from_json(data)
-    except ValueError as exc:
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
         raise ProfileCorrupt(
             f"calibration profile {path}: {exc}; recalibrate with `posturewatch calibrate --force`"
         ) from None
+
+
+MAX_PROFILE_BYTES = 1 << 20
+"""A profile is a few hundred bytes."""
+MAX_PROFILE_DEPTH = 8
+MAX_PROFILE_NUMBER = 1e6
+"""Angles and spreads are degrees, counts are frames; only times (`*_s`) are larger."""
+MAX_PROFILE_TIME_S = 1e11
+
+
+def _check_values(value: object, key: str, depth: int) -> None:
+    """ValueError naming the key of a value no profile holds: nesting deeper than a
+    profile's, or a number beyond any angle, count or time (1e308)."""
+    if depth > MAX_PROFILE_DEPTH:
+        raise ValueError(f"{key or 'the file'} is nested too deeply")
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _check_values(v, f"{key}.{k}" if key else str(k), depth + 1)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _check_values(v, f"{key}[{i}]", depth + 1)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        limit = MAX_PROFILE_TIME_S if key.endswith("_s") else MAX_PROFILE_NUMBER
+        if not (math.isfinite(value) and abs(value) <= limit):
+            raise ValueError(f"{key}: {value!r:.30} is out of range")
 
 
 def _short(exc: Exception) -> str:

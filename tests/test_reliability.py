@@ -1,0 +1,631 @@
+"""Issue "Nothing stored is ever lost, and bad input always gets one line": every
+scenario of the adversarial trial, rerun on real parts (a real SQLite file and
+lock, read-only and immutable files, a small tmpfs, a real background instance and
+its socket). Each must end with no stored sample lost, no traceback, and one line
+naming the problem (exit 2 for bad input)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import socket
+import sqlite3
+import stat
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from posturewatch.background import control
+from posturewatch.background.instance import InstanceLock, lock_path
+from posturewatch.clock import WallClock
+from posturewatch.commands.report import ReportRequest, write_report
+from posturewatch.config import Config
+from posturewatch.core.types import DetectorUpdate
+from posturewatch.paths import Paths
+from posturewatch.store.database import (
+    Store,
+    StoreSettings,
+    backup_path,
+    journal_path,
+)
+from tests.reliability import (
+    MONDAY_9AM,
+    calibrated,
+    fill,
+    immutable,
+    last_line,
+    one_line,
+    pw,
+    small_disk,
+    write_recording,
+)
+
+T0 = 1_790_000_000.0  # a Monday in 2026, in buckets of 60 s
+
+
+def update(t: float, state: str = "good") -> DetectorUpdate:
+    return DetectorUpdate(time_s=t, state=state)  # type: ignore[arg-type]
+
+
+def feed(store: Store, start: float, seconds: int) -> float:
+    for i in range(seconds + 1):
+        store.add_sample(update(start + i), None)
+    return start + seconds
+
+
+def good_seconds(db: Path) -> float:
+    check = sqlite3.connect(db)
+    try:
+        return float(check.execute("SELECT COALESCE(SUM(good_s), 0) FROM buckets").fetchone()[0])
+    finally:
+        check.close()
+
+
+def seated_seconds(db: Path) -> float:
+    check = sqlite3.connect(db)
+    try:
+        row = check.execute(
+            "SELECT COALESCE(SUM(good_s + poor_head_s + poor_shoulder_s + poor_both_s "
+            "+ uncertain_s), 0) FROM buckets"
+        ).fetchone()
+        return float(row[0])
+    finally:
+        check.close()
+
+
+def all_totals(db: Path) -> tuple[float, ...]:
+    """Every number the store holds about the run, summed: what must not be lost."""
+    from posturewatch.store.database import METRIC_NAMES, SECOND_COLUMNS
+
+    columns = [*SECOND_COLUMNS, "samples", *(f"{m}_n" for m in METRIC_NAMES)]
+    check = sqlite3.connect(db)
+    try:
+        row = check.execute(
+            f"SELECT {', '.join(f'COALESCE(SUM({c}), 0)' for c in columns)} FROM buckets"
+        ).fetchone()
+        return tuple(round(float(v), 6) for v in row)
+    finally:
+        check.close()
+
+
+def undisturbed_totals(tmp_path: Path, recording: Path) -> tuple[float, ...]:
+    """The same run with no fault, for comparison."""
+    control_dir = tmp_path / "undisturbed"
+    calibrated(control_dir)
+    done = pw(control_dir, "run", "--source", str(recording), "--start-at", MONDAY_9AM)
+    assert done.returncode == 0, done.stderr
+    return all_totals(control_dir / "posturewatch.sqlite3")
+
+
+@pytest.fixture
+def recording(tmp_path: Path) -> Path:
+    return write_recording(tmp_path / "session.jsonl", 600)
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    folder = tmp_path / "data"
+    calibrated(folder)
+    return folder
+
+
+# --- data lost ---------------------------------------------------------------------
+
+
+def test_a_missing_database_never_overwrites_the_only_backup(data: Path, recording: Path) -> None:
+    assert pw(data, "run", "--source", str(recording), "--start-at", MONDAY_9AM).returncode == 0
+    db = data / "posturewatch.sqlite3"
+    with Store(db) as store:
+        store.backup()
+    bak = backup_path(db)
+    old = time.time() - 3 * 86400
+    os.utime(bak, (old, old))
+    kept = bak.read_bytes()
+    db.unlink()
+    done = pw(data, "run", "--source", str(recording), "--start-at", MONDAY_9AM)
+    one_line(done, 2, "missing", "--restore-backup")
+    assert bak.read_bytes() == kept and not db.exists()
+    assert pw(data, "report", "--restore-backup").returncode == 0
+    assert good_seconds(db) > 0
+
+
+def test_a_fresh_database_never_replaces_an_older_backup(tmp_path: Path) -> None:
+    db = tmp_path / "log.sqlite3"
+    now = [T0]
+    with Store(db, clock=lambda: now[0]) as store:
+        feed(store, T0, 600)
+        store.backup()
+    history = backup_path(db).read_bytes()
+    db.unlink()
+    backup_path(db).rename(tmp_path / "aside.bak")
+    with Store(db, clock=lambda: now[0]) as store:  # a new file, a later stretch
+        feed(store, T0 + 86400 * 3, 60)
+    (tmp_path / "aside.bak").rename(backup_path(db))
+    now[0] += 5 * 86400
+    Store(db, clock=lambda: now[0]).close()  # a backup is due: it must not be this file
+    assert backup_path(db).read_bytes() == history
+
+
+def test_demo_refuses_a_folder_it_did_not_make(data: Path) -> None:
+    db = data / "posturewatch.sqlite3"
+    with Store(db) as store:
+        feed(store, T0, 60)
+    before = {p: p.read_bytes() for p in data.rglob("*") if p.is_file()}
+    one_line(pw(None, "demo", "--out", str(data)), 2, "not empty")
+    assert {p: p.read_bytes() for p in data.rglob("*") if p.is_file()} == before
+
+
+def test_restore_refuses_a_healthy_database_and_a_running_instance(data: Path) -> None:
+    db = data / "posturewatch.sqlite3"
+    with Store(db) as store:
+        feed(store, T0, 120)
+        store.backup()
+    healthy = db.read_bytes()
+    one_line(pw(data, "report", "--restore-backup"), 2, "healthy")
+    assert db.read_bytes() == healthy
+    db.write_bytes(b"garbage" * 1000)
+    lock = InstanceLock(lock_path(data / "run"))
+    assert lock.acquire()  # a running instance holds this lock (a real flock)
+    try:
+        one_line(pw(data, "report", "--restore-backup"), 2, "running")
+        assert db.read_bytes() == b"garbage" * 1000
+    finally:
+        lock.release()
+    assert pw(data, "report", "--restore-backup").returncode == 0
+
+
+def test_a_lock_held_past_the_end_loses_nothing(
+    data: Path, recording: Path, tmp_path: Path
+) -> None:
+    db = data / "posturewatch.sqlite3"
+    Store(db).close()
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another program, for longer than close() waits
+    try:
+        done = pw(data, "run", "--source", str(recording), "--start-at", MONDAY_9AM)
+    finally:
+        holder.execute("COMMIT")
+        holder.close()
+    last_line(done, 1, "journal", "next time")
+    assert journal_path(db).exists()
+    assert seated_seconds(db) == 0
+    Store(db).close()  # the next open merges the journal
+    assert not journal_path(db).exists()
+    assert all_totals(db) == undisturbed_totals(tmp_path, recording)
+
+
+def test_an_immutable_database_keeps_the_run_in_the_journal(
+    data: Path, recording: Path, tmp_path: Path
+) -> None:
+    db = data / "posturewatch.sqlite3"
+    Store(db).close()
+    with immutable(db):
+        done = pw(data, "run", "--source", str(recording), "--start-at", MONDAY_9AM)
+        last_line(done, 1, "journal")
+    Store(db).close()
+    assert all_totals(db) == undisturbed_totals(tmp_path, recording)
+
+
+def test_a_full_disk_keeps_the_data_and_writes_it_once_space_is_freed(tmp_path: Path) -> None:
+    with small_disk(tmp_path / "disk", "4m") as disk:
+        db = disk / "log.sqlite3"
+        store = Store(db, StoreSettings(lock_timeout_s=0.05))
+        feed(store, T0, 10)
+        store.flush()
+        filler = fill(disk)
+        last = feed(store, T0 + 11, 3600)  # an hour the disk has no room for
+        assert store.flush() is False and store.pending
+        filler.unlink()
+        assert store.flush() is True
+        store.close()
+        assert good_seconds(db) == pytest.approx(last - T0, abs=1)
+
+
+def test_a_full_disk_at_the_end_is_journalled_from_the_reserve(tmp_path: Path) -> None:
+    with small_disk(tmp_path / "disk", "4m") as disk:
+        db = disk / "log.sqlite3"
+        store = Store(db, StoreSettings(lock_timeout_s=0.05))
+        feed(store, T0, 10)
+        store.flush()
+        filler = fill(disk)
+        feed(store, T0 + 11, 478 * 60)  # "could not write the last 478 minutes"
+        store.close()
+        problem = store.unwritten()
+        assert problem is not None and "journal" in problem and "lost" not in problem
+        filler.unlink()
+        Store(db).close()
+        assert good_seconds(db) == pytest.approx(478 * 60 + 11, abs=2)
+
+
+def test_a_crash_after_journalling_loses_nothing_and_merges_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "log.sqlite3"
+    store = Store(db, StoreSettings(lock_timeout_s=0.05))
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    feed(store, T0, 300)
+    assert store.flush() is False
+    holder.execute("COMMIT")
+    holder.close()
+    # The process dies here (no close): the journal holds what the database lacks.
+    with monkeypatch.context() as m:  # ... and the next one dies right after merging it
+        m.setattr(Store, "_forget_journal", lambda self: None)
+        Store(db).close()
+    assert good_seconds(db) == 300 and journal_path(db).exists()
+    Store(db).close()
+    assert good_seconds(db) == 300  # merged exactly once
+    assert not journal_path(db).exists()
+    with open(journal_path(db), "ab") as torn:
+        torn.write(b'{"id": "x", "buck')  # a crash mid-append
+    Store(db).close()
+    assert good_seconds(db) == 300
+
+
+def test_the_wall_clock_stepping_back_does_not_stop_the_seconds() -> None:
+    wall, mono = [T0], [100.0]
+    clock = WallClock(wall=lambda: wall[0], monotonic=lambda: mono[0])
+    stamps = []
+    for i in range(120):
+        if i == 60:
+            wall[0] -= 3600  # NTP steps the clock an hour back
+        stamps.append(clock.now())
+        wall[0] += 1
+        mono[0] += 1
+    assert all(b - a == pytest.approx(1) for a, b in itertools.pairwise(stamps))
+    wall[0] += 7200  # a suspend: the wall clock leaps, the monotonic one stood still
+    assert clock.now() >= wall[0]
+
+
+def test_seated_time_survives_a_clock_step(tmp_path: Path) -> None:
+    wall, mono = [T0], [0.0]
+    clock = WallClock(wall=lambda: wall[0], monotonic=lambda: mono[0])
+    with Store(tmp_path / "log.sqlite3") as store:
+        for i in range(600):
+            if i == 300:
+                wall[0] -= 1800
+            store.add_sample(update(clock.now()), None)
+            wall[0] += 1
+            mono[0] += 1
+    assert good_seconds(tmp_path / "log.sqlite3") == 599
+
+
+# --- security and privacy --------------------------------------------------------------
+
+
+def test_data_dir_mode_is_left_and_created_files_are_private(
+    tmp_path: Path, recording: Path
+) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    os.chmod(shared, 0o755)
+    assert pw(shared, "config", "--init").returncode == 0
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o755
+    assert stat.S_IMODE((shared / "config.toml").stat().st_mode) == 0o600
+    calibrated(shared)
+    out = tmp_path / "landmarks.jsonl"
+    done = pw(
+        shared, "run", "--source", str(recording), "--start-at", MONDAY_9AM, "--record", str(out)
+    )
+    assert done.returncode == 0, done.stderr
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    for name in ("profiles", "run"):
+        assert stat.S_IMODE((shared / name).stat().st_mode) == 0o700
+    for f in shared.rglob("*"):
+        if f.is_file():
+            assert stat.S_IMODE(f.stat().st_mode) == 0o600, f
+
+
+def test_the_reports_folder_is_private(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import webbrowser
+
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", opened.append)
+    paths = Paths(config_dir=tmp_path, data_dir=tmp_path)
+    write_report(paths, Config(), ReportRequest(day=date(2026, 11, 23), open_browser=True))
+    assert stat.S_IMODE(paths.reports_dir.stat().st_mode) == 0o700
+    (page,) = paths.reports_dir.iterdir()
+    assert stat.S_IMODE(page.stat().st_mode) == 0o600 and opened
+
+
+def test_profile_names_are_names(data: Path, recording: Path, tmp_path: Path) -> None:
+    done = pw(data, "calibrate", "--profile", "../../escaped", "--source", str(recording))
+    one_line(done, 2, "profile name")
+    assert not list(tmp_path.rglob("escaped*"))
+    one_line(pw(data, "run", "--profile", "/etc/passwd", "--source", str(recording)), 2)
+
+
+def test_report_refuses_a_missing_folder(data: Path, tmp_path: Path) -> None:
+    target = tmp_path / "missing" / "dir" / "x.html"
+    one_line(pw(data, "report", "--html", str(target)), 2, "does not exist")
+    assert not (tmp_path / "missing").exists()
+
+
+@pytest.mark.parametrize(
+    "source", ["camera:http://127.0.0.1:9/x.mjpg", "http://127.0.0.1:9/v.mp4", "rtsp://h/s"]
+)
+def test_sources_are_local(data: Path, source: str) -> None:
+    one_line(pw(data, "run", "--source", source), 2, "network")
+
+
+# --- the control channel of a real instance -----------------------------------------------
+
+
+def _start(data: Path, tmp_path: Path) -> None:
+    long_rec = write_recording(tmp_path / "long.jsonl", 3600, step_s=5.0)
+    done = pw(data, "start", "--source", str(long_rec), "--notifier", "none", timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+def _raw(runtime: Path, payload: bytes) -> bytes:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(5)
+        sock.connect(str(control.socket_path(runtime)))
+        sock.sendall(payload)
+        return sock.recv(65536)
+
+
+def test_a_malformed_request_gets_an_error_and_the_instance_lives_on(
+    data: Path, tmp_path: Path
+) -> None:
+    if control.default_transport() != "unix":
+        pytest.skip("Unix sockets only")
+    _start(data, tmp_path)
+    try:
+        runtime = data / "run"
+        answer = json.loads(_raw(runtime, b"[" * 30000 + b"\n"))
+        assert answer["ok"] is False and "bad request" in answer["error"]
+        assert json.loads(_raw(runtime, b"\xff\xfe\n"))["ok"] is False
+        for seconds in (1e308, -1, 0, "x", True):
+            with pytest.raises(Exception, match="refused"):
+                control.send_request(runtime, {"cmd": "pause", "seconds": seconds})
+        assert pw(data, "status").returncode == 0
+        assert control.send_request(runtime, {"cmd": "pause", "seconds": 60})["ok"]
+        assert pw(data, "status").returncode == 0
+        # run beside start on the same database: refused, naming the instance
+        rec = write_recording(tmp_path / "short.jsonl", 30)
+        one_line(pw(data, "run", "--source", str(rec)), 2, "already running", "pid")
+    finally:
+        assert pw(data, "stop").returncode == 0
+
+
+def test_a_socket_folder_of_another_user_is_never_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if control.default_transport() != "unix" or os.geteuid() != 0:
+        pytest.skip("needs Unix sockets and root (to make a folder another user owns)")
+    import shutil
+    import tempfile
+
+    short = Path(tempfile.mkdtemp(prefix="pwt", dir="/tmp"))  # room for a socket path
+    monkeypatch.setattr(tempfile, "tempdir", str(short))
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    runtime = tmp_path / ("x" * 120) / "run"
+    runtime.mkdir(parents=True)
+    theirs = short / f"posturewatch-{os.getuid()}"
+    theirs.mkdir(mode=0o777)
+    os.chown(theirs, 65534, 65534)
+    server = control.open_server(runtime, lambda r: {"ok": True, "pong": 1}, "unix")
+    try:
+        path = Path(server.address)
+        assert path.parent != theirs and path.parent.stat().st_uid == os.getuid()
+        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+        assert control.send_request(runtime, {"cmd": "ping"}, transport="unix")["pong"] == 1
+        assert list(theirs.iterdir()) == []
+    finally:
+        server.close()
+        shutil.rmtree(short, ignore_errors=True)
+
+
+def test_control_files_in_the_way_are_one_line(data: Path, recording: Path) -> None:
+    (data / "run" / "posturewatch.lock").mkdir(parents=True)
+    one_line(pw(data, "run", "--source", str(recording)), 2, "posturewatch.lock")
+    one_line(pw(data, "start", "--source", str(recording), "--foreground"), 2, "lock")
+
+
+def test_a_control_socket_that_is_a_folder_is_one_line(tmp_path: Path) -> None:
+    if control.default_transport() != "unix":
+        pytest.skip("Unix sockets only")
+    runtime = tmp_path / "run"
+    (runtime / "control.sock").mkdir(parents=True)
+    with pytest.raises(control.UserError, match="folder"):
+        control.open_server(runtime, lambda r: {"ok": True}, "unix")
+
+
+# --- tracebacks and silently accepted values ---------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["immutable", "file"])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", "--source", "REC"],
+        ["start", "--source", "REC", "--foreground"],
+        ["calibrate", "--source", "REC"],
+        ["config", "--init"],
+        ["demo"],
+    ],
+)
+def test_an_unusable_data_dir_is_one_line(
+    tmp_path: Path, recording: Path, kind: str, argv: list[str]
+) -> None:
+    data = tmp_path / "data"
+    if kind == "file":
+        data.write_text("not a folder")
+        ctx = None
+    else:
+        data.mkdir()
+        ctx = immutable(data)
+    args = [str(recording) if a == "REC" else a for a in argv]
+    if ctx is None:
+        one_line(pw(data, *args), 2)
+    else:
+        with ctx:
+            one_line(pw(data, *args), 2)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", "--source", "REC", "--start-at", "9999-12-31T23:59"],
+        ["report", "--date", "9999-12-31"],
+        ["report", "--week", "--date", "0001-01-01"],
+        ["run", "--source", "REC", "--fps", "nan"],
+        ["run", "--source", "REC", "--fps", "inf"],
+        ["run", "--source", "REC", "--fps", "0"],
+        ["run", "--source", "REC", "--speed", "0"],
+        ["run", "--source", "REC", "--speed", "nan"],
+        ["calibrate", "--source", "REC", "--seconds", "nan"],
+        ["run", "--source", "camera:abc"],
+    ],
+)
+def test_values_out_of_range_are_one_line(data: Path, recording: Path, argv: list[str]) -> None:
+    one_line(pw(data, *[str(recording) if a == "REC" else a for a in argv]), 2)
+
+
+def test_a_recording_whose_time_jumps_is_one_line(data: Path, tmp_path: Path) -> None:
+    rec = write_recording(tmp_path / "r.jsonl", 10)
+    lines = rec.read_text().splitlines()
+    last = json.loads(lines[-1])
+    last["time_s"] = 1e12
+    rec.write_text("\n".join([*lines[:-1], json.dumps(last)]) + "\n")
+    one_line(pw(data, "run", "--source", str(rec), "--start-at", MONDAY_9AM), 2, "time_s")
+
+
+def test_huge_values_in_a_recording_are_one_line(data: Path, tmp_path: Path) -> None:
+    rec = write_recording(tmp_path / "r.jsonl", 10)
+    lines = rec.read_text().splitlines()
+    frame = json.loads(lines[3])
+    frame["image"][0][0] = 1e308
+    lines[3] = json.dumps(frame)
+    rec.write_text("\n".join(lines) + "\n")
+    one_line(pw(data, "run", "--source", str(rec)), 2, "landmark")
+
+
+@pytest.mark.parametrize("text", ['{"a":' * 100_000, None])
+def test_a_hostile_profile_is_one_line(data: Path, recording: Path, text: str | None) -> None:
+    profile = data / "profiles" / "default.json"
+    if text is None:
+        raw = json.loads(profile.read_text())
+        first = next(k for k, v in raw["metrics"].items() if v)
+        raw["metrics"][first]["centre"] = 1e308
+        text = json.dumps(raw)
+    profile.write_text(text)
+    one_line(pw(data, "run", "--source", str(recording)), 2, "profile")
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e400"])
+def test_non_finite_config_values_are_one_line(data: Path, recording: Path, value: str) -> None:
+    (data / "config.toml").write_text(f"[sampling]\ninterval_s = {value}\n")
+    one_line(pw(data, "run", "--source", str(recording)), 2, "interval_s")
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        "DROP TABLE prompts",
+        "UPDATE buckets SET good_s = 'lots'",
+        "UPDATE meta SET value = 'wide' WHERE key = 'bucket_s'",
+        "ALTER TABLE events RENAME TO gone",
+    ],
+)
+def test_a_tampered_database_is_one_line(data: Path, tamper: str) -> None:
+    db = data / "posturewatch.sqlite3"
+    with Store(db) as store:
+        feed(store, T0, 120)
+    conn = sqlite3.connect(db)
+    conn.execute(tamper)
+    conn.commit()
+    conn.close()
+    day = time.strftime("%Y-%m-%d", time.localtime(T0))
+    one_line(pw(data, "report", "--date", day), 2, str(db))
+
+
+def test_a_full_disk_during_config_init_and_calibrate(tmp_path: Path, recording: Path) -> None:
+    with small_disk(tmp_path / "disk", "1m") as disk:
+        data = disk / "data"
+        data.mkdir()
+        filler = fill(disk)
+        one_line(pw(data, "config", "--init"), 2)
+        assert not (data / "config.toml").exists()
+        filler.unlink()
+        calibrated(data)
+        before = (data / "profiles" / "default.json").read_bytes()
+        filler = fill(disk)
+        done = pw(data, "calibrate", "--source", str(recording), "--force")
+        one_line(done, 2)
+        assert (data / "profiles" / "default.json").read_bytes() == before
+
+
+def test_doctor_accepts_what_run_accepts(data: Path, recording: Path) -> None:
+    from posturewatch.commands.doctor import check_camera
+
+    check = check_camera(str(recording), 640, 480, True)
+    assert check.ok, check
+    timeline = Path(__file__).parent / "timelines" / "upright_then_slouched.toml"
+    from posturewatch.commands.doctor import is_replayed_as_landmarks
+
+    assert is_replayed_as_landmarks(str(timeline))
+
+
+def test_one_undecodable_image_does_not_end_a_folder(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import cv2
+    import numpy as np
+
+    from posturewatch.inputs.sources import open_frame_source
+
+    for i in range(4):
+        cv2.imwrite(str(tmp_path / f"{i}.png"), np.full((8, 8, 3), i, np.uint8))
+    (tmp_path / "2.png").write_bytes(b"not a png")
+    source = open_frame_source(str(tmp_path))
+    frames = []
+    while (frame := source.read()) is not None:
+        frames.append(frame.index)
+    source.close()
+    assert frames == [0, 1, 3]
+    assert len([r for r in caplog.records if "2.png" in r.getMessage()]) == 1
+
+
+def test_a_camera_that_never_opened_is_an_error(data: Path) -> None:
+    started = time.monotonic()
+    one_line(pw(data, "run", "--source", "camera:7", "--no-store"), 2, "could not be opened")
+    assert time.monotonic() - started < 60
+
+
+def test_a_camera_that_went_away_is_retried() -> None:
+    from posturewatch.inputs.sources import CameraUnavailable
+
+    # What the monitor retries: a camera that delivered frames and stopped.
+    assert CameraUnavailable("camera 0 stopped delivering frames").never_opened is False
+
+
+def test_status_thread_safety_of_the_store_journal(tmp_path: Path) -> None:
+    """Writers on several threads while the database is locked: nothing lost."""
+    db = tmp_path / "log.sqlite3"
+    store = Store(db, StoreSettings(lock_timeout_s=0.01, flush_interval_s=1.0))
+    holder = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN EXCLUSIVE")
+    t = [T0]
+    lock = threading.Lock()
+
+    def worker() -> None:
+        for _ in range(100):
+            with lock:
+                t[0] += 1
+                store.add_sample(update(t[0]), None)
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    holder.execute("COMMIT")
+    holder.close()
+    store.close()
+    assert good_seconds(db) == 299
