@@ -233,3 +233,16 @@ def test_the_error_box_catches_errors(busy_store: Store, tmp_path: Path) -> None
     dom = read_page(dump_dom(page_file, tmp_path / "chromium-profile"))
     assert "notAFunction" in dom.errors_text
     assert "blocked" in dom.errors_text
+
+
+def test_break_prompts_done_are_counted(busy_store: Store) -> None:
+    """The day's sentence says how many suggested breaks were taken: break prompts
+    answered done, not posture prompts done."""
+    routine = Routine("walk", "Walk", ("long_sitting",), 120, ("Walk.",))
+    for i, answer in enumerate(("done", "skipped", None)):
+        pid = f"b{i}"
+        busy_store.add_prompt(Prompt(pid, at(DAY, 10, 5 * i), "break", routine, "Stand up", "b"))
+        if answer is not None:
+            busy_store.add_answer(PromptAnswer(pid, answer, at(DAY, 10, 5 * i + 1)))
+    prompts = json.loads(render_json(build_daily(busy_store, DAY, BERLIN)))["prompts"]
+    assert (prompts["breaks"], prompts["breaks_done"], prompts["done"]) == (3, 1, 2)
