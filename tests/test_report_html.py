@@ -185,6 +185,8 @@ def test_an_empty_day_says_so(tmp_path: Path) -> None:
 def shown_as(key: str, value: Any) -> str:
     """How the page writes the JSON value at `key`."""
     last = key.split(".")[-1]
+    if key.startswith("trend.") and last == "good_share":  # over a bar of the trend chart
+        return str(round(value * 100))
     if last == "good_share":
         return pct(value)
     if key.startswith("worst_hours."):

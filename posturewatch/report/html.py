@@ -174,7 +174,6 @@ svg.icon { display: inline-block; width: 16px; height: 16px; margin-right: 4px;
   height: 14px; }
 .kinds .fill { background: #d95f02; height: 100%; border-radius: 3px; }
 .kinds .num { text-align: right; }
-.scroll { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; font-size: 15px; }
 th, td { text-align: right; padding: 4px 8px; border-bottom: 1px solid var(--line); }
 th:first-child, td:first-child, table.text td, table.text th { text-align: left; }
@@ -190,6 +189,13 @@ table.prompts td:nth-child(2) { overflow-wrap: anywhere; }
   svg.chart-wide { display: none; }
   svg.chart-narrow { display: block; }
   th, td { padding: 4px 5px; }
+  table.days thead { display: none; }
+  table.days tr { display: grid; grid-template-columns: 1fr 1fr; gap: 2px 12px;
+    padding: 8px 0; border-bottom: 1px solid var(--line); }
+  table.days td { display: flex; justify-content: space-between; gap: 6px; padding: 0;
+    border: 0; font-size: 14px; white-space: nowrap; }
+  table.days td:first-child { grid-column: 1 / -1; font-weight: 600; }
+  table.days td[data-label]::before { content: attr(data-label); color: var(--muted); }
 }
 @media print {
   body { max-width: none; padding: 0; font-size: 11pt; }
@@ -706,10 +712,10 @@ def trend_svg(page: _Page, bars: Sequence[DayBar], size: Size) -> str:
                 )
                 base += value
         share = _number(_lookup(page.data, b.share))
-        if share is not None and slot_w >= 22:
+        if share is not None and slot_w >= 22:  # the percent, without its sign to fit
             parts.append(
                 f'<text {page.attrs(b.share)} x="{bx + slot_w / 2 - 1.5:.2f}" '
-                f'y="{y(base) - 5:.2f}" text-anchor="middle">{_e(pct(share))}</text>'
+                f'y="{y(base) - 5:.2f}" text-anchor="middle">{round(share * 100)}</text>'
             )
         if n <= 7 or i % 7 == (n - 1) % 7:
             lx = bx + slot_w / 2 - 1.5
@@ -719,8 +725,10 @@ def trend_svg(page: _Page, bars: Sequence[DayBar], size: Size) -> str:
                 f'<text x="{lx:.2f}" y="{top + plot_h + 19}" '
                 f'text-anchor="{anchor}">{b.date.day} {b.date:%b}</text>'
             )
-    what = "good share above each bar" if slot_w >= 22 else "each bar"
-    return _svg("trend", size, f"Minutes seated per day, {what}", height, parts)
+    label = "Minutes seated per day"
+    if slot_w >= 22:
+        label += ", the good share in percent above each bar"
+    return _svg("trend", size, label, height, parts)
 
 
 # --- the sentence -------------------------------------------------------------------------
@@ -1018,28 +1026,31 @@ def _week_page(w: WeekReport) -> str:
         "</section>",
     ]
     if w.has_data:
+        columns = (
+            ("Seated", "seated_min"),
+            ("Good", "good_min"),
+            ("Poor", "poor_min"),
+            ("Sunk", "sinking_min"),
+            ("Longest sitting", "longest_sitting_min"),
+            ("Share good", "good_share"),
+            ("Breaks", "breaks"),
+        )
         rows = []
         for i, d in enumerate(w.days):
-            cells = "".join(
-                f"<td>{page.minutes(f'days.{i}.{k}')}</td>"
-                for k in (
-                    "seated_min",
-                    "good_min",
-                    "poor_min",
-                    "sinking_min",
-                    "longest_sitting_min",
+            cells = []
+            for label, k in columns:
+                key = f"days.{i}.{k}"
+                value = (
+                    page.share(key)
+                    if k == "good_share"
+                    else (page.num(key) if k == "breaks" else page.minutes(key))
                 )
-            )
-            rows.append(
-                f"<tr><td>{d.date:%a %d %b}</td>{cells}"
-                f"<td>{page.share(f'days.{i}.good_share')}</td>"
-                f"<td>{page.num(f'days.{i}.breaks')}</td></tr>"
-            )
+                cells.append(f'<td data-label="{_e(label)}">{value}</td>')
+            rows.append(f"<tr><td>{d.date:%a %d %b}</td>{''.join(cells)}</tr>")
+        head = "".join(f"<th>{_e(label)}</th>" for label, _ in columns)
         out.append(
-            '<section><h2>Day by day</h2><div class="scroll"><table><thead><tr><th>Day</th>'
-            "<th>Seated</th><th>Good</th><th>Poor</th><th>Sunk</th><th>Longest sitting</th>"
-            "<th>Share good</th><th>Breaks</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table></div></section>"
+            '<section><h2>Day by day</h2><table class="days"><thead><tr><th>Day</th>'
+            f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></section>"
         )
     out += _trend_section(page, [t.date for t in w.trend])
     return _document(title, "\n".join(out), "week")
