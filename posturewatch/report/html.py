@@ -75,6 +75,11 @@ def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
+def _when(day: date, fmt: str) -> str:
+    """A date written out (names in the locale's language), escaped."""
+    return _e(day.strftime(fmt))
+
+
 def _lookup(data: JsonValue, key: str) -> JsonValue:
     for part in key.split("."):
         if isinstance(data, list):
@@ -647,7 +652,8 @@ def week_svg(page: _Page, bars: Sequence[DayBar], highlight: date | None, size: 
                     f'<rect class="bar" {page.attrs(key)} x="{bx:.2f}" '
                     f'y="{y(base + value):.2f}" width="{slot_w - gap:.2f}" '
                     f'height="{y(base) - y(base + value):.2f}" fill="{COLOURS[state]}">'
-                    f"<title>{b.date:%a %d %b} {state}: {_e(minutes_text(value))}</title></rect>"
+                    f"<title>{_when(b.date, '%a %d %b')} {state}: "
+                    f"{_e(minutes_text(value))}</title></rect>"
                 )
                 base += value
         seated = page.value(b.seated)
@@ -668,9 +674,9 @@ def week_svg(page: _Page, bars: Sequence[DayBar], highlight: date | None, size: 
         cls = ' class="today"' if b.date == highlight else ""
         parts.append(
             f'<text{cls} x="{cx:.1f}" y="{top + plot_h + 18}" text-anchor="middle">'
-            f"{b.date:%a}</text>"
+            f"{_when(b.date, '%a')}</text>"
             f'<text{cls} x="{cx:.1f}" y="{top + plot_h + 35}" text-anchor="middle">'
-            f"{b.date.day}{'' if size is NARROW else f' {b.date:%b}'}</text>"
+            f"{b.date.day}{'' if size is NARROW else ' ' + _when(b.date, '%b')}</text>"
         )
     return _svg("week", size, "Minutes seated on each of the seven days", height, parts)
 
@@ -708,7 +714,8 @@ def trend_svg(page: _Page, bars: Sequence[DayBar], size: Size) -> str:
                     f'<rect class="bar" {page.attrs(key)} x="{bx:.2f}" '
                     f'y="{y(base + value):.2f}" width="{max(slot_w - 3, 1):.2f}" '
                     f'height="{y(base) - y(base + value):.2f}" fill="{COLOURS[state]}">'
-                    f"<title>{b.date:%a %d %b} {state}: {_e(minutes_text(value))}</title></rect>"
+                    f"<title>{_when(b.date, '%a %d %b')} {state}: "
+                    f"{_e(minutes_text(value))}</title></rect>"
                 )
                 base += value
         share = _number(_lookup(page.data, b.share))
@@ -723,7 +730,7 @@ def trend_svg(page: _Page, bars: Sequence[DayBar], size: Size) -> str:
             lx = min(lx, size.width - 2.0)
             parts.append(
                 f'<text x="{lx:.2f}" y="{top + plot_h + 19}" '
-                f'text-anchor="{anchor}">{b.date.day} {b.date:%b}</text>'
+                f'text-anchor="{anchor}">{b.date.day} {_when(b.date, "%b")}</text>'
             )
     label = "Minutes seated per day"
     if slot_w >= 22:
@@ -856,7 +863,7 @@ def _day_page(r: DailyReport, thresholds: Thresholds | None) -> str:
     page = _Page(to_dict(r))
     title = f"Posture report {r.date.isoformat()}"
     out = [
-        f'<header><h1>Posture report</h1><p class="sub">{r.date:%A %d %B %Y} · '
+        f'<header><h1>Posture report</h1><p class="sub">{_when(r.date, "%A %d %B %Y")} · '
         f'{_e(r.timezone)}</p><p id="summary">{day_sentence(page)}</p></header>'
     ]
     if not r.has_data:
@@ -985,9 +992,9 @@ def _week_page(w: WeekReport) -> str:
     page = _Page(to_dict(w))
     title = f"Posture report {w.first.isoformat()} to {w.last.isoformat()}"
     out = [
-        f'<header><h1>Posture report: the week</h1><p class="sub">{w.first:%d %B} - '
-        f'{w.last:%d %B %Y} · {_e(w.timezone)}</p><p id="summary">{week_sentence(page)}</p>'
-        "</header>"
+        f'<header><h1>Posture report: the week</h1><p class="sub">{_when(w.first, "%d %B")} - '
+        f"{_when(w.last, '%d %B %Y')} · {_e(w.timezone)}</p>"
+        f'<p id="summary">{week_sentence(page)}</p></header>'
     ]
     if not w.has_data:
         out.append(
@@ -1046,7 +1053,7 @@ def _week_page(w: WeekReport) -> str:
                     else (page.num(key) if k == "breaks" else page.minutes(key))
                 )
                 cells.append(f'<td data-label="{_e(label)}">{value}</td>')
-            rows.append(f"<tr><td>{d.date:%a %d %b}</td>{''.join(cells)}</tr>")
+            rows.append(f"<tr><td>{_when(d.date, '%a %d %b')}</td>{''.join(cells)}</tr>")
         head = "".join(f"<th>{_e(label)}</th>" for label, _ in columns)
         out.append(
             '<section><h2>Day by day</h2><table class="days"><thead><tr><th>Day</th>'
