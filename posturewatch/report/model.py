@@ -150,6 +150,8 @@ class PromptCounts:
     """Shown for poor posture ..."""
     breaks: int = 0
     """... or for long sitting."""
+    breaks_done: int = 0
+    """Break prompts answered with done: the suggested breaks taken."""
 
     @classmethod
     def of(cls, prompts: Iterable[PromptRecord]) -> PromptCounts:
@@ -164,6 +166,7 @@ class PromptCounts:
                 "unanswered",
                 "posture",
                 "breaks",
+                "breaks_done",
             ),
             0,
         )
@@ -176,6 +179,8 @@ class PromptCounts:
                 counts["snoozed"] += 1
             elif p.answer in counts:
                 counts[p.answer] += 1
+            if p.kind == "break" and p.answer == "done":
+                counts["breaks_done"] += 1
         return cls(**counts)
 
     def __add__(self, other: PromptCounts) -> PromptCounts:
