@@ -294,6 +294,9 @@ class Scheduler:
         self._break_due_at_sitting_s = settings.break_after_min * 60
         self._away_since: float | None = None
         self._poor_since: float | None = None
+        self._deviating_since: float | None = None
+        """When the current deviation began to build (before it persisted into poor):
+        the prompt's title says how long it has lasted."""
         self._grace_until = -math.inf
         self._snooze_until = -math.inf
         self._paused_until = -math.inf
@@ -347,7 +350,7 @@ class Scheduler:
             if kind == "break":
                 self._reset_sitting(answer.time_s)
             elif kind == "posture":
-                self._poor_since = None
+                self._poor_since = self._deviating_since = None
 
     def pause(self, until_s: float | None) -> None:
         """No prompts until `until_s` (None = until resume())."""
@@ -461,7 +464,7 @@ class Scheduler:
                 self._reset_sitting(t)
             self._grace_until = max(self._grace_until, t + s.resume_grace_min * 60)
             self._away_since = None
-            self._poor_since = None
+            self._poor_since = self._deviating_since = None
         elif self._last_present and self._last_t is not None:
             self._sitting_s += max(0.0, t - max(self._last_t, self._accounted_s))
         self._accounted_s = max(self._accounted_s, t)
@@ -480,6 +483,12 @@ class Scheduler:
         self._last_present = present
 
     def _track_poor(self, update: DetectorUpdate) -> None:
+        judged = update.state in ("good", "poor") and not update.recalibrate
+        if judged and update.dominant is not None:
+            if self._deviating_since is None:
+                self._deviating_since = update.time_s
+        else:
+            self._deviating_since = None
         if update.state == "poor" and not update.recalibrate:
             if self._poor_since is None:
                 self._poor_since = update.time_s
@@ -517,7 +526,8 @@ class Scheduler:
         )
         self._seq += 1
         t = update.time_s
-        lasted_s = self._sitting_s if kind == "break" else t - (self._poor_since or t)
+        began = self._deviating_since or self._poor_since or t
+        lasted_s = self._sitting_s if kind == "break" else t - began
         prompt = Prompt(
             id=f"p{self._seq}-{int(t)}",
             time_s=t,
