@@ -1097,7 +1097,7 @@ class Store(Closing):
             f"SELECT {', '.join(_BUCKET_COLUMNS)} FROM buckets "
             "WHERE start_s >= ? AND start_s < ? ORDER BY start_s",
             (start_s, end_s),
-            "n" * 8 + "nnN" * len(METRIC_NAMES),
+            "n" * (len(SECOND_COLUMNS) + 2) + "nnN" * len(METRIC_NAMES),
         )
         return [Bucket(*row) for row in rows]  # type: ignore[arg-type]
 
@@ -1109,7 +1109,7 @@ class Store(Closing):
         (row,) = self._query(
             f"SELECT {', '.join(sums)} FROM buckets WHERE start_s >= ? AND start_s < ?",
             (start_s, end_s),
-            "n" * 7 + "nnN" * len(METRIC_NAMES),
+            "n" * (len(SECOND_COLUMNS) + 1) + "nnN" * len(METRIC_NAMES),
         )
         return Bucket(start_s, *row)  # type: ignore[arg-type]
 
