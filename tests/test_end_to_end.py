@@ -128,6 +128,12 @@ def test_a_slouch_reaches_the_desktop_and_done_is_recorded(
     desktop.close_all()
     wait_until(lambda: title in desktop.history_summaries(), 5, "the prompt in dunst's history")
     assert (prompt_id, "done") in answers
+    # What the daemon showed fits a glance: a summary of at most 60 characters that
+    # names what deviated, a body of at most 3 lines and 200 characters.
+    shown = next(h for h in desktop.history() if h["summary"] == title)
+    body = str(shown["body"])
+    assert len(str(shown["summary"])) <= 60
+    assert len(body) <= 200 and len(body.splitlines()) <= 3, body
 
 
 def test_demo_finishes_and_names_an_existing_report(tmp_path: Path) -> None:
@@ -137,3 +143,30 @@ def test_demo_finishes_and_names_an_existing_report(tmp_path: Path) -> None:
     html = Path(html_lines[0].removeprefix("HTML report: "))
     assert html.is_file() and html.stat().st_size > 1000
     assert "posture" in out and "break" in out  # it prompted both kinds
+
+
+def test_a_saturday_morning_slouch_prompts_with_every_setting_at_its_default(
+    tmp_path: Path,
+) -> None:
+    """Someone who starts early on a weekend hears from it: no quiet hours or working
+    days unless chosen. Real photographs: 2 min upright, then slouched."""
+    from datetime import datetime
+
+    timeline_file = TIMELINES / "upright_then_slouched.toml"
+    script = load_timeline(timeline_file)
+    calibrate(tmp_path, timeline_file)
+    saturday = "2026-11-28T07:30"
+    assert datetime.fromisoformat(saturday).weekday() == 5
+    posturewatch(
+        tmp_path, "run", "--source", str(timeline_file), "--notifier", "console",
+        "--start-at", saturday,
+    )  # fmt: skip
+    db = sqlite3.connect(tmp_path / "posturewatch.sqlite3")
+    prompts = db.execute("SELECT kind, time_s FROM prompts ORDER BY time_s").fetchall()
+    db.close()
+    start_s = datetime.fromisoformat(saturday).astimezone().timestamp()
+    slouch_from_s = start_s + script.segments[0].seconds
+    slouch_to_s = slouch_from_s + script.segments[1].seconds
+    posture = [t for kind, t in prompts if kind == "posture"]
+    assert posture, f"no posture prompt on a Saturday at 07:30: {prompts}"
+    assert all(slouch_from_s < t <= slouch_to_s for t in posture)
