@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal, TextIO, get_args
 
 from posturewatch.core.errors import UserError
+from posturewatch.core.settings import check_between
 from posturewatch.core.types import Prompt, PromptAnswer
 
 log = logging.getLogger(__name__)
@@ -65,8 +66,7 @@ class NotifierSettings:
             raise ValueError("prompt_style: must be notification or window")
         if self.backend not in BACKEND_NAMES:
             raise ValueError(f"backend: must be one of {', '.join(BACKEND_NAMES)}")
-        if not 0 <= self.timeout_s <= 3600:
-            raise ValueError("timeout_s: must be between 0 and 3600 seconds")
+        check_between("timeout_s", self.timeout_s, 0, 3600, "seconds")
         for key in ("urgency", "escalated_urgency"):
             if getattr(self, key) not in get_args(Urgency):
                 raise ValueError(f"{key}: must be low, normal or critical")

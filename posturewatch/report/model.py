@@ -21,6 +21,7 @@ from typing import ClassVar, Literal, Protocol
 
 from posturewatch.core.local_time import local_datetime, local_day_bounds
 from posturewatch.core.scheduler import SchedulerSettings
+from posturewatch.core.settings import check_between
 from posturewatch.store.database import Bucket, EventRecord, PromptRecord
 
 SlotState = Literal["good", "poor", "uncertain", "away"]
@@ -39,10 +40,8 @@ class ReportSettings:
     trend_days: int = 30
 
     def __post_init__(self) -> None:
-        if not 1 <= self.worst_hours <= 24:
-            raise ValueError("worst_hours: must be between 1 and 24")
-        if not 7 <= self.trend_days <= 366:
-            raise ValueError("trend_days: must be between 7 and 366")
+        check_between("worst_hours", self.worst_hours, 1, 24)
+        check_between("trend_days", self.trend_days, 7, 366)
 
 
 class ReportSource(Protocol):
