@@ -274,7 +274,8 @@ def build_backend(
     clock: Clock | None = None,
     stream: TextIO | None = None,
 ) -> Notifier:
-    """One backend by name; its library is imported only when it is used."""
+    """One backend by name (an unknown name is a UserError); its library is imported
+    only when it is used."""
     answer_clock = clock or time.time
     if name == "console":
         from posturewatch.notifiers.console import ConsoleNotifier
@@ -320,13 +321,6 @@ def make_notifier(
     origin_s: epoch seconds the console backend's time_s counts from (the start of
     the recording or of the camera session). clock: epoch seconds for answers.
     """
-    if name == "auto":
-        names = platform_chain(platform or sys.platform)
-    elif name in BACKEND_NAMES:
-        names = (name,)
-    else:
-        raise UserError(
-            f"unknown notification backend {name!r} (known: {', '.join(BACKEND_NAMES)})"
-        )
+    names = platform_chain(platform or sys.platform) if name == "auto" else (name,)
     backends = [build_backend(n, settings, origin_s, clock, stream) for n in names]
     return FallbackNotifier(backends)
