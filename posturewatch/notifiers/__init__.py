@@ -267,45 +267,6 @@ def platform_chain(platform: str) -> tuple[str, ...]:
     return ("plyer", "console")
 
 
-def build_backend(
-    name: str,
-    settings: NotifierSettings,
-    origin_s: float,
-    clock: Clock | None = None,
-    stream: TextIO | None = None,
-) -> Notifier:
-    """One backend by name (an unknown name is a UserError); its library is imported
-    only when it is used."""
-    answer_clock = clock or time.time
-    if name == "console":
-        from posturewatch.notifiers.console import ConsoleNotifier
-
-        return ConsoleNotifier(origin_s, stream)
-    if name == "dbus":
-        from posturewatch.notifiers.dbus import DbusNotifier
-
-        return DbusNotifier(settings, answer_clock)
-    if name == "plyer":
-        from posturewatch.notifiers.plyer_backend import PlyerNotifier
-
-        return PlyerNotifier(settings)
-    if name == "notify-send":
-        from posturewatch.notifiers.notify_send import NotifySendNotifier
-
-        return NotifySendNotifier(settings)
-    if name == "osascript":
-        from posturewatch.notifiers.osascript import OsascriptNotifier
-
-        return OsascriptNotifier(settings)
-    if name == "powershell":
-        from posturewatch.notifiers.powershell import PowershellNotifier
-
-        return PowershellNotifier(settings)
-    if name == "none":
-        return NullNotifier()
-    raise UserError(f"unknown notification backend {name!r} (known: {', '.join(BACKEND_NAMES)})")
-
-
 def make_notifier(
     name: str,
     settings: NotifierSettings,
@@ -322,5 +283,36 @@ def make_notifier(
     the recording or of the camera session). clock: epoch seconds for answers.
     """
     names = platform_chain(platform or sys.platform) if name == "auto" else (name,)
-    backends = [build_backend(n, settings, origin_s, clock, stream) for n in names]
-    return FallbackNotifier(backends)
+    answer_clock = clock or time.time
+
+    def backend(n: str) -> Notifier:
+        """One backend by name; its library is imported only when it is used."""
+        if n == "console":
+            from posturewatch.notifiers.console import ConsoleNotifier
+
+            return ConsoleNotifier(origin_s, stream)
+        if n == "dbus":
+            from posturewatch.notifiers.dbus import DbusNotifier
+
+            return DbusNotifier(settings, answer_clock)
+        if n == "plyer":
+            from posturewatch.notifiers.plyer_backend import PlyerNotifier
+
+            return PlyerNotifier(settings)
+        if n == "notify-send":
+            from posturewatch.notifiers.notify_send import NotifySendNotifier
+
+            return NotifySendNotifier(settings)
+        if n == "osascript":
+            from posturewatch.notifiers.osascript import OsascriptNotifier
+
+            return OsascriptNotifier(settings)
+        if n == "powershell":
+            from posturewatch.notifiers.powershell import PowershellNotifier
+
+            return PowershellNotifier(settings)
+        if n == "none":
+            return NullNotifier()
+        raise UserError(f"unknown notification backend {n!r} (known: {', '.join(BACKEND_NAMES)})")
+
+    return FallbackNotifier([backend(n) for n in names])
