@@ -12,18 +12,24 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypeAlias
 
 from posturewatch.core.errors import UserError
 
+Wake: TypeAlias = threading.Event | None
+"""What ends a wait early when it is set (None: nothing does)."""
+
+
+def _wait(seconds: float, wake: Wake) -> bool:
+    """Wait `seconds`; True when `wake` was set before then."""
+    if wake is not None:
+        return wake.wait(seconds)
+    time.sleep(seconds)
+    return False
+
 
 class Clock(Protocol):
-    def pace(
-        self,
-        source_time_s: float,
-        wake: threading.Event | None = None,
-        timeout_s: float | None = None,
-    ) -> bool:
+    def pace(self, source_time_s: float, wake: Wake = None, timeout_s: float | None = None) -> bool:
         """Wait until an observation at `source_time_s` is due (only a recording
         replayed in real time waits). False when it returned before then: `wake` was
         set or `timeout_s` passed."""
@@ -37,7 +43,7 @@ class Clock(Protocol):
         """Epoch seconds now (for a recording: the time of the latest observation)."""
         ...
 
-    def sleep(self, seconds: float, wake: threading.Event | None = None) -> None:
+    def sleep(self, seconds: float, wake: Wake = None) -> None:
         """Wait, returning early when `wake` is set."""
         ...
 
@@ -63,12 +69,7 @@ class WallClock:
         self._lock = threading.Lock()
         self._last: tuple[float, float] | None = None  # (reading, monotonic then)
 
-    def pace(
-        self,
-        source_time_s: float,
-        wake: threading.Event | None = None,
-        timeout_s: float | None = None,
-    ) -> bool:
+    def pace(self, source_time_s: float, wake: Wake = None, timeout_s: float | None = None) -> bool:
         return True
 
     def stamp(self, source_time_s: float) -> float:
@@ -83,13 +84,10 @@ class WallClock:
             self._last = (wall, mono)
             return wall
 
-    def sleep(self, seconds: float, wake: threading.Event | None = None) -> None:
+    def sleep(self, seconds: float, wake: Wake = None) -> None:
         if seconds <= 0:
             return
-        if wake is not None:
-            wake.wait(seconds)
-        else:
-            time.sleep(seconds)
+        _wait(seconds, wake)
 
 
 class MediaClock:
@@ -107,12 +105,7 @@ class MediaClock:
         self._wall_start: float | None = None
         self._media_start = 0.0
 
-    def pace(
-        self,
-        source_time_s: float,
-        wake: threading.Event | None = None,
-        timeout_s: float | None = None,
-    ) -> bool:
+    def pace(self, source_time_s: float, wake: Wake = None, timeout_s: float | None = None) -> bool:
         if not self.realtime:
             return True
         if self._wall_start is None:
@@ -122,12 +115,7 @@ class MediaClock:
         if delay <= 0:
             return True
         wait_s = delay if timeout_s is None else min(delay, timeout_s)
-        if wake is not None:
-            woken = wake.wait(wait_s)
-        else:
-            time.sleep(wait_s)
-            woken = False
-        return not woken and wait_s >= delay
+        return not _wait(wait_s, wake) and wait_s >= delay
 
     def stamp(self, source_time_s: float) -> float:
         self._now = self.origin_s + source_time_s
@@ -136,7 +124,7 @@ class MediaClock:
     def now(self) -> float:
         return self._now
 
-    def sleep(self, seconds: float, wake: threading.Event | None = None) -> None:
+    def sleep(self, seconds: float, wake: Wake = None) -> None:
         return None
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -40,22 +40,15 @@ def today_summary(source: Any, now_s: float, tz: tzinfo | None = None) -> dict[s
     }
 
 
+@dataclass(eq=False)
 class ServiceHandler:
     """Answers control requests for the running instance."""
 
-    def __init__(
-        self,
-        monitor: MonitorLike,
-        pauses: PauseControl,
-        stop: Callable[[], None],
-        info: InstanceInfo,
-        store: Any = None,
-    ) -> None:
-        self.monitor = monitor
-        self.pauses = pauses
-        self.stop = stop
-        self.info = info
-        self.store = store
+    monitor: MonitorLike
+    pauses: PauseControl
+    stop: Callable[[], None]
+    info: InstanceInfo
+    store: Any = None
 
     def __call__(self, request: control.Message) -> control.Message:
         cmd = request.get("cmd")

@@ -39,6 +39,7 @@ from posturewatch.background.instance import (
 from posturewatch.background.pauses import MonitorLike, PauseControl
 from posturewatch.background.platform_events import LockWatcher, make_lock_watcher
 from posturewatch.clock import Clock
+from posturewatch.core.settings import check_between
 from posturewatch.paths import Paths
 from posturewatch.signals import stop_on_signals
 from posturewatch.store.database import Store
@@ -61,10 +62,8 @@ class ServiceSettings:
     """How long `stop` waits after the control message before sending SIGTERM."""
 
     def __post_init__(self) -> None:
-        if not 1.0 <= self.start_timeout_s <= 600.0:
-            raise ValueError("start_timeout_s: must be between 1 and 600 seconds")
-        if not 0.1 <= self.stop_timeout_s <= 60.0:
-            raise ValueError("stop_timeout_s: must be between 0.1 and 60 seconds")
+        check_between("start_timeout_s", self.start_timeout_s, 1.0, 600.0, "seconds")
+        check_between("stop_timeout_s", self.stop_timeout_s, 0.1, 60.0, "seconds")
 
 
 class RunningApp(MonitorLike, Protocol):

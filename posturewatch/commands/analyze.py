@@ -67,6 +67,7 @@ def register(sub: Subparsers) -> None:
             "posturewatch analyze photos/ --json",
             "posturewatch analyze --source day.jsonl.gz --calibration desk.json",
         ],
+        handler=handle,
     )
     p.add_argument(
         "spec", nargs="?", metavar="SOURCE", help="the source, as with --source (either form)"
@@ -85,7 +86,6 @@ def register(sub: Subparsers) -> None:
         metavar="N",
         help="stop after N frames (a camera otherwise runs until Ctrl-C)",
     )
-    p.set_defaults(handler=handle)
 
 
 @dataclass(frozen=True)

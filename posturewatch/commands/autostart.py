@@ -21,6 +21,7 @@ def register(sub: Subparsers) -> None:
         "Add or remove a login item that runs `posturewatch start`: an XDG autostart entry "
         "on Linux, a LaunchAgent on macOS, a Startup-folder script on Windows.",
         ["posturewatch autostart enable", "posturewatch autostart status"],
+        handler=handle,
     )
     p.add_argument("action", choices=("enable", "disable", "status"))
     p.add_argument(
@@ -29,7 +30,6 @@ def register(sub: Subparsers) -> None:
     p.add_argument(
         "--notifier", metavar="NAME", help="the notifier `start` should use (default from config)"
     )
-    p.set_defaults(handler=handle)
 
 
 def wanted_file(args: argparse.Namespace, ctx: Context) -> autostart.AutostartFile:

@@ -57,6 +57,7 @@ def register(sub: Subparsers) -> None:
         "Record a few seconds of your upright sitting posture; later posture is judged as "
         "deviation from it. Frames stay in memory; only numbers are saved.",
         ["posturewatch calibrate", "posturewatch calibrate --profile desk --preview"],
+        handler=handle,
     )
     add_source_arguments(p)
     p.add_argument(
@@ -78,7 +79,6 @@ def register(sub: Subparsers) -> None:
         action="store_true",
         help="replace a corrupt existing profile (it is kept as <name>.json.corrupt-<time>)",
     )
-    p.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace, ctx: Context) -> int:

@@ -21,6 +21,7 @@ def register(sub: Subparsers) -> None:
         "Print the effective settings as TOML (defaults merged with your config file), or "
         "where the file is, or write the defaults out to start from.",
         ["posturewatch config", "posturewatch config --path", "posturewatch config --init"],
+        handler=handle,
     )
     group = p.add_mutually_exclusive_group()
     group.add_argument("--path", action="store_true", help="print only the config file's path")
@@ -28,7 +29,6 @@ def register(sub: Subparsers) -> None:
     group.add_argument(
         "--init", action="store_true", help="write the defaults to the config file if it is missing"
     )
-    p.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace, ctx: Context) -> int:

@@ -37,6 +37,7 @@ def register(sub: Subparsers) -> None:
         "Calibrate, monitor and report on a bundled recording of real photographs: upright, "
         "slouched, away.",
         ["posturewatch demo", "posturewatch demo --notifier auto"],
+        handler=handle,
     )
     p.add_argument(
         "--out",
@@ -50,7 +51,6 @@ def register(sub: Subparsers) -> None:
         default="none",
         help="also send the prompts to this notifier (e.g. auto); default: print them only",
     )
-    p.set_defaults(handler=handle)
 
 
 def timeline_path() -> Path:

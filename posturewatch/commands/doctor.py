@@ -311,10 +311,10 @@ def register(sub: Subparsers) -> None:
         "Check everything `posturewatch run` needs, one line per check, with the fix for "
         "each problem. Exit status 0 when run can work, 1 when not.",
         ["posturewatch doctor", "posturewatch doctor --source camera:1"],
+        handler=handle,
     )
     add_source_arguments(p)
     add_profile_argument(p)
-    p.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace, ctx: Context) -> int:

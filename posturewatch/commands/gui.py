@@ -35,6 +35,7 @@ def register(sub: Subparsers) -> None:
             "posturewatch gui --source camera:1",
             "posturewatch gui --open settings",
         ],
+        handler=handle,
     )
     add_monitor_arguments(p)
     p.add_argument(
@@ -42,7 +43,6 @@ def register(sub: Subparsers) -> None:
         metavar="WINDOW",
         help="also open a window at start: first-run, camera, settings, break[:ROUTINE], menu",
     )
-    p.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace, ctx: Context) -> int:

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
 from posturewatch.app import RunOptions, SourceOptions
+from posturewatch.context import Context
 
 SOURCE_HELP = (
     "camera, camera:N or /dev/videoN; a video file; an image, a folder or glob of images; "
@@ -68,10 +70,20 @@ def add_global_arguments(parser: argparse.ArgumentParser, *, in_subcommand: bool
     )
 
 
+Handler = Callable[[argparse.Namespace, Context], int]
+"""What runs a sub-command: its parsed arguments and the context -> the exit status."""
+
+
 def add_command(
-    sub: Subparsers, name: str, summary: str, description: str, examples: list[str]
+    sub: Subparsers,
+    name: str,
+    summary: str,
+    description: str,
+    examples: list[str],
+    handler: Handler,
 ) -> argparse.ArgumentParser:
-    """A sub-command with its one-line summary, a description and examples."""
+    """A sub-command with its one-line summary, a description, examples and the
+    handler that runs it."""
     epilog = "examples:\n" + "\n".join(f"  {line}" for line in examples)
     parser: argparse.ArgumentParser = sub.add_parser(
         name,
@@ -81,6 +93,7 @@ def add_command(
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_global_arguments(parser, in_subcommand=True)
+    parser.set_defaults(handler=handler)
     return parser
 
 

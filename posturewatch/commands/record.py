@@ -117,6 +117,7 @@ def register(sub: Subparsers) -> None:
             "posturewatch record --out today.jsonl.gz --duration 600",
             "posturewatch record --source session.mp4 --out session.jsonl.gz --every 1",
         ],
+        handler=run_record,
     )
     add_source_arguments(parser)
     parser.add_argument(
@@ -144,4 +145,3 @@ def register(sub: Subparsers) -> None:
         help="store each image's full path, not only its file name",
     )
     parser.add_argument("--force", action="store_true", help="replace FILE if it exists")
-    parser.set_defaults(handler=run_record)

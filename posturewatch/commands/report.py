@@ -52,6 +52,7 @@ def register(sub: Subparsers) -> None:
             "posturewatch report --date yesterday --html day.html --open",
             "posturewatch report --week --json",
         ],
+        handler=handle,
     )
     p.add_argument(
         "--date",
@@ -75,7 +76,6 @@ def register(sub: Subparsers) -> None:
         help="replace a damaged database with its last daily backup (the damaged file "
         "is kept beside it); stop the background service first",
     )
-    p.set_defaults(handler=handle)
 
 
 def parse_day(text: str, today: date) -> date:

@@ -40,6 +40,7 @@ def register(sub: Subparsers) -> None:
             "posturewatch run",
             "posturewatch run --source day.jsonl.gz --start-at 2026-11-23T09:00 --summary",
         ],
+        handler=handle,
     )
     add_monitor_arguments(p)
     p.add_argument(
@@ -59,7 +60,6 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--record", type=Path, metavar="FILE", help="also save the landmarks to FILE")
     p.add_argument("--no-store", action="store_true", help="do not write to the database")
     p.add_argument("--summary", action="store_true", help="print a JSON summary at the end")
-    p.set_defaults(handler=handle)
 
 
 def summary_json(summary: RunSummary) -> str:

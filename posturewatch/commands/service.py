@@ -41,6 +41,7 @@ def register(sub: Subparsers) -> None:
         "Start the background instance: it watches posture through the camera and prompts "
         "breaks until `posturewatch stop`. A second start reports the running one.",
         ["posturewatch start", "posturewatch start --source camera:1"],
+        handler=handle_start,
     )
     add_monitor_arguments(p)
     p.add_argument(
@@ -49,17 +50,16 @@ def register(sub: Subparsers) -> None:
         help="be the instance in this process instead of detaching (for service managers "
         "and for watching its log)",
     )
-    p.set_defaults(handler=handle_start)
 
-    p = add_command(
+    add_command(
         sub,
         "stop",
         "stop the background instance (store flushed first)",
         "Ask the background instance to stop; it flushes the store and lets the camera go. "
         "After a few seconds without an answer it is sent SIGTERM.",
         ["posturewatch stop"],
+        handler=handle_stop,
     )
-    p.set_defaults(handler=handle_stop)
 
     p = add_command(
         sub,
@@ -68,9 +68,9 @@ def register(sub: Subparsers) -> None:
         "Ask the background instance how it is doing; when none runs, today's numbers are "
         "read from the store.",
         ["posturewatch status", "posturewatch status --json"],
+        handler=handle_status,
     )
     p.add_argument("--json", action="store_true", help="print the raw status as JSON")
-    p.set_defaults(handler=handle_status)
 
     p = add_command(
         sub,
@@ -79,20 +79,20 @@ def register(sub: Subparsers) -> None:
         "Pause the background instance for DURATION (e.g. 90s, 30m, 1h, 1h30m), or until "
         "`posturewatch resume` when no duration is given.",
         ["posturewatch pause 30m", "posturewatch pause"],
+        handler=handle_pause,
     )
     p.add_argument(
         "duration", nargs="?", metavar="DURATION", help="how long, e.g. 30m (default: until resume)"
     )
-    p.set_defaults(handler=handle_pause)
 
-    p = add_command(
+    add_command(
         sub,
         "resume",
         "resume checking after a pause",
         "End a pause of the background instance; checks start again at once.",
         ["posturewatch resume"],
+        handler=handle_resume,
     )
-    p.set_defaults(handler=handle_resume)
 
 
 def service_settings(ctx: Context) -> ServiceSettings:

@@ -82,6 +82,15 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
     raise ConfigError(f"{where}: expected {_type_name(tp)}, got {value!r}")
 
 
+def check_between(name: str, value: float, low: float, high: float, unit: str = "") -> None:
+    """The range check of a settings dataclass's __post_init__: ValueError
+    "name: must be between low and high [unit]" unless low <= value <= high."""
+    if not low <= value <= high:
+        raise ValueError(
+            f"{name}: must be between {low:g} and {high:g}" + (f" {unit}" if unit else "")
+        )
+
+
 def from_table(cls: type[T], table: dict[str, Any], where: str) -> T:
     """Build `cls` from `table`; unknown keys and wrong types raise ConfigError
     naming `where` and the key. Keys a class lists in its `RETIRED_KEYS` (settings

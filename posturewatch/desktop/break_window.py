@@ -14,7 +14,8 @@ from PySide6.QtWidgets import (
 )
 
 from posturewatch.core.types import Prompt
-from posturewatch.desktop.drawing import app_icon, routine_picture
+from posturewatch.desktop.drawing import routine_picture
+from posturewatch.desktop.window import AppWindow
 
 ANSWERS: tuple[tuple[str, str], ...] = (
     ("done", "Done"),
@@ -31,18 +32,16 @@ def timer_text(remaining_s: int) -> str:
     return f"{minutes}:{seconds:02d}"
 
 
-class BreakWindow(QWidget):
+class BreakWindow(AppWindow):
     """Shows one prompt; `answered(kind)` once a button is pressed, then it closes.
     Closing it without a button is no answer: the prompt stays open and expires."""
 
     answered = Signal(str)
 
     def __init__(self, prompt: Prompt, parent: QWidget | None = None) -> None:
-        super().__init__(parent, Qt.WindowType.Window)
+        super().__init__(f"posturewatch: {prompt.routine.title}", parent)
         self.prompt = prompt
         routine = prompt.routine
-        self.setWindowTitle(f"posturewatch: {routine.title}")
-        self.setWindowIcon(app_icon())
         self.setObjectName("break-window")
 
         title = QLabel(f"<h2>{prompt.title}</h2>")

@@ -29,7 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from posturewatch.core.types import LM, Observation
-from posturewatch.desktop.drawing import app_icon, routine_picture
+from posturewatch.desktop.drawing import routine_picture
+from posturewatch.desktop.window import AppWindow
 
 log = logging.getLogger(__name__)
 
@@ -170,10 +171,8 @@ class PreviewWorker:
             self._thread.join(timeout_s)
 
     def _run(self) -> None:
-        try:
-            source = self._open(self.spec)
-        except Exception as exc:
-            self._bridge.problem.emit(_camera_problem(exc))
+        source = _open_or_say_why(self._open, self.spec, self._bridge.problem.emit)
+        if source is None:
             return
         try:
             while not self._stop.is_set():
@@ -188,6 +187,17 @@ class PreviewWorker:
         finally:
             with contextlib.suppress(Exception):
                 source.close()  # type: ignore[attr-defined]
+
+
+def _open_or_say_why(
+    open_source: OpenSource, spec: str, say: Callable[[str], object]
+) -> object | None:
+    """The source of `spec`, or None once `say` has been told why it would not open."""
+    try:
+        return open_source(spec)
+    except Exception as exc:
+        say(_camera_problem(exc))
+        return None
 
 
 def _camera_problem(exc: Exception) -> str:
@@ -230,10 +240,8 @@ class CalibrationWorker:
         from posturewatch.inputs.pacing import capture
 
         job = self.job
-        try:
-            source = job.open_source(job.spec)
-        except Exception as exc:
-            self._bridge.refused.emit(_camera_problem(exc))
+        source = _open_or_say_why(job.open_source, job.spec, self._bridge.refused.emit)
+        if source is None:
             return
         try:
             source.read()  # type: ignore[attr-defined]  # a busy camera fails now, before the countdown
@@ -261,7 +269,7 @@ class CalibrationWorker:
 # -------------------------------------------------------------------------- window
 
 
-class FirstRunWindow(QWidget):
+class FirstRunWindow(AppWindow):
     """Welcome -> camera -> calibration. `calibrated(spec)` once a profile is saved
     (spec: the camera chosen); closing it early leaves the app waiting in the tray."""
 
@@ -275,9 +283,7 @@ class FirstRunWindow(QWidget):
         start_page: str = "welcome",
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent, Qt.WindowType.Window)
-        self.setWindowTitle("Welcome to posturewatch")
-        self.setWindowIcon(app_icon())
+        super().__init__("Welcome to posturewatch", parent)
         self._make_job = make_job
         self._open_source = open_source
         self._preview: PreviewWorker | None = None

@@ -21,13 +21,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from posturewatch.desktop.drawing import app_icon
 from posturewatch.desktop.settings import SENSITIVITY_STEPS, SettingsForm, nearest_step
+from posturewatch.desktop.window import AppWindow
 
 STYLE_LABELS = (("notification", "a notification"), ("window", "the break window"))
 
 
-class SettingsWindow(QWidget):
+class SettingsWindow(AppWindow):
     """`save(form)` returns None when saved, else the reason it was refused."""
 
     saved = Signal()
@@ -39,9 +39,7 @@ class SettingsWindow(QWidget):
         save: Callable[[SettingsForm], str | None],
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent, Qt.WindowType.Window)
-        self.setWindowTitle("posturewatch settings")
-        self.setWindowIcon(app_icon())
+        super().__init__("posturewatch settings", parent)
         self._save = save
 
         self.sensitivity = QSlider(Qt.Orientation.Horizontal)

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 from posturewatch.core.errors import UserError
+from posturewatch.core.settings import check_between
 from posturewatch.core.types import Frame, Landmark, Observation, Pose
 from posturewatch.inputs.native_logs import quiet_native_logs
 
@@ -68,10 +69,8 @@ class PoseSettings:
     def __post_init__(self) -> None:
         if self.backend not in ("auto", *get_args(Backend)):
             raise ValueError("backend: must be auto, lite or full")
-        if not 0.0 <= self.still_max_diff <= 255.0:
-            raise ValueError("still_max_diff: must be between 0 and 255 grey levels")
-        if not 0.0 <= self.still_max_reuse_s <= 600.0:
-            raise ValueError("still_max_reuse_s: must be between 0 and 600 seconds")
+        check_between("still_max_diff", self.still_max_diff, 0.0, 255.0, "grey levels")
+        check_between("still_max_reuse_s", self.still_max_reuse_s, 0.0, 600.0, "seconds")
 
 
 def _landmarks(items: Any) -> tuple[Landmark, ...]:

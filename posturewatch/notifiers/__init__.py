@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal, TextIO, get_args
 
 from posturewatch.core.errors import UserError
+from posturewatch.core.settings import check_between
 from posturewatch.core.types import Prompt, PromptAnswer
 
 log = logging.getLogger(__name__)
@@ -65,8 +66,7 @@ class NotifierSettings:
             raise ValueError("prompt_style: must be notification or window")
         if self.backend not in BACKEND_NAMES:
             raise ValueError(f"backend: must be one of {', '.join(BACKEND_NAMES)}")
-        if not 0 <= self.timeout_s <= 3600:
-            raise ValueError("timeout_s: must be between 0 and 3600 seconds")
+        check_between("timeout_s", self.timeout_s, 0, 3600, "seconds")
         for key in ("urgency", "escalated_urgency"):
             if getattr(self, key) not in get_args(Urgency):
                 raise ValueError(f"{key}: must be low, normal or critical")
@@ -267,44 +267,6 @@ def platform_chain(platform: str) -> tuple[str, ...]:
     return ("plyer", "console")
 
 
-def build_backend(
-    name: str,
-    settings: NotifierSettings,
-    origin_s: float,
-    clock: Clock | None = None,
-    stream: TextIO | None = None,
-) -> Notifier:
-    """One backend by name; its library is imported only when it is used."""
-    answer_clock = clock or time.time
-    if name == "console":
-        from posturewatch.notifiers.console import ConsoleNotifier
-
-        return ConsoleNotifier(origin_s, stream)
-    if name == "dbus":
-        from posturewatch.notifiers.dbus import DbusNotifier
-
-        return DbusNotifier(settings, answer_clock)
-    if name == "plyer":
-        from posturewatch.notifiers.plyer_backend import PlyerNotifier
-
-        return PlyerNotifier(settings)
-    if name == "notify-send":
-        from posturewatch.notifiers.notify_send import NotifySendNotifier
-
-        return NotifySendNotifier(settings)
-    if name == "osascript":
-        from posturewatch.notifiers.osascript import OsascriptNotifier
-
-        return OsascriptNotifier(settings)
-    if name == "powershell":
-        from posturewatch.notifiers.powershell import PowershellNotifier
-
-        return PowershellNotifier(settings)
-    if name == "none":
-        return NullNotifier()
-    raise UserError(f"unknown notification backend {name!r} (known: {', '.join(BACKEND_NAMES)})")
-
-
 def make_notifier(
     name: str,
     settings: NotifierSettings,
@@ -320,13 +282,37 @@ def make_notifier(
     origin_s: epoch seconds the console backend's time_s counts from (the start of
     the recording or of the camera session). clock: epoch seconds for answers.
     """
-    if name == "auto":
-        names = platform_chain(platform or sys.platform)
-    elif name in BACKEND_NAMES:
-        names = (name,)
-    else:
-        raise UserError(
-            f"unknown notification backend {name!r} (known: {', '.join(BACKEND_NAMES)})"
-        )
-    backends = [build_backend(n, settings, origin_s, clock, stream) for n in names]
-    return FallbackNotifier(backends)
+    names = platform_chain(platform or sys.platform) if name == "auto" else (name,)
+    answer_clock = clock or time.time
+
+    def backend(n: str) -> Notifier:
+        """One backend by name; its library is imported only when it is used."""
+        if n == "console":
+            from posturewatch.notifiers.console import ConsoleNotifier
+
+            return ConsoleNotifier(origin_s, stream)
+        if n == "dbus":
+            from posturewatch.notifiers.dbus import DbusNotifier
+
+            return DbusNotifier(settings, answer_clock)
+        if n == "plyer":
+            from posturewatch.notifiers.plyer_backend import PlyerNotifier
+
+            return PlyerNotifier(settings)
+        if n == "notify-send":
+            from posturewatch.notifiers.notify_send import NotifySendNotifier
+
+            return NotifySendNotifier(settings)
+        if n == "osascript":
+            from posturewatch.notifiers.osascript import OsascriptNotifier
+
+            return OsascriptNotifier(settings)
+        if n == "powershell":
+            from posturewatch.notifiers.powershell import PowershellNotifier
+
+            return PowershellNotifier(settings)
+        if n == "none":
+            return NullNotifier()
+        raise UserError(f"unknown notification backend {n!r} (known: {', '.join(BACKEND_NAMES)})")
+
+    return FallbackNotifier([backend(n) for n in names])

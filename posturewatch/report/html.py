@@ -617,14 +617,11 @@ def _hours_axis(peak_min: float) -> tuple[float, float]:
     return top, 60.0 if top <= 360 else 120.0
 
 
-def week_svg(page: _Page, bars: Sequence[DayBar], highlight: date | None, size: Size) -> str:
-    """Seven days side by side: minutes seated, good / poor / not judged, the time
-    seated over each bar."""
-    left, right = size.left, size.right
-    plot_w = size.width - left - right
-    top, plot_h = 40, 150 if size is WIDE else 130
-    height = top + plot_h + 44
-    slot_w = plot_w / max(len(bars), 1)
+def _minutes_grid(
+    page: _Page, bars: Sequence[DayBar], left: int, plot_w: int, top: int, plot_h: int
+) -> tuple[Callable[[float], float], list[str]]:
+    """A bar chart of minutes seated per day: the y of a number of minutes, and the
+    grid lines with their labels (minutes up to an hour, else hours)."""
     peak, step = _hours_axis(max([0.0, *(page.value(b.seated) for b in bars)]))
 
     def y(v: float) -> float:
@@ -640,22 +637,45 @@ def week_svg(page: _Page, bars: Sequence[DayBar], highlight: date | None, size: 
             f'text-anchor="end">{label}</text>'
         )
         m += step
+    return y, parts
+
+
+def _stacked_bar(
+    page: _Page, b: DayBar, y: Callable[[float], float], x: float, width: float
+) -> tuple[list[str], float]:
+    """One day's bar, good / poor / not judged from the bottom up, and the minutes
+    it reaches."""
+    parts = []
+    base = 0.0
+    for state, key in (("good", b.good), ("poor", b.poor), ("uncertain", b.uncertain)):
+        value = page.value(key)
+        if value > 0:
+            parts.append(
+                f'<rect class="bar" {page.attrs(key)} x="{x:.2f}" '
+                f'y="{y(base + value):.2f}" width="{width:.2f}" '
+                f'height="{y(base) - y(base + value):.2f}" fill="{COLOURS[state]}">'
+                f"<title>{_when(b.date, '%a %d %b')} {state}: "
+                f"{_e(minutes_text(value))}</title></rect>"
+            )
+            base += value
+    return parts, base
+
+
+def week_svg(page: _Page, bars: Sequence[DayBar], highlight: date | None, size: Size) -> str:
+    """Seven days side by side: minutes seated, good / poor / not judged, the time
+    seated over each bar."""
+    left, right = size.left, size.right
+    plot_w = size.width - left - right
+    top, plot_h = 40, 150 if size is WIDE else 130
+    height = top + plot_h + 44
+    slot_w = plot_w / max(len(bars), 1)
+    y, parts = _minutes_grid(page, bars, left, plot_w, top, plot_h)
     gap = slot_w * 0.25
     for i, b in enumerate(bars):
         bx = left + i * slot_w + gap / 2
         cx = bx + (slot_w - gap) / 2
-        base = 0.0
-        for state, key in (("good", b.good), ("poor", b.poor), ("uncertain", b.uncertain)):
-            value = page.value(key)
-            if value > 0:
-                parts.append(
-                    f'<rect class="bar" {page.attrs(key)} x="{bx:.2f}" '
-                    f'y="{y(base + value):.2f}" width="{slot_w - gap:.2f}" '
-                    f'height="{y(base) - y(base + value):.2f}" fill="{COLOURS[state]}">'
-                    f"<title>{_when(b.date, '%a %d %b')} {state}: "
-                    f"{_e(minutes_text(value))}</title></rect>"
-                )
-                base += value
+        rects, base = _stacked_bar(page, b, y, bx, slot_w - gap)
+        parts += rects
         seated = page.value(b.seated)
         if seated > 0:
             text = minutes_text(seated)
@@ -689,35 +709,11 @@ def trend_svg(page: _Page, bars: Sequence[DayBar], size: Size) -> str:
     height = top + plot_h + 26
     n = max(len(bars), 1)
     slot_w = plot_w / n
-    peak, step = _hours_axis(max([0.0, *(page.value(b.seated) for b in bars)]))
-
-    def y(v: float) -> float:
-        return top + plot_h - v / peak * plot_h
-
-    parts = []
-    m = 0.0
-    while m <= peak + 1e-9:
-        label = f"{m:g}" if peak <= 60 else f"{m / 60:g} h"
-        parts.append(
-            f'<line x1="{left}" x2="{left + plot_w}" y1="{y(m):.2f}" y2="{y(m):.2f}" '
-            f'stroke="#eaeef2"/><text x="{left - 6}" y="{y(m) + 4:.2f}" '
-            f'text-anchor="end">{label}</text>'
-        )
-        m += step
+    y, parts = _minutes_grid(page, bars, left, plot_w, top, plot_h)
     for i, b in enumerate(bars):
         bx = left + i * slot_w + 1.5
-        base = 0.0
-        for state, key in (("good", b.good), ("poor", b.poor), ("uncertain", b.uncertain)):
-            value = page.value(key)
-            if value > 0:
-                parts.append(
-                    f'<rect class="bar" {page.attrs(key)} x="{bx:.2f}" '
-                    f'y="{y(base + value):.2f}" width="{max(slot_w - 3, 1):.2f}" '
-                    f'height="{y(base) - y(base + value):.2f}" fill="{COLOURS[state]}">'
-                    f"<title>{_when(b.date, '%a %d %b')} {state}: "
-                    f"{_e(minutes_text(value))}</title></rect>"
-                )
-                base += value
+        rects, base = _stacked_bar(page, b, y, bx, max(slot_w - 3, 1))
+        parts += rects
         share = _number(_lookup(page.data, b.share))
         if share is not None and slot_w >= 22:  # the percent, without its sign to fit
             parts.append(

@@ -15,12 +15,13 @@ terminal) and html.py (one page).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta, tzinfo
-from typing import ClassVar, Literal, Protocol
+from typing import ClassVar, Literal, Protocol, TypeVar
 
 from posturewatch.core.local_time import local_datetime, local_day_bounds
 from posturewatch.core.scheduler import SchedulerSettings
+from posturewatch.core.settings import check_between
 from posturewatch.store.database import Bucket, EventRecord, PromptRecord
 
 SlotState = Literal["good", "poor", "uncertain", "away"]
@@ -39,10 +40,8 @@ class ReportSettings:
     trend_days: int = 30
 
     def __post_init__(self) -> None:
-        if not 1 <= self.worst_hours <= 24:
-            raise ValueError("worst_hours: must be between 1 and 24")
-        if not 7 <= self.trend_days <= 366:
-            raise ValueError("trend_days: must be between 7 and 366")
+        check_between("worst_hours", self.worst_hours, 1, 24)
+        check_between("trend_days", self.trend_days, 7, 366)
 
 
 class ReportSource(Protocol):
@@ -76,9 +75,21 @@ class EmptySource:
 
 # --- the numbers -----------------------------------------------------------------------
 
+_TallyT = TypeVar("_TallyT", bound="_Tally")
+
 
 @dataclass(frozen=True)
-class Minutes:
+class _Tally:
+    """Numbers that add up field by field: the days' minutes or prompts of a week."""
+
+    def __add__(self: _TallyT, other: _TallyT) -> _TallyT:
+        return replace(
+            self, **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)}
+        )
+
+
+@dataclass(frozen=True)
+class Minutes(_Tally):
     seated: float = 0.0
     """good + poor + uncertain."""
     good: float = 0.0
@@ -137,7 +148,7 @@ class AngleStats:
 
 
 @dataclass(frozen=True)
-class PromptCounts:
+class PromptCounts(_Tally):
     shown: int = 0
     done: int = 0
     snoozed: int = 0
@@ -155,21 +166,7 @@ class PromptCounts:
 
     @classmethod
     def of(cls, prompts: Iterable[PromptRecord]) -> PromptCounts:
-        counts = dict.fromkeys(
-            (
-                "shown",
-                "done",
-                "snoozed",
-                "ignored",
-                "dismissed",
-                "skipped",
-                "unanswered",
-                "posture",
-                "breaks",
-                "breaks_done",
-            ),
-            0,
-        )
+        counts = dict.fromkeys((f.name for f in fields(cls)), 0)
         for p in prompts:
             counts["shown"] += 1
             counts["breaks" if p.kind == "break" else "posture"] += 1
@@ -182,11 +179,6 @@ class PromptCounts:
             if p.kind == "break" and p.answer == "done":
                 counts["breaks_done"] += 1
         return cls(**counts)
-
-    def __add__(self, other: PromptCounts) -> PromptCounts:
-        return PromptCounts(
-            *(getattr(self, f) + getattr(other, f) for f in self.__dataclass_fields__)
-        )
 
 
 @dataclass(frozen=True)
@@ -266,9 +258,7 @@ class WeekReport:
 
     @property
     def minutes(self) -> Minutes:
-        return Minutes(
-            *(sum(getattr(d.minutes, f) for d in self.days) for f in Minutes.__dataclass_fields__)
-        )
+        return sum((d.minutes for d in self.days), Minutes())
 
     @property
     def has_data(self) -> bool:
@@ -276,10 +266,7 @@ class WeekReport:
 
     @property
     def prompts(self) -> PromptCounts:
-        total = PromptCounts()
-        for d in self.days:
-            total = total + d.prompts
-        return total
+        return sum((d.prompts for d in self.days), PromptCounts())
 
 
 _ANGLE_NAMES = {

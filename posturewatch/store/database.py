@@ -46,6 +46,7 @@ from posturewatch.closing import Closing
 from posturewatch.core.detector import DetectorSettings
 from posturewatch.core.errors import UserError
 from posturewatch.core.local_time import local_day_bounds, local_days_bounds
+from posturewatch.core.settings import check_between
 from posturewatch.core.types import DetectorUpdate, PostureMetrics, Prompt, PromptAnswer
 from posturewatch.files import private_dir
 
@@ -91,8 +92,7 @@ class StoreSettings:
             raise ValueError("retention_days: must be at least 1")
         if not 0 < self.flush_interval_s <= 600:
             raise ValueError("flush_interval_s: must be between 0 and 600 seconds")
-        if not 0 <= self.lock_timeout_s <= 30:
-            raise ValueError("lock_timeout_s: must be between 0 and 30 seconds")
+        check_between("lock_timeout_s", self.lock_timeout_s, 0, 30, "seconds")
 
 
 # --- what the report reads -------------------------------------------------------------
