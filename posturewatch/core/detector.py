@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 
 from posturewatch.core.baseline import Baseline
 from posturewatch.core.front import FrontDeviation, front_deviation
+from posturewatch.core.metrics import picture_levels
 from posturewatch.core.types import DetectorUpdate, Deviation, PostureMetrics, Verdict
 
 
@@ -714,7 +715,10 @@ class Detector:
             or m.face_size <= 0
         ):
             return False
-        now = (t, m.nose_level_fw, m.shoulder_level_fw, m.ear_height_fw, m.face_size)
+        # In the picture a tilt or a bump moves every point alike (corrected to the
+        # ears' depth, farther points would move more).
+        nose_level, shoulder_level = picture_levels(m)
+        now = (t, nose_level, shoulder_level, m.ear_height_fw, m.face_size)
         prev, self._prev_front = self._prev_front, now
         rigid = 0.3 * s.setup_jump_fw  # head and shoulders moved together, within this
         if prev is not None and t - prev[0] <= s.setup_jump_gap_s and self._jump is None:
