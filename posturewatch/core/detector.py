@@ -100,8 +100,11 @@ class DetectorSettings:
     lock_position_tolerance: float = 0.2
     """A person whose shoulders are further than this (frame fraction) from the
     calibrated place is someone else (a passer-by), and ignored."""
-    lock_scale_tolerance: float = 0.35
-    """Or whose apparent size differs by more than this fraction."""
+    lock_scale_tolerance: float = 0.6
+    """Or whose apparent size differs by more than this factor (1.6x either way). The
+    user's own reach must fit: leaning back 30 degrees in the chair moves the
+    shoulders 25 cm back, 1.56x smaller at 45 cm from a front camera; a passer-by
+    1.3 m behind the user is 2.5-3x smaller."""
     setup_position_tolerance: float = 0.08
     """The user's smoothed position this far (frame fraction) off the calibrated
     one, along the axis posture hardly moves (sideways in a front view, up or
@@ -222,8 +225,9 @@ def front_outs(
     s = settings
     release = s.hysteresis_deg / s.head_threshold_deg
     was_head, was_shoulder, was_sink = was
-    sink = _above(d.head_drop_fw, s.sink_head_fw, was_sink, release) and _above(
-        d.shoulder_drop_fw, s.sink_shoulder_fw, was_sink, release
+    # Drops that leaning back explains (the face got smaller) are not sinking.
+    sink = _above(d.head_sink_fw, s.sink_head_fw, was_sink, release) and _above(
+        d.shoulder_sink_fw, s.sink_shoulder_fw, was_sink, release
     )
     if sink:
         return False, False, True
@@ -232,7 +236,7 @@ def front_outs(
     head = (
         _above(d.head_forward_deg, s.head_threshold_deg, was_head, release)
         or ears_low
-        or _above(d.head_drop_fw, s.sink_head_fw, was_head, release)
+        or _above(d.head_low_fw, s.sink_head_fw, was_head, release)
         or _above(d.lean_in_deg, s.lean_in_deg, was_head, release)
     )
     shoulder = (
@@ -444,6 +448,7 @@ class Detector:
         self._moved_since: float | None = None
         self._moved_last: float | None = None
         self._prev_front: tuple[float, float, float, float, float] | None = None
+        self._prev_shoulder_level = 0.0
         """Front view: (time, nose level, shoulder level, ear height, face size) of
         the previous sample, for the jump of a moved camera."""
         self._jump: tuple[float, float] | None = None
@@ -720,11 +725,17 @@ class Detector:
         nose_level, shoulder_level = picture_levels(m)
         now = (t, nose_level, shoulder_level, m.ear_height_fw, m.face_size)
         prev, self._prev_front = self._prev_front, now
+        previous_level, self._prev_shoulder_level = self._prev_shoulder_level, m.shoulder_level_fw
         rigid = 0.3 * s.setup_jump_fw  # head and shoulders moved together, within this
         if prev is not None and t - prev[0] <= s.setup_jump_gap_s and self._jump is None:
             d_nose, d_shoulder = now[1] - prev[1], now[2] - prev[2]
+            # Sitting up quickly from a slouch is a jump back toward the calibrated
+            # place; a bumped camera moves the person away from it.
+            home = self.baseline.centre("shoulder_level_fw")
+            away = abs(m.shoulder_level_fw - home) - abs(previous_level - home)
             if (
                 abs(d_shoulder) >= s.setup_jump_fw
+                and away > 0.0
                 and abs(d_nose - d_shoulder) < rigid
                 and abs(now[3] - prev[3]) < rigid
                 and abs(math.log(now[4] / prev[4])) < 0.08
