@@ -394,3 +394,68 @@ def test_side_photos_read_the_trunk_lean_of_their_labels(
             assert -15 < _metrics(obs).lean_deg < 0, name
         elif name.startswith("recline"):
             assert _metrics(obs).lean_deg < -20, name
+
+
+def _graded_series(neutral: float, follow: float) -> list[Posture]:
+    """One person's six head positions, worst forward head to worst extension: the
+    neck 35, 25 and 15 degrees forward of neutral with the face following by
+    `follow` of it (the rest kept level on the screen), neutral, then the head back
+    10 and 20 degrees, chin up."""
+    changes = (35.0, 25.0, 15.0, 0.0, -10.0, -20.0)
+    return [
+        Posture(head_forward_deg=neutral + c, head_pitch_deg=follow * c if c > 0 else c)
+        for c in changes
+    ]
+
+
+LAPTOP_CAMERAS = [
+    Camera(distance_m=d, height_m=h)
+    for h in (0.0, -0.05, -0.10, -0.15)
+    for d in (0.45, 0.6, 0.75, 0.9)
+]
+"""Typical laptop geometry: 0-15 cm below the eyes, 45-90 cm away, aimed at the neck."""
+
+
+def test_uncalibrated_head_forward_orders_a_graded_series() -> None:
+    # Acceptance: uncalibrated head_forward_deg strictly decreasing from the worst
+    # forward head to the worst extension, for any build at laptop geometry.
+    rng = np.random.default_rng(11)
+    for body in (Body(), sample_body(rng), sample_body(rng)):
+        for camera in LAPTOP_CAMERAS:
+            for follow in (0.5, 1.0):
+                readings = [
+                    _metrics(simulate(body, p, camera)).head_forward_deg
+                    for p in _graded_series(10.0, follow)
+                ]
+                assert all(a > b for a, b in itertools.pairwise(readings)), (
+                    camera,
+                    follow,
+                    readings,
+                )
+
+
+def test_calibrated_verdicts_on_a_graded_series() -> None:
+    # Acceptance: calibrated on the neutral position, the forward positions are poor
+    # and neutral and extension are not (balanced accuracy >= 0.97 over the judged
+    # noisy frames; a chin raised far reads "looking up", which is not poor).
+    rng = np.random.default_rng(12)
+    settings = DetectorSettings()
+    hits = {True: [0, 0], False: [0, 0]}  # forward?: [poor, frames]
+    for body in (Body(), sample_body(rng)):
+        for camera in LAPTOP_CAMERAS:
+            for follow in (0.5, 1.0):
+                series = _graded_series(10.0, follow)
+                baseline = calibrated(body, series[3], camera, rng, frames=5)
+                assert baseline is not None
+                for i, posture in enumerate(series):
+                    for _ in range(2):
+                        m = compute_metrics(simulate(body, posture, camera, rng))
+                        if m is None or m.quality < settings.min_quality:
+                            continue  # a landmark lost by the simulated model
+                        poor = frame_verdict(m, baseline, settings).verdict == "poor"
+                        hits[i < 3][0] += poor
+                        hits[i < 3][1] += 1
+    recall = hits[True][0] / hits[True][1]
+    specificity = 1.0 - hits[False][0] / hits[False][1]
+    assert hits[True][1] >= 300 and hits[False][1] >= 300
+    assert 0.5 * (recall + specificity) >= 0.97, (recall, specificity)
