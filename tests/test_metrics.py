@@ -459,3 +459,34 @@ def test_calibrated_verdicts_on_a_graded_series() -> None:
     specificity = 1.0 - hits[False][0] / hits[False][1]
     assert hits[True][1] >= 300 and hits[False][1] >= 300
     assert 0.5 * (recall + specificity) >= 0.97, (recall, specificity)
+
+
+def test_leaning_back_is_not_sinking_and_sinking_is() -> None:
+    # Leaning back 25 degrees lowers head and shoulders in the picture by more than
+    # the sinking thresholds, but the face gets smaller by as much as a recline about
+    # the hips needs for that drop; sinking in the chair drops them without moving
+    # back (docs/metrics.md).
+    settings = DetectorSettings()
+    for camera in (Camera(distance_m=0.55, height_m=-0.1), Camera(distance_m=0.75, height_m=-0.15)):
+        upright = Posture(head_forward_deg=10.0)
+        baseline = calibrated(Body(), upright, camera, None, frames=1)
+        assert baseline is not None
+        lean_back = replace(upright, trunk_flex_deg=-25.0, head_pitch_deg=10.0)
+        m = _metrics(simulate(Body(), lean_back, camera))
+        d = front_deviation(m, baseline)
+        assert d is not None
+        assert (
+            d.ear_drop_fw > settings.sink_head_fw and d.shoulder_drop_fw > settings.sink_shoulder_fw
+        )
+        assert d.lean_in_deg < -10.0  # the face got smaller: moved back
+        assert frame_verdict(m, baseline, settings).verdict == "good"
+        sunk = replace(
+            upright,
+            hip_forward_m=0.10,
+            trunk_flex_deg=-12.0,
+            torso_curl_m=0.05,
+            head_forward_deg=25.0,
+            head_pitch_deg=-6.0,
+        )
+        verdict = frame_verdict(_metrics(simulate(Body(), sunk, camera)), baseline, settings)
+        assert (verdict.verdict, verdict.dominant) == ("poor", "sinking")
