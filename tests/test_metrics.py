@@ -490,3 +490,22 @@ def test_leaning_back_is_not_sinking_and_sinking_is() -> None:
         )
         verdict = frame_verdict(_metrics(simulate(Body(), sunk, camera)), baseline, settings)
         assert (verdict.verdict, verdict.dominant) == ("poor", "sinking")
+
+
+def test_moving_back_in_the_chair_is_still_the_user_but_a_pulled_back_camera_is_not() -> None:
+    # The person lock takes a user much smaller than calibrated for someone else (a
+    # passer-by, or, lasting, a moved camera), unless leaning back or sinking back in
+    # the chair explains it: moving back there always lowers head and shoulders.
+    from posturewatch.core.detector import is_someone_else
+
+    settings = DetectorSettings()
+    camera = Camera(distance_m=0.5, height_m=-0.1)
+    upright = Posture(head_forward_deg=10.0)
+    baseline = calibrated(Body(), upright, camera, None, frames=1)
+    assert baseline is not None
+    lean_back = _metrics(simulate(Body(), replace(upright, trunk_flex_deg=-30.0), camera))
+    assert lean_back.scale < baseline.centre("scale") / (1 + settings.lock_scale_tolerance)
+    assert not is_someone_else(lean_back, baseline, settings)
+    pulled = _metrics(simulate(Body(), upright, replace(camera, distance_m=0.75)))
+    assert pulled.scale < baseline.centre("scale") / (1 + settings.lock_scale_tolerance)
+    assert is_someone_else(pulled, baseline, settings)

@@ -21,7 +21,12 @@ from collections import deque
 from dataclasses import dataclass, replace
 
 from posturewatch.core.baseline import Baseline
-from posturewatch.core.front import FrontDeviation, front_deviation
+from posturewatch.core.front import (
+    EAR_TO_HIP_CM,
+    HIP_TO_SHOULDER_CM,
+    FrontDeviation,
+    front_deviation,
+)
 from posturewatch.core.metrics import picture_levels
 from posturewatch.core.types import DetectorUpdate, Deviation, PostureMetrics, Verdict
 
@@ -100,11 +105,11 @@ class DetectorSettings:
     lock_position_tolerance: float = 0.2
     """A person whose shoulders are further than this (frame fraction) from the
     calibrated place is someone else (a passer-by), and ignored."""
-    lock_scale_tolerance: float = 0.6
-    """Or whose apparent size differs by more than this factor (1.6x either way). The
-    user's own reach must fit: leaning back 30 degrees in the chair moves the
-    shoulders 25 cm back, 1.56x smaller at 45 cm from a front camera; a passer-by
-    1.3 m behind the user is 2.5-3x smaller."""
+    lock_scale_tolerance: float = 0.35
+    """Or whose apparent size differs by more than this fraction. In the front view
+    the user moving back in the chair is exempt (see moved_back_in_chair): leaning
+    back 30 degrees moves the shoulders 25 cm back, 1.56x smaller at 45 cm, and
+    sinking back in the chair shrinks the user too (real sitting 1)."""
     setup_position_tolerance: float = 0.08
     """The user's smoothed position this far (frame fraction) off the calibrated
     one, along the axis posture hardly moves (sideways in a front view, up or
@@ -268,12 +273,34 @@ def is_someone_else(
     metrics: PostureMetrics, baseline: Baseline, settings: DetectorSettings
 ) -> bool:
     """Too far from the calibrated place, or the wrong size, to be the user in
-    their chair: a passer-by, or (if it lasts) a moved camera."""
+    their chair: a passer-by, or (if it lasts) a moved camera. Smaller because the
+    user moved back in the chair is still the user."""
     dx = metrics.center_x - baseline.centre("center_x")
     dy = metrics.center_y - baseline.centre("center_y")
+    if math.hypot(dx, dy) > settings.lock_position_tolerance:
+        return True
+    if abs(_log_scale(metrics, baseline)) <= math.log1p(settings.lock_scale_tolerance):
+        return False
+    return not moved_back_in_chair(metrics, baseline, settings)
+
+
+def moved_back_in_chair(
+    metrics: PostureMetrics, baseline: Baseline, settings: DetectorSettings
+) -> bool:
+    """Front view: the user smaller as moving back in their own chair makes them:
+    back by less than the hip-to-shoulder length (a recline of at most 90 degrees),
+    and down by at least what a recline of that reach explains, within the sinking
+    thresholds (leaning back lowers head and shoulders by r (1 - cos phi), sinking
+    lowers them more). A passer-by behind is farther than a chair reaches; a camera
+    pulled back moves the user back without the drop."""
+    d = front_deviation(metrics, baseline)
+    if d is None or d.lean_in_deg >= 0.0:
+        return False
+    back_cm = EAR_TO_HIP_CM * math.sin(math.radians(min(90.0, -d.lean_in_deg)))
     return (
-        abs(_log_scale(metrics, baseline)) > math.log1p(settings.lock_scale_tolerance)
-        or math.hypot(dx, dy) > settings.lock_position_tolerance
+        back_cm < HIP_TO_SHOULDER_CM
+        and d.head_sink_fw > -settings.sink_head_fw
+        and d.shoulder_sink_fw > -settings.sink_shoulder_fw
     )
 
 
