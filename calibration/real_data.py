@@ -56,7 +56,11 @@ CSV_SIZE = (1280, 720)
 proportions fit a 16:9 frame (width/height about 1.8-1.9), not 4:3."""
 CALIBRATION_FRAMES = (6, 1)
 
-SIGNALS: tuple[str, ...] = tuple(f.name for f in fields(FrontDeviation))
+SIGNALS: tuple[str, ...] = (
+    *(f.name for f in fields(FrontDeviation)),
+    "head_sink_fw",
+    "shoulder_sink_fw",
+)
 LOWER_IS_WORSE = frozenset({"neck_ratio"})
 
 

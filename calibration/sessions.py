@@ -234,12 +234,19 @@ def working_day(
         + ["dropout"] * plan.dropouts
     )
     rng.shuffle(events)
-    slouch_kinds: list[Deviation] = ["head_forward", "shoulder_rounding", "both"]
+    # Front: the slouches of real webcam sittings (sinking in the chair, the head
+    # pushed toward the screen, hunched); side: what a side camera sees best.
+    slouch_kinds: list[Deviation] = (
+        ["sinking", "head_forward", "both"]
+        if view == "front"
+        else ["head_forward", "shoulder_rounding", "both"]
+    )
+    front = view == "front"
     drawn: list[list[Segment]] = []
     episode = 0
     glances_left = plan.glances_in_slouch
     for i, event in enumerate(events):
-        scratch = _DayBuilder(rng, neutral, episode=episode)
+        scratch = _DayBuilder(rng, neutral, episode=episode, front=front)
         scratch.event(
             event, slouch_kinds[i % 3], with_glance=event == "slouch" and glances_left > 0
         )
@@ -255,7 +262,7 @@ def working_day(
     if free_s < 0:
         raise ValueError(f"plan: {len(drawn)} events do not fit in {before_move_s:.0f} s")
     gaps = min_gap_s + rng.dirichlet(np.full(len(drawn) + 1, 2.0)) * free_s
-    day = _DayBuilder(rng, neutral)
+    day = _DayBuilder(rng, neutral, front=front)
     for gap, group in zip(gaps, drawn, strict=False):
         day.upright(float(gap))
         for seg in group:
@@ -265,7 +272,7 @@ def working_day(
     segments = day.segments
 
     if move_at is not None:
-        after = _DayBuilder(rng, neutral, start_s=move_at, camera_moved=True)
+        after = _DayBuilder(rng, neutral, start_s=move_at, camera_moved=True, front=front)
         after.episode = episode
         after.upright(600.0)
         after.event("slouch", "both", with_glance=False)
@@ -296,7 +303,10 @@ class _DayBuilder:
         start_s: float = 0.0,
         camera_moved: bool = False,
         episode: int = 0,
+        front: bool = False,
     ) -> None:
+        self.front = front
+        """Front view: slouches as the real front-view sittings show them."""
         self.rng = rng
         self.neutral = neutral
         self.t = start_s
@@ -343,6 +353,39 @@ class _DayBuilder:
             lateral_lean_deg=self.u(-3.0, 3.0),
             head_pitch_deg=self.u(-4.0, 4.0),
             x_offset_m=self.u(-0.03, 0.03),
+        )
+
+    def sunk(self) -> Posture:
+        """Sunk in the chair, the laptop slouch of the real front-view sittings
+        (tests/data/front-view-webcam-slouch): the pelvis slides forward on the seat,
+        the trunk reclines and the spine curls, so head and shoulders go down together
+        (there: nose 0.35-0.9 face widths, shoulders 0.2-0.6); the neck bends forward
+        and the head tips back a little to keep the eyes on the screen (there: pitch
+        3-12 degrees up, ears 0.80-0.95 of their height over the shoulders)."""
+        n = self.neutral
+        return replace(
+            self.seated(),
+            hip_forward_m=self.u(0.06, 0.14),
+            trunk_flex_deg=-self.u(8.0, 18.0),
+            torso_curl_m=self.u(0.03, 0.07),
+            head_forward_deg=n.head_forward_deg + self.u(10.0, 20.0),
+            head_pitch_deg=-self.u(2.0, 10.0),
+            shoulder_protraction_deg=self.u(0.0, 10.0),
+        )
+
+    def head_poked(self, rounded: bool) -> Posture:
+        """The head pushed toward the screen: the neck tips forward 15-25 degrees, the
+        trunk leans in a little, and the face follows the neck only in part (30-70 %;
+        the upper neck extends to keep the eyes on the screen, as in forward head
+        posture). Rounded: the shoulders come forward with a rounded upper back."""
+        n = self.neutral
+        change = self.u(15.0, 25.0)
+        return replace(
+            self.seated(),
+            head_forward_deg=n.head_forward_deg + change,
+            head_pitch_deg=self.u(0.3, 0.7) * change,
+            shoulder_protraction_deg=self.u(15.0, 25.0) if rounded else self.u(-2.0, 3.0),
+            trunk_flex_deg=self.u(5.0, 12.0) if rounded else self.u(2.0, 8.0),
         )
 
     def upright(self, duration_s: float) -> None:
@@ -396,15 +439,22 @@ class _DayBuilder:
     def slouch(self, deviation: Deviation, with_glance: bool) -> None:
         n = self.neutral
         self.episode += 1
-        # Rounded shoulders come with a rounded upper back: the trunk flexes too.
-        head = self.u(15.0, 25.0) if deviation in ("head_forward", "both") else self.u(-2.0, 3.0)
-        rounded = deviation in ("shoulder_rounding", "both")
-        posture = replace(
-            self.seated(),
-            head_forward_deg=n.head_forward_deg + head,
-            shoulder_protraction_deg=self.u(15.0, 25.0) if rounded else self.u(-2.0, 3.0),
-            trunk_flex_deg=self.u(5.0, 12.0) if rounded else self.u(0.0, 5.0),
-        )
+        if deviation == "sinking":
+            posture = self.sunk()
+        elif self.front and deviation in ("head_forward", "both"):
+            posture = self.head_poked(rounded=deviation == "both")
+        else:
+            # Rounded shoulders come with a rounded upper back: the trunk flexes too.
+            head = (
+                self.u(15.0, 25.0) if deviation in ("head_forward", "both") else self.u(-2.0, 3.0)
+            )
+            rounded = deviation in ("shoulder_rounding", "both")
+            posture = replace(
+                self.seated(),
+                head_forward_deg=n.head_forward_deg + head,
+                shoulder_protraction_deg=self.u(15.0, 25.0) if rounded else self.u(-2.0, 3.0),
+                trunk_flex_deg=self.u(5.0, 12.0) if rounded else self.u(0.0, 5.0),
+            )
         duration = self.u(240.0, 900.0)
         ramp = self.u(5.0, 20.0)
         info = {"episode": self.episode, "deviation": deviation}

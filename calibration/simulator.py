@@ -111,6 +111,11 @@ class Posture:
     """The whole body shifted toward the person's left (image right in the front view)."""
     standing: bool = False
     """Stood up: hips rise by a thigh length, so the head leaves the top of a desk view."""
+    hip_forward_m: float = 0.0
+    """Sinking in the chair: the pelvis slid forward (toward a front camera) on the seat."""
+    torso_curl_m: float = 0.0
+    """Sinking in the chair: the spine curled (lumbar and thoracic flexion), so the neck
+    base sits this much nearer the hips than the upright torso length."""
 
     def __post_init__(self) -> None:
         limits = {
@@ -122,6 +127,8 @@ class Posture:
             "head_pitch_deg": (-60.0, 70.0),
             "head_roll_deg": (-45.0, 45.0),
             "x_offset_m": (-1.0, 1.0),
+            "hip_forward_m": (-0.1, 0.3),
+            "torso_curl_m": (0.0, 0.15),
         }
         for name, (lo, hi) in limits.items():
             value = getattr(self, name)
@@ -298,7 +305,8 @@ def _head_frame(posture: Posture) -> _Frame3:
 
 def _hip_centre(body: Body, posture: Posture) -> Vec:
     rise = body.thigh_m if posture.standing else 0.0
-    return posture.x_offset_m * _LEFT + rise * _UP
+    hip: Vec = posture.x_offset_m * _LEFT + rise * _UP + posture.hip_forward_m * _FORWARD
+    return hip
 
 
 def _eye_height(body: Body) -> float:
@@ -311,7 +319,7 @@ def body_points(body: Body, posture: Posture) -> Vec:
     pts = np.zeros((N_LANDMARKS, 3))
     hip = _hip_centre(body, posture)
     trunk = _trunk_frame(posture)
-    neck_base = hip + body.torso_m * trunk.u
+    neck_base = hip + (body.torso_m - posture.torso_curl_m) * trunk.u
 
     # Shoulder girdle: each clavicle turns forward about its sternal end.
     half = body.shoulder_width_m / 2
@@ -537,7 +545,7 @@ def head_forward_seen_deg(body: Body, posture: Posture, camera: Camera) -> float
     metric can be held to."""
     _, rot = camera_pose(body, camera)
     trunk = _trunk_frame(posture)
-    neck_base = _hip_centre(body, posture) + body.torso_m * trunk.u
+    neck_base = _hip_centre(body, posture) + (body.torso_m - posture.torso_curl_m) * trunk.u
     pts = body_points(body, posture)
     neck = rot @ ((pts[7] + pts[8]) / 2 - neck_base)
     left = rot @ trunk.l

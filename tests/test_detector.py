@@ -431,10 +431,17 @@ def test_front_whole_person_jump_is_a_setup_change_and_a_slow_sink_is_poor() -> 
         )
 
     baseline = calibrate_metrics([front()] * 5)
-    # A bumped screen: everything 0.4 F lower from one second to the next.
+    # A bumped screen: everything 0.4 F lower in the picture from one second to the
+    # next; brought to the ears' depth (65 cm), the nearer nose moved less and the
+    # farther shoulders more.
+    from posturewatch.core.metrics import NOSE_FORWARD_M, SHOULDERS_BEHIND_M
+
+    nose_step = 0.4 * (1 - NOSE_FORWARD_M / 0.65)
+    shoulder_step = 0.4 * (1 + SHOULDERS_BEHIND_M / 0.65)
     detector = Detector(baseline)
     updates = [detector.update(float(t), front()) for t in range(20)]
-    updates += [detector.update(float(t), front(-0.6, 0.7)) for t in range(20, 60)]
+    bumped = front(-1.0 + nose_step, 0.3 + shoulder_step)
+    updates += [detector.update(float(t), bumped) for t in range(20, 60)]
     assert updates[-1].recalibrate and updates[-1].reason == "setup changed"
     assert all(u.state != "poor" for u in updates)
     # Sinking over ten seconds, the head more than the shoulders: poor, named sinking.

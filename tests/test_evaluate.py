@@ -3,7 +3,9 @@
 The day (calibration/sessions.py) holds slouches of known start and end, glances at
 the keyboard and the menu bar, turns to a second monitor, leaning back, standing up
 and walking away, people passing behind, and a camera move an hour before the end.
-It is rendered through the simulator and the real metrics at one sample a second."""
+It is rendered through the simulator and the real metrics at one sample a second.
+The front day's slouches are the real webcam sittings' kinds (sinking in the chair,
+the head pushed toward the screen, hunched: calibration/sessions.py)."""
 
 from __future__ import annotations
 
@@ -16,13 +18,6 @@ from calibration.sessions import working_day
 from posturewatch.core.detector import DetectorSettings
 
 DEFAULTS = DetectorSettings()
-
-FRONT_DAY_XFAIL = pytest.mark.xfail(
-    reason="the simulated front day's slouches (forward head with level gaze, rounded "
-    "shoulders as depth) are what the new front view, built on real sittings, does not "
-    "see; the day's model needs redoing on real slouches (calibration/README.md)",
-    strict=False,
-)
 
 
 @pytest.fixture(scope="module")
@@ -50,20 +45,17 @@ def test_the_day_holds_what_the_acceptance_is_about(front_day: Stream) -> None:
     assert len(short_glances) >= 20
 
 
-@FRONT_DAY_XFAIL
 def test_poor_posture_time_f1(front_day: Stream) -> None:
     result = score(front_day, DEFAULTS)
     assert result.f1 >= 0.95, result
 
 
-@FRONT_DAY_XFAIL
 def test_no_poor_episode_without_a_slouch(front_day: Stream) -> None:
     result = score(front_day, DEFAULTS)
     assert result.false_from_glances == 0, result.false_episode_kinds
     assert result.false_episodes == 0, result.false_episode_kinds
 
 
-@FRONT_DAY_XFAIL
 def test_every_slouch_is_caught_within_the_window(front_day: Stream) -> None:
     result = score(front_day, DEFAULTS)
     assert result.missed_episodes == 0

@@ -21,7 +21,13 @@ from collections import deque
 from dataclasses import dataclass, replace
 
 from posturewatch.core.baseline import Baseline
-from posturewatch.core.front import FrontDeviation, front_deviation
+from posturewatch.core.front import (
+    EAR_TO_HIP_CM,
+    HIP_TO_SHOULDER_CM,
+    FrontDeviation,
+    front_deviation,
+)
+from posturewatch.core.metrics import picture_levels
 from posturewatch.core.types import DetectorUpdate, Deviation, PostureMetrics, Verdict
 
 
@@ -100,7 +106,10 @@ class DetectorSettings:
     """A person whose shoulders are further than this (frame fraction) from the
     calibrated place is someone else (a passer-by), and ignored."""
     lock_scale_tolerance: float = 0.35
-    """Or whose apparent size differs by more than this fraction."""
+    """Or whose apparent size differs by more than this fraction. In the front view
+    the user moving back in the chair is exempt (see moved_back_in_chair): leaning
+    back 30 degrees moves the shoulders 25 cm back, 1.56x smaller at 45 cm, and
+    sinking back in the chair shrinks the user too (real sitting 1)."""
     setup_position_tolerance: float = 0.08
     """The user's smoothed position this far (frame fraction) off the calibrated
     one, along the axis posture hardly moves (sideways in a front view, up or
@@ -221,8 +230,9 @@ def front_outs(
     s = settings
     release = s.hysteresis_deg / s.head_threshold_deg
     was_head, was_shoulder, was_sink = was
-    sink = _above(d.head_drop_fw, s.sink_head_fw, was_sink, release) and _above(
-        d.shoulder_drop_fw, s.sink_shoulder_fw, was_sink, release
+    # Drops that leaning back explains (the face got smaller) are not sinking.
+    sink = _above(d.head_sink_fw, s.sink_head_fw, was_sink, release) and _above(
+        d.shoulder_sink_fw, s.sink_shoulder_fw, was_sink, release
     )
     if sink:
         return False, False, True
@@ -231,7 +241,7 @@ def front_outs(
     head = (
         _above(d.head_forward_deg, s.head_threshold_deg, was_head, release)
         or ears_low
-        or _above(d.head_drop_fw, s.sink_head_fw, was_head, release)
+        or _above(d.head_low_fw, s.sink_head_fw, was_head, release)
         or _above(d.lean_in_deg, s.lean_in_deg, was_head, release)
     )
     shoulder = (
@@ -263,12 +273,34 @@ def is_someone_else(
     metrics: PostureMetrics, baseline: Baseline, settings: DetectorSettings
 ) -> bool:
     """Too far from the calibrated place, or the wrong size, to be the user in
-    their chair: a passer-by, or (if it lasts) a moved camera."""
+    their chair: a passer-by, or (if it lasts) a moved camera. Smaller because the
+    user moved back in the chair is still the user."""
     dx = metrics.center_x - baseline.centre("center_x")
     dy = metrics.center_y - baseline.centre("center_y")
+    if math.hypot(dx, dy) > settings.lock_position_tolerance:
+        return True
+    if abs(_log_scale(metrics, baseline)) <= math.log1p(settings.lock_scale_tolerance):
+        return False
+    return not moved_back_in_chair(metrics, baseline, settings)
+
+
+def moved_back_in_chair(
+    metrics: PostureMetrics, baseline: Baseline, settings: DetectorSettings
+) -> bool:
+    """Front view: the user smaller as moving back in their own chair makes them:
+    back by less than the hip-to-shoulder length (a recline of at most 90 degrees),
+    and down by at least what a recline of that reach explains, within the sinking
+    thresholds (leaning back lowers head and shoulders by r (1 - cos phi), sinking
+    lowers them more). A passer-by behind is farther than a chair reaches; a camera
+    pulled back moves the user back without the drop."""
+    d = front_deviation(metrics, baseline)
+    if d is None or d.lean_in_deg >= 0.0:
+        return False
+    back_cm = EAR_TO_HIP_CM * math.sin(math.radians(min(90.0, -d.lean_in_deg)))
     return (
-        abs(_log_scale(metrics, baseline)) > math.log1p(settings.lock_scale_tolerance)
-        or math.hypot(dx, dy) > settings.lock_position_tolerance
+        back_cm < HIP_TO_SHOULDER_CM
+        and d.head_sink_fw > -settings.sink_head_fw
+        and d.shoulder_sink_fw > -settings.sink_shoulder_fw
     )
 
 
@@ -443,6 +475,7 @@ class Detector:
         self._moved_since: float | None = None
         self._moved_last: float | None = None
         self._prev_front: tuple[float, float, float, float, float] | None = None
+        self._prev_shoulder_level = 0.0
         """Front view: (time, nose level, shoulder level, ear height, face size) of
         the previous sample, for the jump of a moved camera."""
         self._jump: tuple[float, float] | None = None
@@ -714,13 +747,22 @@ class Detector:
             or m.face_size <= 0
         ):
             return False
-        now = (t, m.nose_level_fw, m.shoulder_level_fw, m.ear_height_fw, m.face_size)
+        # In the picture a tilt or a bump moves every point alike (corrected to the
+        # ears' depth, farther points would move more).
+        nose_level, shoulder_level = picture_levels(m)
+        now = (t, nose_level, shoulder_level, m.ear_height_fw, m.face_size)
         prev, self._prev_front = self._prev_front, now
+        previous_level, self._prev_shoulder_level = self._prev_shoulder_level, m.shoulder_level_fw
         rigid = 0.3 * s.setup_jump_fw  # head and shoulders moved together, within this
         if prev is not None and t - prev[0] <= s.setup_jump_gap_s and self._jump is None:
             d_nose, d_shoulder = now[1] - prev[1], now[2] - prev[2]
+            # Sitting up quickly from a slouch is a jump back toward the calibrated
+            # place; a bumped camera moves the person away from it.
+            home = self.baseline.centre("shoulder_level_fw")
+            away = abs(m.shoulder_level_fw - home) - abs(previous_level - home)
             if (
                 abs(d_shoulder) >= s.setup_jump_fw
+                and away > 0.0
                 and abs(d_nose - d_shoulder) < rigid
                 and abs(now[3] - prev[3]) < rigid
                 and abs(math.log(now[4] / prev[4])) < 0.08

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from posturewatch.core.baseline import Baseline
 from posturewatch.core.metrics import (
     EAR_WIDTH_M,
+    NOSE_AHEAD_FW,
     acos_ext_deg,
     neck_angle_from_nose,
     nose_geometry,
@@ -31,6 +32,8 @@ sitters read 10-17 degrees on the side-view photographs). It only anchors the
 calibrated scale: a deviation from it is what is judged."""
 EAR_TO_HIP_CM = 70.0
 """Ear to hip of an upright seated adult: the radius of a lean toward the screen."""
+HIP_TO_SHOULDER_CM = 50.0
+"""Hip to shoulder line of an upright seated adult: the shoulders' radius in a recline."""
 
 FRONT_FIELDS = (
     "face_size",
@@ -58,6 +61,8 @@ class FrontDeviation:
     tipped forward lowers it: 0.85 is about 22 degrees more)."""
     head_drop_fw: float
     """Nose lower in the picture than calibrated, face widths."""
+    ear_drop_fw: float
+    """Ear midpoint lower in the picture than calibrated, face widths."""
     shoulder_drop_fw: float
     """Shoulder line lower in the picture than calibrated, face widths."""
     pitch_deg: float
@@ -66,9 +71,43 @@ class FrontDeviation:
     """Trunk leaned toward the camera (face larger: nearer), degrees about the hip."""
 
     @property
+    def recline_drop_fw(self) -> float:
+        """How far leaning back in the chair lowers the head and the shoulders (face
+        widths), for the backward move the face's size shows (lean_in_deg < 0). The
+        trunk turns about the hips by phi, carrying the shoulders and, with the neck
+        keeping its angle to the screen, the head: both move back by r sin(phi) and
+        down by only r (1 - cos phi), r the hip-to-shoulder length (leaning back 20
+        degrees: 17 cm back, 3 cm down). Sinking in the chair drops them without
+        that backward move."""
+        if self.lean_in_deg >= 0.0:
+            return 0.0
+        back_cm = EAR_TO_HIP_CM * math.sin(math.radians(min(90.0, -self.lean_in_deg)))
+        cos_phi = math.sqrt(max(0.0, 1.0 - min(1.0, back_cm / HIP_TO_SHOULDER_CM) ** 2))
+        return HIP_TO_SHOULDER_CM * (1.0 - cos_phi) / (100.0 * EAR_WIDTH_M)
+
+    @property
+    def head_sink_fw(self) -> float:
+        """The head's drop (at the ears, which a nod does not move) beyond what
+        leaning back explains, face widths."""
+        return self.ear_drop_fw - self.recline_drop_fw
+
+    @property
+    def shoulder_sink_fw(self) -> float:
+        """The shoulder line's drop beyond what leaning back explains, face widths."""
+        return self.shoulder_drop_fw - self.recline_drop_fw
+
+    @property
+    def head_low_fw(self) -> float:
+        """The nose's drop beyond leaning back and beyond what tipping the head down
+        does to the nose tip (0.79 F ahead of the ears: 0.79 sin(pitch))."""
+        nod = NOSE_AHEAD_FW * math.sin(math.radians(max(0.0, min(90.0, self.pitch_deg))))
+        return self.head_drop_fw - self.recline_drop_fw - nod
+
+    @property
     def sink_cm(self) -> float:
-        """How far head and shoulders both went down, cm (adult face width)."""
-        return 100.0 * EAR_WIDTH_M * min(self.head_drop_fw, self.shoulder_drop_fw)
+        """How far head and shoulders both went down beyond leaning back, cm (adult
+        face width)."""
+        return 100.0 * EAR_WIDTH_M * min(self.head_sink_fw, self.shoulder_sink_fw)
 
 
 def has_front_baseline(baseline: Baseline) -> bool:
@@ -119,6 +158,7 @@ def front_deviation(metrics: PostureMetrics, baseline: Baseline) -> FrontDeviati
         shoulder_rounding_deg=rounding,
         neck_ratio=m.ear_height_fw / ear0,
         head_drop_fw=head_drop,
+        ear_drop_fw=shoulder_drop - (m.ear_height_fw - ear0),
         shoulder_drop_fw=shoulder_drop,
         pitch_deg=m.head_pitch_deg - c("head_pitch_deg"),
         lean_in_deg=lean_in,

@@ -290,9 +290,31 @@ a calibration replaces it with the person's own."""
 SHOULDER_WIDTH_FW = 2.4
 """Shoulder joint to shoulder joint seen square on, in face widths (about 35 cm),
 for the uncalibrated shoulder reading only."""
+NECK_M = NECK_FW * EAR_WIDTH_M
+"""The same neck in metres: the shoulders' depth behind the ears is NECK_M sin(theta)."""
+SHOULDERS_BEHIND_M = NECK_M * math.sin(math.radians(12.0))
+"""How far the shoulder joints sit behind the ears (4.5 cm): an upright neck, 12
+degrees forward. Fixed, not read from the frame: a depth taken from the measured
+neck angle feeds back into that angle and amplifies its noise, and an uncalibrated
+angle is off by the person's build (docs/metrics.md)."""
+MIN_DEPTH_M = 0.2
+"""Nearest head distance the perspective correction believes (a face filling the frame)."""
 CLAVICLE_FW = 1.03
 """Sternoclavicular joint to shoulder joint (about 15 cm): rounded shoulders swing
 the shoulder joints up and in about the breastbone on this radius."""
+
+
+def picture_levels(m: PostureMetrics) -> tuple[float, float]:
+    """Nose and shoulder line below the image centre as the picture shows them (face
+    widths, before the perspective correction), for a front-view metrics record: a
+    tilted camera moves every point of the picture by the same angle, so these move
+    alike, while the corrected heights move with each point's depth."""
+    if m.nose_level_fw is None or m.shoulder_level_fw is None or not m.distance_cm:
+        return (m.nose_level_fw or 0.0, m.shoulder_level_fw or 0.0)
+    inv_z = 1.0 / max(m.distance_cm / 100.0, MIN_DEPTH_M)
+    cos_yaw = math.cos(math.radians(m.head_yaw_deg))
+    nearer = max(1e-3, 1.0 - NOSE_FORWARD_M * cos_yaw * inv_z)
+    return m.nose_level_fw / nearer, m.shoulder_level_fw / (1.0 + SHOULDERS_BEHIND_M * inv_z)
 
 
 def acos_ext_deg(x: float) -> float:
@@ -356,23 +378,33 @@ def _front_metrics(p: _Points, settings: MetricsSettings) -> PostureMetrics | No
     # while the ears close up by cos(yaw): together they give the face width.
     side = (nose[0] - ear_mid[0]) * line_x + (nose[1] - ear_mid[1]) * line_y
     face = math.hypot(ear_width_px, side / NOSE_AHEAD_FW)
+    # The nose tip is nearer than the ears, so its sideways offset looks larger by
+    # Z / (Z - d): one step back to the ears' depth.
+    focal = _focal_px(p, settings)
+    nearer = 1.0 - NOSE_FORWARD_M * (ear_width_px / face) * face / (focal * EAR_WIDTH_M)
+    face = math.hypot(ear_width_px, side * max(0.0, nearer) / NOSE_AHEAD_FW)
 
     (lsx, lsy), (rsx, rsy) = px[LM.LEFT_SHOULDER], px[LM.RIGHT_SHOULDER]
     shoulder_mid = ((lsx + rsx) / 2, (lsy + rsy) / 2)
     shoulder_width_px = math.hypot(lsx - rsx, lsy - rsy)
     centre_y = p.height / 2
-    head_distance_m = _focal_px(p, settings) * EAR_WIDTH_M / face
-    # No perspective correction: the nose tip sits 11.5 cm nearer the camera than the
-    # ears, which a pinhole model would take out with the head's distance, but that
-    # distance rests on the webcam's field of view, unknown for a cropped or scaled
-    # frame, and on the real sittings the correction cost the head-forward reading
-    # its separation (calibration/README.md). Calibration absorbs a fixed distance.
-    nose_y = nose[1]
-    shoulder_y = shoulder_mid[1]
-    ear_height = (shoulder_y - ear_mid[1]) / face
-    nose_height = (shoulder_y - nose_y) / face
-    shoulder_width = shoulder_width_px / face
+    head_distance_m = focal * EAR_WIDTH_M / face
+    # Perspective: a point nearer or farther than the ears shows its offset from the
+    # optical axis larger or smaller by Z / Z_point, while F is the ears' scale. Each
+    # height is brought to the ears' depth Z (from the face's size and the configured
+    # field of view): the nose tip sits NOSE_FORWARD_M nearer (times cos yaw), the
+    # shoulder joints SHOULDERS_BEHIND_M behind. Then a height is the point's height
+    # in the camera's frame, in face widths, whatever the distance.
+    inv_z = 1.0 / max(head_distance_m, MIN_DEPTH_M)
+    cos_yaw = min(1.0, ear_width_px / face)
+    nose_level = (nose[1] - centre_y) / face * max(0.0, 1.0 - NOSE_FORWARD_M * cos_yaw * inv_z)
+    farther = 1.0 + SHOULDERS_BEHIND_M * inv_z
+    shoulder_level = (shoulder_mid[1] - centre_y) / face * farther
     radius, alpha = _UPRIGHT_NOSE
+    ear_level = (ear_mid[1] - centre_y) / face
+    ear_height = shoulder_level - ear_level
+    nose_height = shoulder_level - nose_level
+    shoulder_width = shoulder_width_px * farther / face
     head_forward = neck_angle_from_nose(nose_height, radius, alpha)
 
     yaw, pitch, roll = _head_angles(p, ear_mid, ear_width_px, settings)
@@ -415,8 +447,8 @@ def _front_metrics(p: _Points, settings: MetricsSettings) -> PostureMetrics | No
         center_y=shoulder_mid[1] / p.height,
         quality=_quality(p, used, sanity),
         face_size=face / diagonal,
-        nose_level_fw=(nose_y - centre_y) / face,
-        shoulder_level_fw=(shoulder_y - centre_y) / face,
+        nose_level_fw=nose_level,
+        shoulder_level_fw=shoulder_level,
         ear_height_fw=ear_height,
         nose_height_fw=nose_height,
         shoulder_width_fw=shoulder_width,
