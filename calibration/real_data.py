@@ -1,6 +1,6 @@
 """The front view on real people: the real pose model on licensed, labelled photos.
 
-    python -m calibration.real_data [--data DIR] [--model FILE.task]
+    python -m calibration.real_data [--data DIR] [--backend lite|full] [--model FILE.task]
     python -m calibration.real_data --csv-to-recording OUT.jsonl.gz
 
 What it runs, through the project's own inputs pipeline
@@ -36,6 +36,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Literal
 
 from posturewatch.core.baseline import Baseline, CalibrationError, calibrate_metrics
 from posturewatch.core.detector import DetectorSettings, frame_verdict
@@ -43,6 +44,7 @@ from posturewatch.core.front import FrontDeviation, front_deviation
 from posturewatch.core.metrics import compute_metrics
 from posturewatch.core.types import N_LANDMARKS, Landmark, Observation, Pose, PostureMetrics
 
+PoseBackend = Literal["auto", "lite", "full"]
 REPO = Path(__file__).resolve().parent.parent
 SITTINGS = (
     ("sitting 1", "low-isSlouching__high-notSlouching"),
@@ -101,11 +103,14 @@ def label_sitting(observations: Iterable[Observation]) -> list[Labelled]:
     return upright + slouched
 
 
-def observe(spec: str, model: Path | None = None) -> list[Observation]:
+def observe(
+    spec: str, model: Path | None = None, backend: PoseBackend = "auto"
+) -> list[Observation]:
     """Every observation of a source, through the project's inputs pipeline."""
     from posturewatch.inputs.observations import open_observations
+    from posturewatch.inputs.pose import PoseSettings
 
-    source = open_observations(spec, model_path=model)
+    source = open_observations(spec, model_path=model, pose_settings=PoseSettings(backend))
     found: list[Observation] = []
     try:
         while (obs := source.read()) is not None:
@@ -115,8 +120,10 @@ def observe(spec: str, model: Path | None = None) -> list[Observation]:
     return found
 
 
-def observe_sitting(folder: Path, model: Path | None = None) -> list[Labelled]:
-    return label_sitting(observe(str(folder / "*" / "*.jpg"), model))
+def observe_sitting(
+    folder: Path, model: Path | None = None, backend: PoseBackend = "auto"
+) -> list[Labelled]:
+    return label_sitting(observe(str(folder / "*" / "*.jpg"), model, backend))
 
 
 # --- the evaluation's core: no model, no files ------------------------------------
@@ -359,6 +366,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=None, help="the shared data folder")
     parser.add_argument("--model", type=Path, default=None, help="a MediaPipe Tasks .task model")
     parser.add_argument(
+        "--backend",
+        choices=("auto", "lite", "full"),
+        default="auto",
+        help="the pose model (full needs mediapipe 0.10.21; default: the product's)",
+    )
+    parser.add_argument(
         "--csv-to-recording",
         type=Path,
         default=None,
@@ -385,7 +398,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     recorded: list[Observation] = []
     for name, folder in SITTINGS:
-        frames = observe_sitting(slouch / folder, args.model)
+        frames = observe_sitting(slouch / folder, args.model, args.backend)
         recorded += [
             replace(
                 f.obs,
@@ -408,7 +421,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows = label_csv(observe(str(rec)))
         for n in CALIBRATION_FRAMES:
             print(report(evaluate("landmark CSV (one recording, 1280x720)", rows, n)))
-    print(side_view_report(observe(str(SIDE_VIEW / "*.jpg"), args.model)))
+    print(side_view_report(observe(str(SIDE_VIEW / "*.jpg"), args.model, args.backend)))
     return 0
 
 
