@@ -99,6 +99,8 @@ def write_large_photos(photos: list[Path], folder: Path) -> list[Path]:
     out = []
     for p in photos:
         image = cv2.imread(str(p), cv2.IMREAD_COLOR)
+        if image is None:
+            raise SystemExit(f"bench: cannot read {p}")
         big = cv2.resize(image, (1080, 1920), interpolation=cv2.INTER_CUBIC)
         target = folder / p.name
         cv2.imwrite(str(target), big, [cv2.IMWRITE_JPEG_QUALITY, 90])
