@@ -285,15 +285,7 @@ def desktop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
     DBUS_SESSION_BUS_ADDRESS point at it from the first test that asks for it to the
     end of the session, so a test that needs *no* session bus must unset them itself
     (monkeypatch.delenv)."""
-    missing = missing_programs()
-    if missing:
-        reason = (
-            f"private desktop needs {', '.join(missing)} "
-            "(install with: bash scripts/setup.sh --system)"
-        )
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require_programs(PROGRAMS)
     saved = {
         k: os.environ.get(k) for k in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS", "WAYLAND_DISPLAY")
     }
