@@ -8,35 +8,20 @@ import json
 import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from posturewatch.inputs.routines_file import load_routines
 from posturewatch.inputs.timeline import load_timeline
+from tests.cli import COMMAND, posturewatch
 from tests.desktop import Desktop, wait_until
 from tests.paths import TESTS
 
 TIMELINES = TESTS / "timelines"
 MONDAY_10AM = "2026-11-23T10:00"
-COMMAND = [sys.executable, "-m", "posturewatch"]
 
 pytestmark = pytest.mark.model
-
-
-def posturewatch(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> str:
-    """Run the command as a user would; fail the test with its stderr if it fails."""
-    done = subprocess.run(
-        [*COMMAND, "--data-dir", str(data_dir), *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-    )
-    assert done.returncode == 0, f"posturewatch {' '.join(args)}: {done.stderr}"
-    assert "Traceback" not in done.stderr
-    return done.stdout
 
 
 def calibrate(data_dir: Path, timeline: Path) -> None:

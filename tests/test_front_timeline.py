@@ -8,35 +8,23 @@ slouch; 20 upright minutes never prompt."""
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from posturewatch.inputs.timeline import load_timeline
+from tests.cli import posturewatch
 from tests.paths import TESTS
 
 TIMELINES = TESTS / "timelines"
-REPO = TESTS.parent
 START = "2026-11-23T10:00"
-COMMAND = [sys.executable, "-m", "posturewatch"]
 
 pytestmark = pytest.mark.model
 
 
 def _posturewatch(data_dir: Path, *args: str) -> str:
-    done = subprocess.run(
-        [*COMMAND, "--data-dir", str(data_dir), *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=REPO,
-    )
-    assert done.returncode == 0, f"posturewatch {' '.join(args)}: {done.stderr}"
-    assert "Traceback" not in done.stderr
-    return done.stdout
+    return posturewatch(data_dir, *args, timeout_s=600.0)
 
 
 def _prompts_after_calibrating(data_dir: Path, timeline: Path) -> list[tuple[float, str, str]]:
