@@ -25,8 +25,10 @@ from posturewatch.core.errors import UserError
 from posturewatch.core.scheduler import Scheduler
 from posturewatch.core.types import DetectorUpdate, Prompt, View
 from posturewatch.inputs.observations import ObservationSource, open_observations
-from posturewatch.monitor import Message, Monitor, RunSummary
-from posturewatch.notifiers import Notifier, make_notifier
+from posturewatch.inputs.sources import check_source_spec
+from posturewatch.monitor import Answer, Message, Monitor, RunSummary
+from posturewatch.notifiers import Notifier, check_backend_name, make_notifier
+from posturewatch.notifiers.show_me import ShowMe, offer_show_me
 from posturewatch.paths import Paths
 from posturewatch.store.database import Store
 
@@ -82,6 +84,20 @@ class RunOptions:
     """Also save the landmarks to this file."""
     keep_store: bool = True
     """Write every sample, prompt and answer to the database."""
+    json_prompts: bool | None = None
+    """Console prompts as JSON lines (True) or text (False); None: JSON unless
+    standard output is a terminal."""
+
+
+def _both(
+    first: Callable[[Prompt], None], then: Callable[[Prompt], None] | None
+) -> Callable[[Prompt], None]:
+    def call(prompt: Prompt) -> None:
+        first(prompt)
+        if then is not None:
+            then(prompt)
+
+    return call
 
 
 def profile_path(paths: Paths, config: Config, options: RunOptions) -> Path:
@@ -145,9 +161,15 @@ class Application(Closing):
         routines = load_routines(
             Path(config.routines_file).expanduser() if config.routines_file else None
         )
+        spec = options.source.spec_or_camera(config)
+        # What the user typed is checked before the calibration is looked for, so a
+        # typo is named as such rather than hidden behind "no calibration".
+        if observations is None:
+            check_source_spec(spec)
+        if notifier is None:
+            check_backend_name(options.notifier or config.notifications.backend)
         path = profile_path(paths, config, options)
         baseline = load_baseline(path)
-        spec = options.source.spec_or_camera(config)
         with contextlib.ExitStack() as undo:  # a failure half-way releases what was opened
             source = observations or options.source.open(config)
             undo.callback(source.close)
@@ -164,7 +186,12 @@ class Application(Closing):
                     config.notifications,
                     origin,
                     clock=clock.now,
+                    console_json=options.json_prompts,
                 )
+                # Show me on the notification; the desktop app offers its own window.
+                show_me = ShowMe(lambda a: monitor.post(Answer(a)), clock.now)
+                if offer_show_me(notifier, show_me):
+                    on_prompt = _both(show_me.remember, on_prompt)
             undo.callback(notifier.close)
             store = None
             if options.keep_store:

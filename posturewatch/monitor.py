@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from posturewatch.clock import Clock
 from posturewatch.core.metrics import MetricsSettings, compute_metrics
 from posturewatch.core.sampling import SamplingSettings, next_interval
+from posturewatch.core.scheduler import heads_up_text
 from posturewatch.core.types import DetectorUpdate, PostureMetrics, Prompt, PromptAnswer, View
 from posturewatch.inputs.pacing import Pacer
 from posturewatch.inputs.sources import CameraUnavailable
@@ -363,6 +364,9 @@ class Monitor:
         self._store_call("add_sample", update, metrics)
         for prompt in self.scheduler.step(update):
             self._show(prompt)
+        due_s = self.scheduler.heads_up(now_s)
+        if due_s is not None:
+            self._heads_up(due_s, now_s)
         self._collect_answers(now_s)
         if changed or now_s - self._snapshot_s >= SNAPSHOT_EVERY_S:
             self._publish()
@@ -379,6 +383,13 @@ class Monitor:
             log.warning("could not show a notification: %s", exc)
         if self.on_prompt is not None:
             self.on_prompt(prompt)
+
+    def _heads_up(self, due_s: float, now_s: float) -> None:
+        title, body = heads_up_text(due_s, now_s)
+        try:
+            self.notifier.notice(title, body)
+        except Exception as exc:  # a notice is a courtesy: never a reason to stop
+            log.info("could not show the break heads-up: %s", exc)
 
     def _collect_answers(self, now_s: float) -> None:
         try:

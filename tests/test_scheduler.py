@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import re
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -25,6 +26,7 @@ from posturewatch.core.scheduler import (
     parse_quiet_range,
     pick_routine,
     prompt_body,
+    prompt_text,
     prompt_title,
     quiet_end,
     routine_pool,
@@ -572,7 +574,7 @@ def test_prompt_wording_fits_a_glance_and_says_why() -> None:
         ):
             title = prompt_title("posture", dominant, 150.0)
             assert title == f"{why} for 2 minutes" and len(title) <= 60
-        assert prompt_title("break", None, 50 * 60) == "Seated for 50 minutes: time to stand up"
+        assert prompt_title("break", None, 50 * 60) == "Seated for 50 minutes: time for a break"
         for level, ignored in ((0, 0), (1, 3)):
             body = prompt_body(routine, level, ignored)
             assert routine.title in body
@@ -621,3 +623,85 @@ def test_parse_quiet_range() -> None:
     assert parse_quiet_range("12:30-13:15") == (12 * 60 + 30, 13 * 60 + 15)
     with pytest.raises(ValueError, match="quiet_hours"):
         parse_quiet_range("noon-1pm")
+
+
+# --- prompts that teach, and the next break ---------------------------------------
+
+
+def _sentences(text: str) -> list[str]:
+    """Sentences and clauses of a prompt, lower case, for spotting repetition."""
+    parts = [p.strip(" .…").lower() for p in re.split(r"[.:;\n!?]", text)]
+    return [p for p in parts if p]
+
+
+def test_every_routine_prompt_names_the_routine_and_its_first_action_once() -> None:
+    """For every packaged routine, both kinds of prompt and both levels: the body
+    holds the routine's name and its whole first action (enough to start it) in at
+    most 3 lines and 200 characters, and no sentence of title and body repeats."""
+    for routine in load_routines():
+        assert routine.cue, f"{routine.id} has no cue"
+        assert routine.cue != routine.steps[0] or len(routine.steps) == 1
+        kind = "break" if "long_sitting" in routine.targets else "posture"
+        for level, ignored in ((0, 0), (1, 3)):
+            title, body = prompt_text(kind, "head_forward", 50 * 60, routine, level, ignored)
+            lines = body.splitlines()
+            assert len(body) <= 200 and len(lines) <= 3, body
+            assert routine.title in lines[0] and routine.cue == lines[1], body
+            said = _sentences(f"{title}\n{body}")
+            assert len(said) == len(set(said)), said
+            assert body.lower().count(routine.title.lower()) == 1
+
+
+def test_a_routine_without_a_cue_prompts_its_first_step() -> None:
+    routine = _routine("H1", "head_forward")
+    assert prompt_body(routine, 0, 0).splitlines()[1] == "step of H1"
+
+
+def test_status_says_when_the_next_break_is_due() -> None:
+    """Sat from 09:00 with a 50-minute interval: due 09:50 while sitting on; an
+    away spell pauses the estimate; with breaks off there is no next break."""
+    scheduler = Scheduler(SETTINGS, ROUTINES, TZ)
+    Day(scheduler, {}).run(WED, [("09:00", "good", None)], "09:20")
+    now = at(WED, "09:19:55")
+    assert hhmmss(scheduler.status(now)["next_break_s"]) == "09:50:00"
+    Day(scheduler, {}).run(WED, [("09:20", "away", None)], "09:22")
+    assert hhmmss(scheduler.status(at(WED, "09:22"))["next_break_s"]) == "09:52:00"
+    off = Scheduler(dataclasses.replace(SETTINGS, break_prompts=False), ROUTINES, TZ)
+    assert off.status(now)["next_break_s"] is None
+
+
+def _heads_ups(scheduler: Scheduler, day: date, script: list[Segment], end: str) -> list[str]:
+    """Runs the day like Day does, asking for a heads-up after every update."""
+    said: list[str] = []
+    starts = [at(day, seg[0]) for seg in script]
+    t, index = starts[0], 0
+    while t < at(day, end):
+        while index + 1 < len(starts) and t >= starts[index + 1]:
+            index += 1
+        scheduler.step(DetectorUpdate(time_s=t, state=script[index][1]))  # type: ignore[arg-type]
+        due = scheduler.heads_up(t)
+        if due is not None:
+            said.append(f"{hhmmss(t)}>{hhmmss(due)}")
+        t += 5
+    return said
+
+
+def test_a_heads_up_comes_once_a_minute_before_each_scheduled_break() -> None:
+    """Sitting from 09:00: breaks due 09:50 and (nobody answers) 10:40; one heads-up
+    a minute before each, never two for the same break."""
+    scheduler = Scheduler(SETTINGS, ROUTINES, TZ)
+    said = _heads_ups(scheduler, WED, [("09:00", "good", None)], "10:45")
+    assert said == ["09:49:00>09:50:00", "10:39:00>10:40:00"]
+
+
+def test_no_heads_up_in_quiet_hours_pauses_snoozes_or_when_switched_off() -> None:
+    quiet = Scheduler(SETTINGS, ROUTINES, TZ)  # quiet until 09:00: the 08:50 break waits
+    assert _heads_ups(quiet, WED, [("08:00", "good", None)], "08:55") == []
+    paused = Scheduler(SETTINGS, ROUTINES, TZ)
+    paused.pause(at(WED, "10:00"))
+    assert _heads_ups(paused, WED, [("09:00", "good", None)], "09:55") == []
+    off = Scheduler(dataclasses.replace(SETTINGS, break_heads_up=False), ROUTINES, TZ)
+    assert _heads_ups(off, WED, [("09:00", "good", None)], "09:55") == []
+    away = Scheduler(SETTINGS, ROUTINES, TZ)
+    script: list[Segment] = [("09:00", "good", None), ("09:48", "away", None)]
+    assert _heads_ups(away, WED, script, "09:52") == []

@@ -17,6 +17,7 @@ from posturewatch.commands.options import (
 )
 from posturewatch.context import Context
 from posturewatch.core.errors import UserError
+from posturewatch.display import NO_DISPLAY, display_available
 
 WINDOWS = ("first-run", "camera", "settings", "break", "menu")
 
@@ -48,6 +49,8 @@ def register(sub: Subparsers) -> None:
 def handle(args: argparse.Namespace, ctx: Context) -> int:
     if args.open and args.open.partition(":")[0] not in WINDOWS:
         raise UserError(f"--open: {args.open!r} is not one of {', '.join(WINDOWS)}")
+    if not display_available():  # Qt would abort the process (exit 134) with a raw message
+        raise UserError(NO_DISPLAY)
     try:
         from posturewatch.desktop.app import run_gui
     except ImportError as exc:

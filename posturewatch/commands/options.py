@@ -156,6 +156,7 @@ def run_options(args: argparse.Namespace, **overrides: Any) -> RunOptions:
         "start_at": getattr(args, "start_at", None),
         "record": getattr(args, "record", None),
         "keep_store": not getattr(args, "no_store", False),
+        "json_prompts": True if getattr(args, "json", False) else None,
     }
     values.update(overrides)
     return RunOptions(**values)

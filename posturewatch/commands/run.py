@@ -60,6 +60,11 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--record", type=Path, metavar="FILE", help="also save the landmarks to FILE")
     p.add_argument("--no-store", action="store_true", help="do not write to the database")
     p.add_argument("--summary", action="store_true", help="print a JSON summary at the end")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print prompts as JSON lines (the default when standard output is not a terminal)",
+    )
 
 
 def summary_json(summary: RunSummary) -> str:
@@ -94,6 +99,15 @@ class _SetupChangeNotice:
             )
 
 
+def start_line(app: Application, judged_by: str) -> str:
+    """What is being watched and how to stop, said once at start."""
+    source = app.monitor.source
+    what = source.description or app.description
+    verb = "watching" if source.live else "replaying"
+    stop = "; Ctrl-C to stop" if source.live else ""
+    return f"posturewatch: {verb} {what} with {judged_by}{stop}"
+
+
 def handle(args: argparse.Namespace, ctx: Context) -> int:
     options = run_options(args)
     with contextlib.ExitStack() as stack:
@@ -105,6 +119,13 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
         app = stack.enter_context(
             Application.open(ctx.paths, ctx.config, options, on_update=_SetupChangeNotice())
         )
+        if app.monitor.source.live or sys.stderr.isatty():
+            judged_by = (
+                f"calibration {options.calibration}"
+                if options.calibration
+                else f"profile {options.profile or ctx.config.profile}"
+            )
+            print(start_line(app, judged_by), file=sys.stderr)
         with stop_on_signals(app.stop):
             summary = app.run()
         app.close()

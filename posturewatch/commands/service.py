@@ -29,6 +29,7 @@ from posturewatch.commands.options import (
 )
 from posturewatch.context import Context
 from posturewatch.core.durations import parse_duration
+from posturewatch.core.scheduler import next_break_text
 
 PAUSE_FROM_TRAY_S = 30 * 60.0
 
@@ -311,6 +312,9 @@ def _scheduler_lines(scheduler: dict[str, Any], paused: bool) -> list[str]:
         f"sitting without a break: {scheduler.get('sitting_min', 0):g} min; prompts today: "
         f"{scheduler.get('prompts_today', 0)} of at most {scheduler.get('daily_cap', '?')}"
     ]
+    next_break = next_break_text(scheduler.get("next_break_s"), time.time())
+    if next_break and not paused:
+        lines.append(next_break[0].lower() + next_break[1:])
     snoozed = scheduler.get("snoozed_until")
     if snoozed is not None:
         lines.append(f"snoozed until {_clock_text(float(snoozed))}")

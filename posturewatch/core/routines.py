@@ -32,7 +32,9 @@ MAX_DURATION_S = 3600
 
 _ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _TOP_KEYS = {"always_safety", "safety", "routine"}
-_ROUTINE_KEYS = {"id", "title", "kind", "targets", "duration_s", "steps", "safety"}
+_ROUTINE_KEYS = {"id", "title", "kind", "targets", "duration_s", "steps", "safety", "cue"}
+MAX_CUE = 110
+"""A cue longer than this would not fit a notification beside the routine's name."""
 _REQUIRED_KEYS = ("id", "title", "targets", "duration_s", "steps")
 
 
@@ -117,6 +119,9 @@ def _parse_entry(
             f"{where}: key 'duration_s' is {duration}; expected 1 to {MAX_DURATION_S} seconds"
         )
     steps = _string_list(entry["steps"], f"{where}: key 'steps'", empty_ok=False)
+    cue = entry.get("cue", "")
+    if not isinstance(cue, str) or len(cue.strip()) > MAX_CUE or "\n" in cue:
+        raise UserError(f"{where}: key 'cue' must be one line of at most {MAX_CUE} characters")
     note_names = _string_list(entry.get("safety", []), f"{where}: key 'safety'", empty_ok=True)
     notes: list[str] = []
     for note_name in note_names:
@@ -131,6 +136,7 @@ def _parse_entry(
         steps=steps,
         safety=(*notes, *always),
         kind=kind,
+        cue=cue.strip(),
     )
 
 

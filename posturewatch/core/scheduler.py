@@ -32,6 +32,8 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 BREAK_TARGET = "long_sitting"
 SNOOZE_SECONDS = {"snooze_15m": 15 * 60, "snooze_1h": 60 * 60}
+HEADS_UP_S = 60.0
+"""How long before a scheduled break its heads-up comes."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,9 @@ class SchedulerSettings:
     wording (0 = never). Escalation changes wording only: never more prompts."""
     prompt_expiry_min: float = 10.0
     """A prompt unanswered this long counts as ignored."""
+    break_heads_up: bool = True
+    """A quiet notice about a minute before a scheduled stand-up break, so it does
+    not cut into a sentence (never in quiet hours, pauses or snoozes)."""
 
     def __post_init__(self) -> None:
         _check_range("poor_confirm_s", self.poor_confirm_s, 0, 600)
@@ -241,7 +246,7 @@ def _minutes(seconds: float) -> str:
 def prompt_title(kind: PromptKind, dominant: str | None, lasted_s: float) -> str:
     """The why, at a glance: what deviated and for how long, or how long you sat."""
     if kind == "break":
-        return f"Seated for {_minutes(lasted_s)}: time to stand up"
+        return f"Seated for {_minutes(lasted_s)}: time for a break"
     why = _WHY.get(dominant or "", "Posture slipping")
     return f"{why} for {_minutes(lasted_s)}"[:TITLE_MAX]
 
@@ -254,16 +259,50 @@ def _clip(text: str, limit: int) -> str:
 
 
 def prompt_body(routine: Routine, level: int, ignored: int) -> str:
-    """The routine in a line, its first step in another, and at level 1 one gentle
-    line: at most three lines and BODY_MAX characters."""
+    """The routine's name and length in a line, its first action (enough to start
+    doing it) in another, and at level 1 one gentle line: at most three lines and
+    BODY_MAX characters. The title says why; the body never says it again."""
     minutes = max(1, round(routine.duration_s / 60))
-    lines = [f"Try {routine.title} (about {minutes} min)."]
+    lines = [f"{routine.title}, about {minutes} min:"]
     if level > 0:
         lines.append(f"The last {ignored} reminders went by; even one minute helps.")
     room = BODY_MAX - sum(len(line) + 1 for line in lines)
-    if routine.steps and room > 20:
-        lines.insert(1, _clip(routine.steps[0], room))
+    lines.insert(1, _clip(routine.first_action, room))
     return "\n".join(lines)
+
+
+def prompt_text(
+    kind: PromptKind,
+    dominant: str | None,
+    lasted_s: float,
+    routine: Routine,
+    level: int = 0,
+    ignored: int = 0,
+) -> tuple[str, str]:
+    """(title, body) of a prompt: the one place its words are made, for the
+    scheduler's prompts and for a break window opened by hand."""
+    return prompt_title(kind, dominant, lasted_s), prompt_body(routine, level, ignored)
+
+
+def next_break_text(next_break_s: float | None, now_s: float, tz: tzinfo | None = None) -> str:
+    """ "Next break in 12 min" (at a clock time beyond an hour); "" without one."""
+    if next_break_s is None:
+        return ""
+    minutes = round((next_break_s - now_s) / 60)
+    if minutes < 1:
+        return "Next break: now"
+    if minutes < 60:
+        return f"Next break in {minutes} min"
+    at = local_datetime(next_break_s, tz)
+    day = "" if at.date() == local_datetime(now_s, tz).date() else f"{WEEKDAYS[at.weekday()]} "
+    return f"Next break at {day}{at:%H:%M}"
+
+
+def heads_up_text(due_s: float, now_s: float) -> tuple[str, str]:
+    """(title, body) of the quiet notice a minute before a scheduled break."""
+    seconds = max(0.0, due_s - now_s)
+    when = "in a minute" if seconds >= 30 else "now"
+    return f"Break {when}", "Finish what you are doing; the stand-up break comes next."
 
 
 # --- the stateful part --------------------------------------------------------------
@@ -310,6 +349,8 @@ class Scheduler:
         self._open: dict[str, Prompt] = {}
         self._kinds: dict[str, PromptKind] = {}
         self._expired: list[PromptAnswer] = []
+        self._heads_up_mark: float | None = None
+        """The sitting mark (_break_due_at_sitting_s) whose heads-up was given."""
 
     # -- inputs ----------------------------------------------------------------------
 
@@ -414,6 +455,34 @@ class Scheduler:
             t = end
         return None
 
+    def next_break(self, now_s: float) -> float | None:
+        """When the next stand-up break is due if the user keeps sitting (epoch
+        seconds), past pauses, snoozes, cooldown and quiet hours; None when break
+        prompts are off or paused indefinitely."""
+        if not self.settings.break_prompts:
+            return None
+        remaining = max(0.0, self._break_due_at_sitting_s - self._sitting_s)
+        return self.next_possible_prompt(now_s + remaining)
+
+    def heads_up(self, now_s: float) -> float | None:
+        """The due time of a break about a minute away, once per scheduled break, or
+        None: the monitor shows a quiet notice. Not while away, paused, snoozed or
+        quiet, nor when the break would be held back when it falls due."""
+        s = self.settings
+        if not (s.break_heads_up and s.break_prompts and self._last_present):
+            return None
+        if self._heads_up_mark == self._break_due_at_sitting_s:
+            return None
+        remaining = self._break_due_at_sitting_s - self._sitting_s
+        if not 0 < remaining <= HEADS_UP_S:
+            return None
+        due = now_s + remaining
+        quiet_now = is_quiet(local_datetime(now_s, self.tz).time(), s)
+        if now_s < self._paused_until or quiet_now or self.blocked_reason(due) is not None:
+            return None
+        self._heads_up_mark = self._break_due_at_sitting_s
+        return due
+
     def status(self, now_s: float) -> dict[str, Any]:
         """A JSON-ready snapshot for `posturewatch status` and the tray."""
         today = local_datetime(now_s, self.tz).date()
@@ -430,6 +499,7 @@ class Scheduler:
             "pending": [p.id for p in self.pending(now_s)],
             "blocked_by": self.blocked_reason(now_s),
             "next_possible_prompt_s": self.next_possible_prompt(now_s),
+            "next_break_s": self.next_break(now_s),
         }
 
     # -- internals -------------------------------------------------------------------

@@ -200,6 +200,13 @@ class Routine:
     steps: tuple[str, ...]
     safety: tuple[str, ...] = ()
     kind: str = "exercise"
+    cue: str = ""
+    """The routine's first action in one line, enough to start doing it (the
+    notification body); empty = the first step."""
+
+    @property
+    def first_action(self) -> str:
+        return self.cue or self.steps[0]
 
 
 @dataclass(frozen=True)

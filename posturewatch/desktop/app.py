@@ -246,6 +246,7 @@ class DesktopApp:
         missing = not self.profile().exists()
         state = tray_status.tray_state(status, profile_missing=missing)
         self.set_tray(state, tray_status.tooltip(state, status, time.time()), notify=not missing)
+        self.tray.set_next_break(tray_status.next_break_line(status, time.time()))
 
     def _on_update(self, update: Any) -> None:
         status = dict(self._last_status)

@@ -3,6 +3,10 @@ safety notes, and Done / Snooze 15 min / 1 h / rest of the day / Skip."""
 
 from __future__ import annotations
 
+import json
+import sys
+from typing import Any
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QGroupBox,
@@ -13,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from posturewatch.core.types import Prompt
+from posturewatch.core.types import Prompt, Routine
 from posturewatch.desktop.drawing import routine_picture
 from posturewatch.desktop.window import AppWindow
 
@@ -129,3 +133,30 @@ class BreakWindow(AppWindow):
         self._tick.stop()
         self.answered.emit(kind)
         self.close()
+
+
+def prompt_from_json(text: str) -> Prompt:
+    """The prompt `notifiers/show_me.py` passes on the command line."""
+    data = json.loads(text)
+    routine: dict[str, Any] = {
+        k: tuple(v) if isinstance(v, list) else v for k, v in data.pop("routine").items()
+    }
+    return Prompt(routine=Routine(**routine), **data)
+
+
+def main(argv: list[str]) -> int:
+    """`python -m posturewatch.desktop.break_window PROMPT_JSON`: the break window on
+    its own for a run started from the command line; prints the answer given."""
+    from PySide6.QtWidgets import QApplication
+
+    qt = QApplication.instance() or QApplication(argv[:1])
+    window = BreakWindow(prompt_from_json(argv[1]))
+    window.answered.connect(lambda kind: print(kind, flush=True))
+    window.show()
+    window.raise_()
+    window.activateWindow()
+    return int(qt.exec())
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, Literal
 
+from posturewatch.core.scheduler import next_break_text
+
 TrayState = Literal[
     "starting", "good", "slipping", "poor", "away", "paused", "calibrate", "camera", "uncertain"
 ]
@@ -62,6 +64,14 @@ def tooltip(state: TrayState, status: dict[str, Any], now_s: float) -> str:
     elif state == "uncertain" and status.get("reason"):
         text += f" ({status['reason']})"
     return text
+
+
+def next_break_line(status: dict[str, Any], now_s: float) -> str:
+    """ "Next break in N min" for the tray menu; "" while paused or without breaks."""
+    scheduler = status.get("scheduler")
+    if status.get("state") == "paused" or not isinstance(scheduler, dict):
+        return ""
+    return next_break_text(scheduler.get("next_break_s"), now_s)
 
 
 def clock_text(epoch_s: float, now_s: float) -> str:

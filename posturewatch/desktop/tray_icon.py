@@ -30,6 +30,8 @@ class Tray(QObject):
         self.menu = QMenu()
         self.menu.setObjectName("posturewatch-menu")
         self.headline = self._info(LOOKS["starting"].label)
+        self.next_break = self._info("")
+        self.next_break.setVisible(False)
         self.today = [self._info(text) for text in today_lines(None)]
         self.today.append(self._info(""))
         self.today[-1].setVisible(False)
@@ -98,6 +100,10 @@ class Tray(QObject):
         self.resume_action.setVisible(paused)
         for action in self.pause_actions.values():
             action.setVisible(not paused)
+
+    def set_next_break(self, text: str) -> None:
+        self.next_break.setText(text)
+        self.next_break.setVisible(bool(text))
 
     def set_today(self, today: dict[str, Any] | None) -> None:
         lines = today_lines(today)

@@ -416,6 +416,16 @@ def parse_camera(spec: str) -> int | str | None:
     return None
 
 
+def check_source_spec(spec: str) -> None:
+    """The checks of open_frame_source that need no device and no decoding (a URL, a
+    malformed camera, a missing file), so a mistyped --source is named before
+    anything else (a missing calibration) is complained about."""
+    if parse_camera(spec) is not None or any(ch in spec for ch in "*?["):
+        return
+    if not Path(spec).expanduser().exists():
+        raise UserError(f"source not found: {spec}")
+
+
 def is_landmark_recording(path: Path) -> bool:
     """Landmark recordings are JSON lines, optionally gzipped (see docs/landmark-recordings.md)."""
     name = path.name.lower()

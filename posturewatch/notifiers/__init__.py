@@ -106,6 +106,11 @@ class Notifier(ABC):
         """Answers given through notification actions since the last call; never blocks."""
         return []
 
+    def notice(self, title: str, body: str) -> None:  # noqa: B027 - optional hook
+        """A quiet notice beside the prompts (the heads-up before a break): low
+        urgency, no buttons, never replacing a prompt. Backends without a quiet way
+        to say it stay silent."""
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Take our prompt off the screen and let go of connections."""
 
@@ -219,6 +224,15 @@ class FallbackNotifier(Notifier):
     def _show(self, prompt: Prompt) -> None:  # pragma: no cover - show() is overridden
         self.show(prompt)
 
+    def notice(self, title: str, body: str) -> None:
+        backend = self._current()
+        if backend is None:
+            return
+        try:
+            backend.notice(title, body)
+        except Exception as exc:  # a notice is a courtesy: the backend stays for prompts
+            log.info("notice not shown by %s: %s", backend.name, exc)
+
     def poll_answers(self) -> list[PromptAnswer]:
         backend = self._current()
         if backend is None:
@@ -267,6 +281,14 @@ def platform_chain(platform: str) -> tuple[str, ...]:
     return ("plyer", "console")
 
 
+def check_backend_name(name: str) -> None:
+    """A UserError naming an unknown backend (before anything is opened)."""
+    if name not in BACKEND_NAMES:
+        raise UserError(
+            f"unknown notification backend {name!r} (known: {', '.join(BACKEND_NAMES)})"
+        )
+
+
 def make_notifier(
     name: str,
     settings: NotifierSettings,
@@ -275,13 +297,17 @@ def make_notifier(
     clock: Clock | None = None,
     stream: TextIO | None = None,
     platform: str | None = None,
+    console_json: bool | None = None,
 ) -> Notifier:
     """The notifier the loop uses. "auto" is the platform's chain; a named backend is
     wrapped alone, so a failure is logged once instead of raised into the loop.
 
     origin_s: epoch seconds the console backend's time_s counts from (the start of
     the recording or of the camera session). clock: epoch seconds for answers.
+    console_json: the console backend prints JSON lines (True), text (False) or JSON
+    unless standard output is a terminal (None).
     """
+    check_backend_name(name)
     names = platform_chain(platform or sys.platform) if name == "auto" else (name,)
     answer_clock = clock or time.time
 
@@ -290,7 +316,7 @@ def make_notifier(
         if n == "console":
             from posturewatch.notifiers.console import ConsoleNotifier
 
-            return ConsoleNotifier(origin_s, stream)
+            return ConsoleNotifier(origin_s, stream, console_json)
         if n == "dbus":
             from posturewatch.notifiers.dbus import DbusNotifier
 
@@ -311,8 +337,6 @@ def make_notifier(
             from posturewatch.notifiers.powershell import PowershellNotifier
 
             return PowershellNotifier(settings)
-        if n == "none":
-            return NullNotifier()
-        raise UserError(f"unknown notification backend {n!r} (known: {', '.join(BACKEND_NAMES)})")
+        return NullNotifier()
 
     return FallbackNotifier([backend(n) for n in names])

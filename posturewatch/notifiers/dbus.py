@@ -39,6 +39,8 @@ CALL_TIMEOUT_S = 5.0
 REMEMBERED_IDS = 32
 ACTION_ANSWERS: dict[str, AnswerKind] = {"done": "done", "snooze_15m": "snooze_15m"}
 NO_SESSION_BUS = "no D-Bus session bus: run inside a desktop session"
+NOTICE_TIMEOUT_MS = 15_000
+"""A heads-up is gone by itself well before the break it announces."""
 ACTION_SHOW_ME = "show_me"
 SHOW_ME: tuple[str, str] = (ACTION_SHOW_ME, "Show me")
 """Offered when someone listens (the desktop app's break window): not an answer,
@@ -197,6 +199,21 @@ class DbusNotifier(Notifier):
             self._close_notification(self._current_id)
         self._current_id = new_id
         self._remember(new_id, prompt.id)
+
+    def notice(self, title: str, body: str) -> None:
+        """Low urgency, no buttons, gone after NOTICE_TIMEOUT_MS; a new id, so the
+        prompt on screen (if any) stays."""
+        try:
+            conn = self._connect()
+            if "body-markup" in self._capabilities:
+                body = html.escape(body, quote=False)
+            args: tuple[Any, ...] = (
+                APP_NAME, 0, "", title, body, [], {"urgency": ("y", 0)}, NOTICE_TIMEOUT_MS,
+            )  # fmt: skip
+            _call(conn, _method("Notify", "susssasa{sv}i", args))
+        except Exception as exc:
+            self._disconnect()
+            raise NotifierError(f"D-Bus Notify failed: {type(exc).__name__}: {exc}") from exc
 
     def _remember(self, notification_id: int, prompt_id: str) -> None:
         self._prompt_ids[notification_id] = prompt_id
