@@ -284,6 +284,17 @@ def prompt_text(
     return prompt_title(kind, dominant, lasted_s), prompt_body(routine, level, ignored)
 
 
+def example_prompt(routine: Routine, settings: SchedulerSettings, now_s: float) -> Prompt:
+    """The prompt this routine would come with (a break window opened by hand, a
+    screenshot): a stand-up break says how long you sat, a posture routine names the
+    deviation it is for."""
+    kind: PromptKind = "break" if BREAK_TARGET in routine.targets else "posture"
+    dominant = next((t for t in routine.targets if t != BREAK_TARGET), None)
+    lasted_s = settings.break_after_min * 60 if kind == "break" else 5 * 60
+    title, body = prompt_text(kind, dominant, lasted_s, routine)
+    return Prompt(f"sample-{routine.id}", now_s, kind, routine, title, body)
+
+
 def next_break_text(next_break_s: float | None, now_s: float, tz: tzinfo | None = None) -> str:
     """ "Next break in 12 min" (at a clock time beyond an hour); "" without one."""
     if next_break_s is None:

@@ -481,15 +481,9 @@ class DesktopApp:
             Path(config.routines_file).expanduser() if config.routines_file else None
         )
         routine = next((r for r in routines if r.id == routine_id), routines[0])
-        prompt = Prompt(
-            id=f"sample-{routine.id}",
-            time_s=time.time(),
-            kind="posture",
-            routine=routine,
-            title="Time for a short break",
-            body="Your head has been forward of your calibrated posture for a while.",
-        )
-        self.show_break(prompt)
+        from posturewatch.core.scheduler import example_prompt
+
+        self.show_break(example_prompt(routine, config.scheduler, time.time()))
 
     def _on_prompt(self, prompt: Prompt) -> None:
         self.prompts[prompt.id] = prompt

@@ -3,6 +3,7 @@ safety notes, and Done / Snooze 15 min / 1 h / rest of the day / Skip."""
 
 from __future__ import annotations
 
+import html
 import json
 import sys
 from typing import Any
@@ -18,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from posturewatch.core.types import Prompt, Routine
-from posturewatch.desktop.drawing import routine_picture
+from posturewatch.desktop.figures import AnimatedFigure
 from posturewatch.desktop.window import AppWindow
 
 ANSWERS: tuple[tuple[str, str], ...] = (
@@ -48,24 +49,22 @@ class BreakWindow(AppWindow):
         routine = prompt.routine
         self.setObjectName("break-window")
 
-        title = QLabel(f"<h2>{prompt.title}</h2>")
+        # The heading is the prompt's reason (a stand-up break says how long you sat);
+        # the routine's name and steps follow once, beside its moving figure.
+        title = QLabel(f"<h2>{html.escape(prompt.title)}</h2>")
         title.setWordWrap(True)
-        body = QLabel(prompt.body)
-        body.setWordWrap(True)
 
-        picture = QLabel()
-        picture.setPixmap(routine_picture(routine.kind, 200, 200))
-        picture.setAccessibleName(f"figure: {routine.kind.replace('_', ' ')}")
+        self.figure = AnimatedFigure(routine.id, routine.kind, 200)
         steps = QLabel(
-            f"<b>{routine.title}</b><ol>"
-            + "".join(f"<li>{step}</li>" for step in routine.steps)
+            f"<b>{html.escape(routine.title)}</b><ol>"
+            + "".join(f"<li>{html.escape(step)}</li>" for step in routine.steps)
             + "</ol>"
         )
         steps.setWordWrap(True)
         steps.setTextFormat(Qt.TextFormat.RichText)
         row = QHBoxLayout()
-        row.addWidget(picture, 0, Qt.AlignmentFlag.AlignTop)
-        row.addWidget(steps, 1)
+        row.addWidget(self.figure, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(steps, 1, Qt.AlignmentFlag.AlignTop)
 
         self.hold_s = max(1, int(routine.duration_s))
         self.remaining_s = self.hold_s
@@ -87,7 +86,10 @@ class BreakWindow(AppWindow):
 
         layout = QVBoxLayout(self)
         layout.addWidget(title)
-        layout.addWidget(body)
+        if prompt.level > 0:  # the gentle line of an escalated prompt, said once here too
+            gentle = QLabel(prompt.body.splitlines()[-1])
+            gentle.setWordWrap(True)
+            layout.addWidget(gentle)
         layout.addLayout(row)
         layout.addLayout(timer_row)
         if routine.safety:
