@@ -4,6 +4,7 @@ instead of stacking, and the Done / Snooze buttons come back as answers."""
 
 from __future__ import annotations
 
+import io
 import itertools
 import logging
 import time
@@ -16,6 +17,7 @@ from posturewatch.notifiers import FallbackNotifier, Notifier, NotifierSettings,
 from posturewatch.notifiers.dbus import DbusNotifier
 from posturewatch.notifiers.notify_send import NotifySendNotifier
 from posturewatch.notifiers.plyer_backend import PlyerNotifier
+from posturewatch.notifiers.show_me import ShowMe, offer_show_me
 from tests.desktop import Desktop, wait_until
 
 pytestmark = pytest.mark.desktop
@@ -256,3 +258,43 @@ def test_chain_falls_back_to_notify_send_when_dbus_is_unreachable(
     # Said once, why dbus was passed over; not once per prompt.
     assert len([r for r in caplog.records if "dbus: cannot connect" in r.getMessage()]) == 1
     assert second.title in [h["summary"] for h in shown_then_closed(clean)]
+
+
+# -- heads-up and Show me for command-line runs ---------------------------------------
+
+
+def test_dbus_heads_up_is_quiet_and_leaves_the_prompt_on_screen(
+    clean: Desktop, dbus: DbusNotifier
+) -> None:
+    prompt = make_prompt("Prompt under a heads-up")
+    dbus.show(prompt)
+    wait_until(lambda: clean.on_screen() == 1, 5, "the prompt on screen")
+    dbus.notice("Break in a minute", "Finish what you are doing.")
+    wait_until(lambda: clean.on_screen() == 2, 5, "the heads-up beside the prompt")
+    entries = {str(h["summary"]): h for h in shown_then_closed(clean)}
+    assert prompt.title in entries
+    # Gone by itself in 15 s (the prompt stays for its 600 s), and with no buttons.
+    assert entries["Break in a minute"]["timeout"] == 15_000_000
+
+
+def test_show_me_from_a_command_line_run_prints_the_steps_without_a_display(
+    clean: Desktop,
+) -> None:
+    """The chain `run` and `start` build offers Show me; without a display the
+    routine's steps are printed (with one, the break window opens)."""
+    out = io.StringIO()
+    answers: list[PromptAnswer] = []
+    chain = make_notifier("auto", SETTINGS, 0.0, clock=lambda: ANSWER_TIME)
+    show_me = ShowMe(answers.append, lambda: ANSWER_TIME, out, has_display=lambda: False)
+    assert offer_show_me(chain, show_me)
+    prompt = make_prompt("Steps wanted")
+    show_me.remember(prompt)
+    chain.show(prompt)
+    wait_until(lambda: clean.on_screen() == 1, 5, "the prompt on screen")
+    menu = clean.invoke_action("Show me")
+    assert "Done" in menu and "Snooze 15 min" in menu
+    wait_until(lambda: chain.poll_answers() == [] and bool(out.getvalue()), 5, "the steps")
+    text = out.getvalue()
+    assert all(step in text for step in ROUTINE.steps) and "Chin tucks" in text
+    assert answers == []  # Show me is not an answer: the prompt stays open
+    chain.close()
