@@ -18,6 +18,7 @@ from posturewatch import __version__
 from posturewatch.commands.options import OneLineParser, add_global_arguments
 from posturewatch.context import Context
 from posturewatch.core.errors import UserError
+from posturewatch.invocation import hints_rewritten
 
 COMMANDS = (
     "demo",
@@ -51,6 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    with hints_rewritten():  # every `posturewatch ...` hint works in a new shell
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -65,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args, ctx) or 0)
     except UserError as exc:
-        print(f"posturewatch: {exc}", file=sys.stderr)
+        print(f"posturewatch: {exc.line()}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130

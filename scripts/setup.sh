@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Install posturewatch into ./.venv (created if missing; VENV=DIR and PYTHON=EXE
-# choose another folder and interpreter). With --system, also the Debian packages
-# the tests need: a virtual screen, a private D-Bus session, a notification daemon,
-# a tray host and headless Chromium. Safe to run again.
+# choose another folder and interpreter), then put a `posturewatch` command on the
+# PATH (a link in ~/.local/bin) and the app in the desktop's menu. With --system
+# (the tests' setup), the Debian packages the tests need instead of the launcher: a
+# virtual screen, a private D-Bus session, a notification daemon, a tray host and
+# headless Chromium. POSTUREWATCH_NO_LAUNCHER=1 skips the launcher. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,4 +44,8 @@ if [[ -n "$extras" ]]; then
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".[$extras]"
 else
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e .
+fi
+
+if [[ "${1:-}" != "--system" && -z "${POSTUREWATCH_NO_LAUNCHER:-}" ]]; then
+    "$VENV/bin/python" -m posturewatch.background.launcher
 fi

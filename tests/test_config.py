@@ -37,13 +37,15 @@ def test_values_are_read_into_their_sections() -> None:
 @pytest.mark.parametrize(
     "text, named",
     [
-        ("[detector]\nwindow = 3\n", "c.toml.detector: unknown key 'window'"),
-        ("[detector]\nwindow_s = 'long'\n", "c.toml.detector.window_s: expected a number"),
-        ("[detector]\nwindow_s = -5\n", "c.toml.detector"),
+        # The file apart from the section and the key it holds.
+        ("[detector]\nwindow = 3\n", "c.toml: [detector] window: unknown key"),
+        ("[detector]\nwindow_s = 'long'\n", "c.toml: [detector] window_s: expected a number"),
+        ("[detector]\nwindow_s = -5\n", "c.toml: [detector] window_s"),
         ("[sampling]\ninterval_s = 0\n", "interval_s must be positive"),
-        ("[camera]\nwidth = true\n", "c.toml.camera.width: expected a whole number"),
-        ("[nonsense]\nx = 1\n", "c.toml: unknown key 'nonsense'"),
-        ("profile = 3\n", "c.toml.profile: expected a string"),
+        ("[camera]\nwidth = true\n", "c.toml: [camera] width: expected a whole number"),
+        ("[nonsense]\nx = 1\n", "c.toml: nonsense: unknown key"),
+        ("profile = 3\n", "c.toml: profile: expected a string"),
+        ("scheduler = 3\n", "c.toml: scheduler: expected a table, got 3"),
         ("[detector\n", "c.toml: not valid TOML"),
     ],
 )

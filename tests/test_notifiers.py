@@ -82,8 +82,8 @@ def test_settings_reject_out_of_range_values(key: str, value: Any) -> None:
 
 
 def test_config_table_with_a_bad_backend_names_the_key() -> None:
-    with pytest.raises(ConfigError, match=r"notifications\.backend"):
-        from_table(NotifierSettings, {"backend": "pigeon"}, "config.toml: notifications")
+    with pytest.raises(ConfigError, match=r"^config.toml: \[notifications\] backend: "):
+        from_table(NotifierSettings, {"backend": "pigeon"}, "config.toml", "notifications")
 
 
 def test_escalated_prompts_use_the_escalated_urgency() -> None:

@@ -211,7 +211,7 @@ def autostart_file(
     extra: Sequence[str] = (),
     log_path: Path | None = None,
 ) -> AutostartFile:
-    """The file that makes `posturewatch start` run at login on `platform`."""
+    """The file that makes the desktop app (`posturewatch gui`) run at login on `platform`."""
     path = autostart_path(platform, env, home)
     if platform == "win32":
         command = start_command(data_dir, windowless_python(executable), extra)
@@ -238,11 +238,22 @@ def enable(platform: Platform, wanted: AutostartFile) -> None:
     """Write the login item atomically (replacing an older one of ours), and its
     companions (an application entry or icon someone else wrote is left alone)."""
     _write(platform, wanted)
-    for companion in wanted.companions:
+    for line in enable_companions(wanted.companions):
+        log.info("%s", line)
+
+
+def enable_companions(companions: Sequence[AutostartFile]) -> list[str]:
+    """Write the application entry and icon (Linux); one line per file on what was
+    done, an entry or icon someone else wrote being left alone."""
+    lines = []
+    for companion in companions:
         try:
-            _write(platform, companion)
+            _write("linux", companion)
         except UserError as exc:
-            log.info("%s", exc)
+            lines.append(str(exc))
+        else:
+            lines.append(f"wrote {companion.path}")
+    return lines
 
 
 def _write(platform: Platform, wanted: AutostartFile) -> None:

@@ -1,4 +1,4 @@
-"""`posturewatch autostart enable|disable|status`: start the background instance at login."""
+"""`posturewatch autostart enable|disable|status`: start the desktop app at login."""
 
 from __future__ import annotations
 
@@ -17,18 +17,19 @@ def register(sub: Subparsers) -> None:
     p = add_command(
         sub,
         "autostart",
-        "start posturewatch in the background at login (enable, disable, status)",
-        "Add or remove a login item that runs `posturewatch start`: an XDG autostart entry "
-        "on Linux, a LaunchAgent on macOS, a Startup-folder script on Windows.",
+        "start the desktop app at login (enable, disable, status)",
+        "Add or remove a login item that runs the desktop app (`posturewatch gui`: the tray "
+        "icon, watching in the background): an XDG autostart entry on Linux, a "
+        "LaunchAgent on macOS, a Startup-folder script on Windows.",
         ["posturewatch autostart enable", "posturewatch autostart status"],
         handler=handle,
     )
     p.add_argument("action", choices=("enable", "disable", "status"))
     p.add_argument(
-        "--source", metavar="SOURCE", help="the source `start` should use (default: the camera)"
+        "--source", metavar="SOURCE", help="the source the app should use (default: the camera)"
     )
     p.add_argument(
-        "--notifier", metavar="NAME", help="the notifier `start` should use (default from config)"
+        "--notifier", metavar="NAME", help="the notifier the app should use (default from config)"
     )
 
 

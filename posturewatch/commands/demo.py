@@ -10,6 +10,7 @@ data directory), so the user's real history is never touched.
 from __future__ import annotations
 
 import argparse
+import shlex
 import shutil
 import sys
 from datetime import date, datetime, time
@@ -126,7 +127,8 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
     sys.stdout.flush()
     status = write_report(demo.paths, demo.config, ReportRequest(day=day, html=html))
     print(f"\nHTML report: {html}")
-    print(f"Open it with: posturewatch --data-dir {out} report --date {day.isoformat()} --open")
+    folder = shlex.quote(str(out))
+    print(f"Open it with: `posturewatch --data-dir {folder} report --date {day} --open`")
     return status
 
 

@@ -31,18 +31,12 @@ from posturewatch.commands.options import (
 from posturewatch.core.errors import UserError
 from posturewatch.inputs.native_logs import quiet_native_logs
 from posturewatch.inputs.pose import PoseSettings
+from posturewatch.inputs.sources import CAMERA_FIX
 
 if TYPE_CHECKING:
     from posturewatch.context import Context
     from posturewatch.inputs.sources import FrameSource
     from posturewatch.notifiers import NotifierSettings
-
-CAMERA_FIX = (
-    "connect a webcam and close programs using it (video calls); on Linux check "
-    "`ls /dev/video*` and that you are in the 'video' group; on macOS allow camera access "
-    "for your terminal (System Settings > Privacy & Security > Camera); or choose another "
-    "camera with `device` in the [camera] section of the config, or --source"
-)
 
 
 @dataclass(frozen=True)

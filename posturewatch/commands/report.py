@@ -156,11 +156,12 @@ def write_report(paths: Paths, config: Config, request: ReportRequest) -> int:
         store = Store(database, config.store, read_only=True)
         source = store
     else:
-        print(
-            f"posturewatch: no data yet ({database} does not exist); "
-            "`posturewatch run` or `posturewatch start` records posture",
-            file=sys.stderr,
-        )
+        if request.json or request.csv == "-":  # the text report says it itself, once
+            print(
+                f"posturewatch: no data yet ({database} does not exist); "
+                "`posturewatch run` or `posturewatch start` records posture",
+                file=sys.stderr,
+            )
         source = EmptySource()
     try:
         scheduler = config.scheduler

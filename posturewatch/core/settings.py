@@ -31,12 +31,21 @@ def _type_name(tp: Any) -> str:
         return "one of " + ", ".join(repr(a) for a in get_args(tp))
     if origin in (tuple, list):
         return f"a list of {_type_name(get_args(tp)[0])}"
+    if dataclasses.is_dataclass(tp):
+        return "a table"
     return {bool: "true or false", int: "a whole number", float: "a number", str: "a string"}.get(
         tp, getattr(tp, "__name__", str(tp))
     )
 
 
-def _coerce(value: Any, tp: Any, where: str) -> Any:
+def _label(file: str, section: str, key: str) -> str:
+    """`config.toml: [scheduler] daily_cap`: the file apart from the key it holds."""
+    head = f"{file}: " if file else ""
+    return f"{head}[{section}] {key}" if section else f"{head}{key}"
+
+
+def _coerce(value: Any, tp: Any, file: str, section: str, key: str) -> Any:
+    where = _label(file, section, key)
     origin = get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         args = get_args(tp)
@@ -46,7 +55,7 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
             if arg is type(None):
                 continue
             try:
-                return _coerce(value, arg, where)
+                return _coerce(value, arg, file, section, key)
             except ConfigError:
                 continue
         raise ConfigError(f"{where}: expected {_type_name(tp)}, got {value!r}")
@@ -58,7 +67,7 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
         if not isinstance(value, list | tuple):
             raise ConfigError(f"{where}: expected {_type_name(tp)}, got {value!r}")
         (item_tp, *_rest) = get_args(tp)
-        items = [_coerce(v, item_tp, f"{where}[{i}]") for i, v in enumerate(value)]
+        items = [_coerce(v, item_tp, file, section, f"{key}[{i}]") for i, v in enumerate(value)]
         return tuple(items) if origin is tuple else items
     if tp is bool:
         if isinstance(value, bool):
@@ -76,7 +85,7 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
             return value
     elif dataclasses.is_dataclass(tp) and isinstance(tp, type):
         if isinstance(value, dict):
-            return from_table(tp, value, where)
+            return from_table(tp, value, file, f"{section}.{key}" if section else key)
     else:
         return value
     raise ConfigError(f"{where}: expected {_type_name(tp)}, got {value!r}")
@@ -91,14 +100,18 @@ def check_between(name: str, value: float, low: float, high: float, unit: str = 
         )
 
 
-def from_table(cls: type[T], table: dict[str, Any], where: str) -> T:
+def from_table(cls: type[T], table: dict[str, Any], where: str, section: str = "") -> T:
     """Build `cls` from `table`; unknown keys and wrong types raise ConfigError
-    naming `where` and the key. Keys a class lists in its `RETIRED_KEYS` (settings
-    that moved elsewhere) are passed over, so an old config file still loads. The
+    naming the file `where`, apart from the `[section]` and the key
+    ("config.toml: [scheduler] foo: unknown key"). Keys a class lists in its
+    `RETIRED_KEYS` (settings that moved elsewhere) are passed over, so an old config
+    file still loads. The
     dataclass's __post_init__ may raise ValueError for range checks; that becomes a
     ConfigError too."""
     if not isinstance(table, dict):
-        raise ConfigError(f"{where}: expected a table, got {table!r}")
+        raise ConfigError(
+            f"{_label(where, '', section or 'table')}: expected a table, got {table!r}"
+        )
     hints = typing.get_type_hints(cls)
     names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     retired: frozenset[str] = getattr(cls, "RETIRED_KEYS", frozenset())
@@ -106,13 +119,13 @@ def from_table(cls: type[T], table: dict[str, Any], where: str) -> T:
     unknown = sorted(set(table) - names)
     if unknown:
         raise ConfigError(
-            f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(names))})"
+            f"{_label(where, section, unknown[0])}: unknown key (known: {', '.join(sorted(names))})"
         )
-    values = {k: _coerce(v, hints[k], f"{where}.{k}") for k, v in table.items()}
+    values = {k: _coerce(v, hints[k], where, section, k) for k, v in table.items()}
     try:
         return cls(**values)
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(f"{where}: {exc}") from None
+    except (ValueError, TypeError) as exc:  # the dataclass's own checks name the key
+        raise ConfigError(f"{_label(where, section, str(exc))}") from None
 
 
 def to_table(obj: Any) -> dict[str, Any]:

@@ -54,6 +54,15 @@ class CameraSettings:
         return f"camera:{self.device}"
 
 
+CAMERA_FIX = (
+    "connect a webcam and close programs using it (video calls); on Linux check "
+    "`ls /dev/video*` and that you are in the 'video' group; on macOS allow camera access "
+    "for your terminal (System Settings > Privacy & Security > Camera); or choose another "
+    "camera with `device` in the [camera] section of the config, or --source"
+)
+"""What to do about a camera that cannot be used, wherever that is said."""
+
+
 class CameraUnavailable(UserError):
     """The camera cannot be opened or stopped delivering frames (busy in a video
     call, unplugged, no permission). The background service waits and retries a
@@ -62,7 +71,7 @@ class CameraUnavailable(UserError):
     reports instead of retrying forever."""
 
     def __init__(self, message: str, *, never_opened: bool = False) -> None:
-        super().__init__(message)
+        super().__init__(message, fix=CAMERA_FIX)
         self.never_opened = never_opened
 
 

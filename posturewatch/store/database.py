@@ -57,6 +57,18 @@ BACKUP_INTERVAL_S = 86400.0
 
 RESTORE_HINT = "run `posturewatch report --restore-backup` to restore the last daily backup"
 
+
+def restore_hint(path: Path) -> str:
+    """What to do about a damaged database: restore its backup where there is one,
+    else move the file aside (never advise a restore that would answer "no backup")."""
+    if backup_path(path).exists():
+        return RESTORE_HINT
+    return (
+        f"there is no backup to restore; move the file aside (e.g. to {path.name}.damaged) "
+        "and posturewatch starts a new database"
+    )
+
+
 # Event kinds written by the monitor and the service (free strings; these are the known ones).
 EVENT_CALIBRATION = "calibration"
 EVENT_SETUP_CHANGE = "setup_change"
@@ -607,12 +619,13 @@ class Store(Closing):
             if isinstance(exc, sqlite3.OperationalError) and not _is_corruption(exc):
                 raise StoreError(f"cannot read the database {path}: {exc}") from None
             raise StoreError(
-                f"the database {path} is damaged ({exc}); it was left untouched: {RESTORE_HINT}"
+                f"the database {path} is damaged ({exc}); it was left untouched: "
+                f"{restore_hint(path)}"
             ) from None
         if result != ["ok"]:
             raise StoreError(
                 f"the database {path} is damaged ({result[0]}); it was left untouched: "
-                f"{RESTORE_HINT}"
+                f"{restore_hint(path)}"
             )
         if version > SCHEMA_VERSION:
             raise StoreError(
@@ -643,14 +656,14 @@ class Store(Closing):
                 have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
             except sqlite3.DatabaseError as exc:  # pragma: no cover - quick_check passed
                 raise StoreError(
-                    f"the database {self.path} is damaged ({exc}): {RESTORE_HINT}"
+                    f"the database {self.path} is damaged ({exc}): {restore_hint(self.path)}"
                 ) from None
             missing = [c for c in columns if c not in have]
             if missing:
                 what = f"table {table} is missing" if not have else f"{table} lacks {missing[0]}"
                 raise StoreError(
                     f"the database {self.path} is damaged ({what}); it was left untouched: "
-                    f"{RESTORE_HINT}"
+                    f"{restore_hint(self.path)}"
                 )
 
     def _bucket_width(self) -> int:
@@ -663,7 +676,7 @@ class Store(Closing):
         except (TypeError, ValueError):
             raise StoreError(
                 f"the database {self.path} is damaged (meta bucket_s is {row[0]!r}, not a "
-                f"bucket width): {RESTORE_HINT}"
+                f"bucket width): {restore_hint(self.path)}"
             ) from None
         if width != self.settings.bucket_s:
             log.info("database %s keeps its bucket width of %d s", self.path, width)
@@ -1073,7 +1086,7 @@ class Store(Closing):
                 rows = list(self._conn.execute(sql, params))
             except sqlite3.DatabaseError as exc:
                 raise StoreError(
-                    f"cannot read the database {self.path} ({exc}): {RESTORE_HINT}"
+                    f"cannot read the database {self.path} ({exc}): {restore_hint(self.path)}"
                 ) from None
         for row in rows:
             for value, kind in zip(row, kinds, strict=True):
@@ -1087,7 +1100,8 @@ class Store(Closing):
                 if not ok:
                     raise StoreError(
                         f"the database {self.path} is damaged (a value {value!r:.40} where a "
-                        f"{'text' if kind in 'sS' else 'number'} belongs): {RESTORE_HINT}"
+                        f"{'text' if kind in 'sS' else 'number'} belongs): "
+                        f"{restore_hint(self.path)}"
                     )
         return rows
 
