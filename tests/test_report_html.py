@@ -186,7 +186,7 @@ def shown_as(key: str, value: Any) -> str:
     """How the page writes the JSON value at `key`."""
     last = key.split(".")[-1]
     if key.startswith("trend.") and last == "good_share":  # over a bar of the trend chart
-        return str(round(value * 100))
+        return f"{round(value * 100)}%"
     if last == "good_share":
         return pct(value)
     if key.startswith("worst_hours."):
@@ -501,3 +501,29 @@ def test_readable_on_a_phone_and_on_a_desktop(busy_store: Store, tmp_path: Path)
         shown = str(desktop["data-shown"]).split()
         assert shown and not any(s.endswith("-narrow") for s in shown)
         assert float(str(desktop["data-smallest-chart-text"])) >= 12
+
+
+def test_the_page_explains_its_angles_and_its_blank_time(busy_store: Store) -> None:
+    """The head-and-shoulders chart says it is relative to the calibration, the two
+    kinds of angle in its table are told apart, time without records has a key of
+    its own (not the grey of away), and shares over bars carry their %."""
+    report = build_daily(busy_store, DAY, BERLIN)
+    text = render_html(report)
+    assert "Head and shoulders, against your calibration" in text
+    assert "Degrees beyond the posture you calibrated" in text
+    assert "beyond your calibration</td>" in text and "as the camera sees it</td>" in text
+    assert "Shoulders over baseline" not in text
+    assert 'id="no-data-key"' in text and "not running</span>" in text
+    assert text.count('class="no-data"') == 2  # the wide and the narrow chart
+    assert f'fill="{COLOURS["away"]}"' not in text.split('class="no-data"')[1][:80]
+    share = round(report.minutes.good_share * 100) if report.minutes.good_share else None
+    if share is not None and report.trend:
+        assert f">{share}%</text>" in text
+
+
+def test_not_judged_reads_the_same_in_the_terminal_and_on_the_page() -> None:
+    from posturewatch.report import text as terminal
+
+    for minutes in (0.0, 0.2, 0.5, 12.0, 75.0):
+        assert terminal.minutes_text(minutes) == minutes_text(minutes)
+    assert minutes_text(0.2) == "under 1 min" and minutes_text(0.0) == "0 min"

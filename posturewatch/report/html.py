@@ -26,10 +26,14 @@ from datetime import date, tzinfo
 from posturewatch.core.local_time import local_datetime
 from posturewatch.report.export import JsonObject, JsonValue, to_dict
 from posturewatch.report.model import DailyReport, WeekReport
-from posturewatch.report.text import deg, hm, pct
+from posturewatch.report.text import deg, hm, minutes_text, pct
 
 COLOURS = {"good": "#1b9e77", "poor": "#d95f02", "uncertain": "#9e9ac8", "away": "#d9d9d9"}
 """Colour-blind-safe (ColorBrewer Dark2 pair); away is a neutral grey."""
+NO_DATA_FILL = "#ffffff"
+NO_DATA_STROKE = "#e4e8ee"
+"""Time without records (posturewatch not running): white hatched with pale grey,
+told apart from the solid grey of away."""
 HEAD_COLOUR = "#d95f02"
 SHOULDER_COLOUR = "#7570b3"
 INK = "#1f2328"
@@ -96,13 +100,6 @@ def _number(value: JsonValue) -> float | None:
     if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
         return value
     raise TypeError(f"not a number: {value!r}")
-
-
-def minutes_text(value: float | None) -> str:
-    """How the page writes a JSON minute figure."""
-    if value is None:
-        return "-"
-    return "under 1 min" if 0 < value < 0.5 else hm(value)
 
 
 class _Page:
@@ -251,8 +248,11 @@ def _document(title: str, body: str, kind: str) -> str:
     )
 
 
-def _legend(states: Sequence[str]) -> str:
+def _legend(states: Sequence[str], no_data: bool = False) -> str:
     items = "".join(f'<span><i style="background:{COLOURS[s]}"></i>{_e(s)}</span>' for s in states)
+    if no_data:
+        hatch = f"repeating-linear-gradient(45deg, {NO_DATA_STROKE} 0 3px, {NO_DATA_FILL} 3px 6px)"
+        items += f'<span id="no-data-key"><i style="background:{hatch}"></i>not running</span>'
     return f'<div class="legend">{items}</div>'
 
 
@@ -401,6 +401,23 @@ def _icon(kind: str, answer: str | None) -> str:
     return f'<svg class="icon" viewBox="-9 -9 18 18" aria-hidden="true">{_mark(kind, answer)}</svg>'
 
 
+def _hatch(left: float, top: float, width: float, height: float, step: float = 8.0) -> str:
+    """Diagonal lines over a box (drawn, not a pattern: the page refers to nothing):
+    where nothing was recorded, so it never reads as the solid grey of away."""
+    right, bottom = left + width, top + height
+    lines = []
+    x = left - height
+    while x < right:
+        x0, y0, x1, y1 = x, bottom, x + height, top
+        if x0 < left:
+            x0, y0 = left, bottom - (left - x)
+        if x1 > right:
+            x1, y1 = right, top + (x1 - right)
+        lines.append(f"M{x0:.1f} {y0:.1f}L{x1:.1f} {y1:.1f}")
+        x += step
+    return f'<path d="{"".join(lines)}" stroke="{NO_DATA_STROKE}" stroke-width="3" fill="none"/>'
+
+
 def timeline_svg(page: _Page, r: DailyReport, span: HourSpan, size: Size) -> str:
     """The hours seated as a band coloured by posture state, and above it a mark
     for each prompt (when, which kind, what became of it)."""
@@ -417,8 +434,9 @@ def timeline_svg(page: _Page, r: DailyReport, span: HourSpan, size: Size) -> str
     band = 34
     height = top + band + 24
     parts = [
-        f'<rect x="{axis.left}" y="{top}" width="{axis.plot_w}" height="{band}" fill="#f6f8fa" '
-        'stroke="#d0d7de"/>'
+        f'<rect class="no-data" x="{axis.left}" y="{top}" width="{axis.plot_w}" '
+        f'height="{band}" fill="{NO_DATA_FILL}" stroke="#d0d7de"/>',
+        _hatch(axis.left, top, axis.plot_w, band),
     ]
     for i, s in enumerate(r.timeline):
         key = f"timeline.{i}"
@@ -715,10 +733,10 @@ def trend_svg(page: _Page, bars: Sequence[DayBar], size: Size) -> str:
         rects, base = _stacked_bar(page, b, y, bx, max(slot_w - 3, 1))
         parts += rects
         share = _number(_lookup(page.data, b.share))
-        if share is not None and slot_w >= 22:  # the percent, without its sign to fit
+        if share is not None and slot_w >= 22:  # the percent, its sign close to fit
             parts.append(
                 f'<text {page.attrs(b.share)} x="{bx + slot_w / 2 - 1.5:.2f}" '
-                f'y="{y(base) - 5:.2f}" text-anchor="middle">{round(share * 100)}</text>'
+                f'y="{y(base) - 5:.2f}" text-anchor="middle">{round(share * 100)}%</text>'
             )
         if n <= 7 or i % 7 == (n - 1) % 7:
             lx = bx + slot_w / 2 - 1.5
@@ -906,11 +924,13 @@ def _day_page(r: DailyReport, thresholds: Thresholds | None) -> str:
         out += [
             "<section><h2>The hours seated</h2>",
             _both(timeline_svg, page, r, span),
-            _legend(("good", "poor", "uncertain", "away")),
+            _legend(("good", "poor", "uncertain", "away"), no_data=True),
             _prompt_legend() if r.prompt_list else "",
             "</section>",
             _poor_kinds(page),
-            "<section><h2>Head and shoulders</h2>",
+            '<section id="angles"><h2>Head and shoulders, against your calibration</h2>',
+            '<p class="sub">Degrees beyond the posture you calibrated: 0° is sitting as '
+            "you did then, above it is further forward or more rounded.</p>",
             _both(angles_svg, r, span, thresholds),
             '<div class="legend">'
             f'<span><i style="background:{HEAD_COLOUR}"></i>head forward</span>'
@@ -951,10 +971,10 @@ def _trend_section(page: _Page, dates: Sequence[date]) -> list[str]:
 def _angle_table(page: _Page) -> str:
     rows = []
     for label, key in (
-        ("Head forward angle", "head_forward_deg"),
-        ("Shoulder rounding angle", "shoulder_rounding_deg"),
-        ("Head forward over baseline", "head_dev_deg"),
-        ("Shoulders over baseline", "shoulder_dev_deg"),
+        ("Head forward beyond your calibration", "head_dev_deg"),
+        ("Shoulders rounded beyond your calibration", "shoulder_dev_deg"),
+        ("Head forward angle as the camera sees it", "head_forward_deg"),
+        ("Shoulder rounding angle as the camera sees it", "shoulder_rounding_deg"),
     ):
         if _lookup(page.data, f"angles.{key}.mean") is None:
             continue
@@ -967,6 +987,9 @@ def _angle_table(page: _Page) -> str:
     return (
         "<table><thead><tr><th>Judged time</th><th>mean</th><th>worst</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
+        '<p class="note">Beyond your calibration is what the chart shows and what is judged. '
+        "The angles as the camera sees them include your own build and the camera's "
+        "place, so they differ from person to person and desk to desk.</p>"
     )
 
 

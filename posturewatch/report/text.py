@@ -16,6 +16,14 @@ def hm(minutes: float) -> str:
     return f"{h} h {m:02d} min" if h else f"{m} min"
 
 
+def minutes_text(value: float | None) -> str:
+    """A minute figure for a person: 'under 1 min' for a few seconds (not '0 min',
+    which reads as none at all), '-' without one; the terminal and the page agree."""
+    if value is None:
+        return "-"
+    return "under 1 min" if 0 < value < 0.5 else hm(value)
+
+
 def pct(share: float | None) -> str:
     """A share as '80 %' ('-' without one)."""
     return "-" if share is None else f"{round(share * 100)} %"
@@ -62,19 +70,19 @@ def render_text(report: DailyReport | WeekReport) -> str:
     m = r.minutes
     lines += [
         "Time at the desk",
-        _line("Seated", hm(m.seated)),
-        _line("  good posture", hm(m.good), f"{pct(m.good_share)} of seated time"),
-        _line("  poor posture", hm(m.poor)),
-        _line("  not judged (uncertain)", hm(m.uncertain)),
-        _line("Away", hm(m.away)),
+        _line("Seated", minutes_text(m.seated)),
+        _line("  good posture", minutes_text(m.good), f"{pct(m.good_share)} of seated time"),
+        _line("  poor posture", minutes_text(m.poor)),
+        _line("  not judged (uncertain)", minutes_text(m.uncertain)),
+        _line("Away", minutes_text(m.away)),
         "",
         "Poor posture",
-        _line("Head forward", hm(r.head_forward_min)),
-        _line("Rounded shoulders", hm(r.shoulder_rounding_min)),
-        _line("Sunk in the chair", hm(r.sinking_min)),
+        _line("Head forward", minutes_text(r.head_forward_min)),
+        _line("Rounded shoulders", minutes_text(r.shoulder_rounding_min)),
+        _line("Sunk in the chair", minutes_text(r.sinking_min)),
     ]
     if r.both_min >= 0.5:
-        lines.append(f"  ({hm(r.both_min)} with both, counted in each line above)")
+        lines.append(f"  ({minutes_text(r.both_min)} with both, counted in each line above)")
     lines.append(_line("Longest poor stretch", hm(r.longest_poor_min)))
     if r.worst_hours:
         worst = ", ".join(f"{_hour_range(h)} ({hm(r.hours[h].poor)})" for h in r.worst_hours)
