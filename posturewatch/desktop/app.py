@@ -527,13 +527,10 @@ class _OnClose(QObject):
 
 
 def _offer_show_me(app: Application, callback: Callable[[str], None]) -> None:
-    """Give the D-Bus backend (if in the chain) its Show me button."""
-    from posturewatch.notifiers.dbus import DbusNotifier
+    """Show me opens this app's break window (in place of the command line's)."""
+    from posturewatch.notifiers.show_me import offer_show_me
 
-    notifier = app.monitor.notifier
-    for backend in (*getattr(notifier, "backends", ()), notifier):
-        if isinstance(backend, DbusNotifier):
-            backend.on_show_me = callback
+    offer_show_me(app.monitor.notifier, callback)
 
 
 def _set_aside_if_corrupt(path: Path) -> None:
