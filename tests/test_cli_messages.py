@@ -87,3 +87,40 @@ def test_run_on_a_terminal_says_what_it_watches_and_prints_prompts_as_text(
     assert piped.startswith('{"time_s"'), piped
     code, forced, _ = _run(tmp_path, *args, "--json", "--start-at", "2026-11-23T10:00")
     assert code == 0 and forced == piped
+
+
+@pytest.mark.model
+def test_a_heads_up_comes_a_minute_before_the_stand_up_break(tmp_path: Path) -> None:
+    """Twelve minutes sitting upright with breaks every 10: the terminal shows the
+    quiet heads-up, then the break about a minute later, each once."""
+    import io
+
+    from posturewatch.app import Application, RunOptions, SourceOptions
+    from posturewatch.config import Config
+    from posturewatch.context import Context
+    from posturewatch.core.scheduler import SchedulerSettings
+    from posturewatch.notifiers.console import ConsoleNotifier
+
+    photo = TESTS / "data" / "side-view-sitting" / "sample_images" / "straight_hf.jpg"
+    timeline = tmp_path / "sitting.toml"
+    timeline.write_text(
+        f'fps = 1.0\nsway_px = 2.0\ncalibrate_seconds = 20\n\n[[segment]]\nimage = "{photo}"\n'
+        'minutes = 12\nlabel = "upright"\n'
+    )
+    data = tmp_path / "data"
+    posturewatch(data, "calibrate", "--source", str(timeline), "--seconds", "20")
+    config = Config(scheduler=SchedulerSettings(break_after_min=10, posture_prompts=False))
+    out = io.StringIO()
+    options = RunOptions(
+        source=SourceOptions(spec=str(timeline)), start_at="2026-11-23T10:00", keep_store=False
+    )
+    with Application.open(
+        Context.from_args(data).paths, config, options,
+        notifier=ConsoleNotifier(0.0, out, as_json=False),
+    ) as app:  # fmt: skip
+        app.run()
+    lines = out.getvalue().splitlines()
+    heads_up = [i for i, line in enumerate(lines) if "Break in a minute" in line]
+    breaks = [i for i, line in enumerate(lines) if line.startswith("[10:10] Seated for 10")]
+    assert len(heads_up) == 1 and len(breaks) == 1, lines
+    assert heads_up[0] < breaks[0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import subprocess
 import time
 
 import pytest
@@ -21,6 +22,7 @@ from posturewatch.desktop.break_window import BreakWindow, prompt_from_json
 from posturewatch.desktop.figures import AnimatedFigure, figure_image
 from posturewatch.inputs.routines_file import load_routines
 from posturewatch.notifiers.show_me import break_window_argv
+from tests.paths import REPO
 
 ROUTINES = load_routines()
 
@@ -79,3 +81,21 @@ def test_show_me_passes_the_whole_prompt_to_the_break_window_process() -> None:
     argv = break_window_argv(prompt)
     assert argv[1:3] == ["-m", "posturewatch.desktop.break_window"]
     assert prompt_from_json(argv[3]) == prompt
+
+
+def test_the_break_window_process_opens_and_waits_for_an_answer() -> None:
+    """What Show me starts from a command-line run: the window comes up (offscreen
+    here) and stays until answered, printing nothing before that."""
+    prompt = example_prompt(ROUTINES[-1], SchedulerSettings(), 1000.0)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    process = subprocess.Popen(
+        break_window_argv(prompt), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, env=env, cwd=REPO,
+    )  # fmt: skip
+    try:
+        with pytest.raises(subprocess.TimeoutExpired):
+            process.wait(timeout=4)
+    finally:
+        process.terminate()
+        out, err = process.communicate(timeout=10)
+    assert out == "" and "Traceback" not in err, err

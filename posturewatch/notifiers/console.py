@@ -87,10 +87,9 @@ class ConsoleNotifier(Notifier):
         self._write(prompt_line(prompt, self.origin_s) if self._json(out) else prompt_text(prompt))
 
     def notice(self, title: str, body: str) -> None:
-        if self._json(self._out()):
-            self._write(json.dumps({"notice": title, "body": body}, ensure_ascii=False))
-        else:
-            self._write(f"[{datetime.now():%H:%M}] {title}: {body}")
+        """On a terminal only: JSON lines are prompts, one kind of object each."""
+        if not self._json(self._out()):
+            self._write(f"{title}: {body}")
 
     def show_steps(self, prompt: Prompt) -> None:
         """Show me, on the terminal."""
