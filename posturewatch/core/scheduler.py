@@ -305,7 +305,8 @@ def next_break_text(next_break_s: float | None, now_s: float, tz: tzinfo | None 
     if minutes < 60:
         return f"Next break in {minutes} min"
     at = local_datetime(next_break_s, tz)
-    day = "" if at.date() == local_datetime(now_s, tz).date() else f"{WEEKDAYS[at.weekday()]} "
+    same_day = at.date() == local_datetime(now_s, tz).date()
+    day = "" if same_day else f"{WEEKDAYS[at.weekday()].capitalize()} "
     return f"Next break at {day}{at:%H:%M}"
 
 
