@@ -424,3 +424,28 @@ def test_powershell_is_only_for_windows_and_hands_the_texts_over() -> None:
     (cmd, kwargs) = runner.calls[0]
     assert cmd == powershell_command()
     assert kwargs["env"]["POSTUREWATCH_TITLE"] == prompt.title
+
+
+def test_one_cause_that_stops_several_backends_is_said_once(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No session bus stops D-Bus and notify-send alike: the warning names the cause
+    once, and says the prompts are printed on the terminal instead."""
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    from posturewatch.notifiers.dbus import NO_SESSION_BUS, DbusNotifier
+    from posturewatch.notifiers.notify_send import NotifySendNotifier
+
+    settings = NotifierSettings()
+    chain = FallbackNotifier(
+        [
+            DbusNotifier(settings, clock=lambda: 0.0),
+            NotifySendNotifier(settings, executable="sh"),  # a program that exists
+            ConsoleNotifier(0.0, io.StringIO()),
+        ]
+    )
+    with caplog.at_level(logging.WARNING):
+        chain.show(make_prompt(1))
+    (warning,) = warnings_of(caplog)
+    assert warning.count(NO_SESSION_BUS) == 1, warning
+    assert "dbus, notify-send: " in warning and "prompts are printed here" in warning

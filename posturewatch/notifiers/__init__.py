@@ -162,7 +162,9 @@ class FallbackNotifier(Notifier):
     def __init__(self, backends: Sequence[Notifier]) -> None:
         self._backends = list(backends)
         self._probed: set[int] = set()
-        self._passed_over: list[str] = []
+        self._passed_over: dict[str, list[str]] = {}
+        """Why each backend passed over does not work: detail -> backend names (one
+        cause, such as no session bus, is said once for all it stops)."""
         self._warned_empty = False
 
     @property
@@ -200,18 +202,22 @@ class FallbackNotifier(Notifier):
                     level = logging.WARNING if backend.name == "console" else logging.INFO
                     log.log(
                         level,
-                        "notifications: using %s (not available: %s)",
+                        "notifications: using %s%s (not available: %s)",
                         backend.name,
-                        "; ".join(self._passed_over),
+                        ", so prompts are printed here" if backend.name == "console" else "",
+                        self._reasons(),
                     )
                 return backend
-            self._passed_over.append(f"{backend.name}: {detail}")
+            self._passed_over.setdefault(detail, []).append(backend.name)
             self._remove(backend)
         if not self._warned_empty:
             self._warned_empty = True
-            why = f" ({'; '.join(self._passed_over)})" if self._passed_over else ""
+            why = f" ({self._reasons()})" if self._passed_over else ""
             log.warning("notifications: no backend works; prompts are not shown%s", why)
         return None
+
+    def _reasons(self) -> str:
+        return "; ".join(f"{', '.join(n)}: {d}" for d, n in self._passed_over.items())
 
     def show(self, prompt: Prompt) -> None:
         while (backend := self._current()) is not None:
