@@ -7,6 +7,9 @@ from __future__ import annotations
 import io
 import itertools
 import logging
+import re
+import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 
@@ -297,4 +300,58 @@ def test_show_me_from_a_command_line_run_prints_the_steps_without_a_display(
     text = out.getvalue()
     assert all(step in text for step in ROUTINE.steps) and "Chin tucks" in text
     assert answers == []  # Show me is not an answer: the prompt stays open
+    chain.close()
+
+
+def _geometry(env: dict[str, str], wid: str) -> tuple[int, int, int, int]:
+    out = subprocess.run(
+        ["xdotool", "getwindowgeometry", wid], env=env, capture_output=True, text=True, timeout=10
+    ).stdout
+    position = re.search(r"Position: (\d+),(\d+)", out)
+    size = re.search(r"Geometry: (\d+)x(\d+)", out)
+    assert position and size, out
+    x, y = (int(v) for v in position.groups())
+    w, h = (int(v) for v in size.groups())
+    return x, y, w, h
+
+
+def test_show_me_from_a_command_line_run_opens_the_break_window_and_done_answers(
+    clean: Desktop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a display, Show me opens the real break window in a process of its own;
+    its Done is the prompt's answer, as if pressed on the notification."""
+    if shutil.which("xdotool") is None:
+        pytest.skip("xdotool clicks the window")
+    for key in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS"):
+        monkeypatch.setenv(key, clean.env[key])
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    answers: list[PromptAnswer] = []
+    chain = make_notifier("auto", SETTINGS, 0.0, clock=lambda: ANSWER_TIME)
+    show_me = ShowMe(answers.append, lambda: ANSWER_TIME)
+    offer_show_me(chain, show_me)
+    prompt = make_prompt("Window wanted")
+    show_me.remember(prompt)
+    chain.show(prompt)
+    wait_until(lambda: clean.on_screen() == 1, 5, "the prompt on screen")
+    clean.invoke_action("Show me")
+    wids: list[str] = []
+
+    def window_up() -> bool:
+        chain.poll_answers()
+        found = subprocess.run(
+            ["xdotool", "search", "--onlyvisible", "--name", "posturewatch: Chin tucks"],
+            env=clean.env, capture_output=True, text=True, timeout=10,
+        )  # fmt: skip
+        wids[:] = found.stdout.split()
+        return bool(wids)
+
+    wait_until(window_up, 30, "the break window")
+    x, y, _w, h = _geometry(clean.env, wids[0])
+    # Done is the first of the answer buttons along the window's bottom edge.
+    subprocess.run(
+        ["xdotool", "mousemove", str(x + 50), str(y + h - 24), "click", "1"],
+        env=clean.env, check=True, timeout=10,
+    )  # fmt: skip
+    wait_until(lambda: bool(answers), 15, "the window's answer")
+    assert answers == [PromptAnswer(prompt.id, "done", ANSWER_TIME)]
     chain.close()
