@@ -41,6 +41,8 @@ def test_gui_without_a_display_says_so_in_one_line_and_exits_2(tmp_path: Path) -
         (("run", "--source", "camera:front"), "expected a camera index"),
         (("run", "--notifier", "bogus"), "unknown notification backend 'bogus'"),
         (("start", "--foreground", "--notifier", "bogus"), "unknown notification backend"),
+        (("start", "--notifier", "bogus"), "unknown notification backend 'bogus'"),
+        (("start", "--source", "no-such-video.mp4"), "source not found: no-such-video.mp4"),
     ],
 )
 def test_what_the_user_typed_is_named_before_a_missing_calibration(

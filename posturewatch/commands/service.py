@@ -30,6 +30,8 @@ from posturewatch.commands.options import (
 from posturewatch.context import Context
 from posturewatch.core.durations import parse_duration
 from posturewatch.core.scheduler import next_break_text
+from posturewatch.inputs.sources import check_source_spec
+from posturewatch.notifiers import check_backend_name
 
 PAUSE_FROM_TRAY_S = 30 * 60.0
 
@@ -148,6 +150,10 @@ def handle_start(args: argparse.Namespace, ctx: Context) -> int:
         return 0
     if args.foreground:
         return _run_foreground(args, ctx, settings)
+    # A typo is named here, in this terminal, not in the log of a child that died.
+    if args.source:
+        check_source_spec(args.source)
+    check_backend_name(args.notifier or ctx.config.notifications.backend)
     proc = spawn_detached(background_argv(args), ctx.paths)
     info = wait_until_ready(proc, ctx.paths, settings.start_timeout_s)
     if info.pid != proc.pid:
