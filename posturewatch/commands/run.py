@@ -84,12 +84,18 @@ def summary_json(summary: RunSummary) -> str:
 
 
 class _SetupChangeNotice:
-    """Says once on stderr that alerts are off until recalibration."""
+    """Says once on stderr that alerts are off until recalibration; and, at the first
+    look (so a camera that never opens leaves its error as the only line), what is
+    watched and how to stop."""
 
     def __init__(self) -> None:
         self.said = False
+        self.start_line: str | None = None
 
     def __call__(self, update: DetectorUpdate) -> None:
+        if self.start_line is not None:
+            print(self.start_line, file=sys.stderr)
+            self.start_line = None
         if update.recalibrate and not self.said:
             self.said = True
             print(
@@ -116,8 +122,9 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
             stack.enter_context(
                 foreground_instance(ctx.paths, options.source.spec or "the configured camera")
             )
+        notices = _SetupChangeNotice()
         app = stack.enter_context(
-            Application.open(ctx.paths, ctx.config, options, on_update=_SetupChangeNotice())
+            Application.open(ctx.paths, ctx.config, options, on_update=notices)
         )
         if app.monitor.source.live or sys.stderr.isatty():
             judged_by = (
@@ -125,7 +132,7 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
                 if options.calibration
                 else f"profile {options.profile or ctx.config.profile}"
             )
-            print(start_line(app, judged_by), file=sys.stderr)
+            notices.start_line = start_line(app, judged_by)
         with stop_on_signals(app.stop):
             summary = app.run()
         app.close()
