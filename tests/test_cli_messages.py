@@ -126,3 +126,10 @@ def test_a_heads_up_comes_a_minute_before_the_stand_up_break(tmp_path: Path) -> 
     breaks = [i for i, line in enumerate(lines) if line.startswith("[10:10] Seated for 10")]
     assert len(heads_up) == 1 and len(breaks) == 1, lines
     assert heads_up[0] < breaks[0]
+
+
+def test_calibrate_without_a_camera_says_what_to_do(tmp_path: Path) -> None:
+    code, _, err = _run(tmp_path, "calibrate", "--source", "camera:9", "--seconds", "2")
+    assert code == 2 and len(err.splitlines()) == 1, err
+    assert "camera 9 could not be opened" in err
+    assert "connect a webcam" in err and "doctor` says more" in err

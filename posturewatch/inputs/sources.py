@@ -60,7 +60,12 @@ CAMERA_FIX = (
     "for your terminal (System Settings > Privacy & Security > Camera); or choose another "
     "camera with `device` in the [camera] section of the config, or --source"
 )
-"""What to do about a camera that cannot be used, wherever that is said."""
+"""What to do about a camera that cannot be used, in full (`doctor`)."""
+CAMERA_HINT = (
+    "connect a webcam or close the program using it (a video call), or choose another "
+    "with --source; `posturewatch doctor` says more"
+)
+"""The same, short enough to follow an error on its one line."""
 
 
 class CameraUnavailable(UserError):
@@ -71,7 +76,7 @@ class CameraUnavailable(UserError):
     reports instead of retrying forever."""
 
     def __init__(self, message: str, *, never_opened: bool = False) -> None:
-        super().__init__(message, fix=CAMERA_FIX)
+        super().__init__(message, fix=CAMERA_HINT)
         self.never_opened = never_opened
 
 
