@@ -191,6 +191,8 @@ class Application(Closing):
                 on_prompt=on_prompt,
                 metrics_settings=config.metrics,
                 profile_path=path,
+                profiles_dir=paths.profiles_dir if options.calibration is None else None,
+                setup_settings=config.setups,
             )
             undo.pop_all()
 

@@ -20,6 +20,7 @@ from posturewatch.core.metrics import MetricsSettings
 from posturewatch.core.sampling import SamplingSettings
 from posturewatch.core.scheduler import SchedulerSettings
 from posturewatch.core.settings import ConfigError, from_table, to_table
+from posturewatch.core.setups import SetupSettings
 from posturewatch.inputs.pose import PoseSettings
 from posturewatch.inputs.sources import CameraSettings
 from posturewatch.notifiers import NotifierSettings
@@ -45,6 +46,7 @@ class Config:
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     calibration: CalibrationSettings = field(default_factory=CalibrationSettings)
     detector: DetectorSettings = field(default_factory=DetectorSettings)
+    setups: SetupSettings = field(default_factory=SetupSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     notifications: NotifierSettings = field(default_factory=NotifierSettings)
     store: StoreSettings = field(default_factory=StoreSettings)

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from posturewatch.clock import Clock
 from posturewatch.core.metrics import MetricsSettings, compute_metrics
 from posturewatch.core.sampling import SamplingSettings, next_interval
+from posturewatch.core.setups import SetupSettings, SetupWatch, Trigger
 from posturewatch.core.types import DetectorUpdate, PostureMetrics, Prompt, PromptAnswer, View
 from posturewatch.inputs.pacing import Pacer
 from posturewatch.inputs.sources import CameraUnavailable
@@ -101,6 +102,8 @@ class RunSummary:
     last_s: float | None = None
     recalibrate_requested: bool = False
     camera_outages: int = 0
+    profile_switches: list[str] = field(default_factory=list)
+    """The saved profiles switched to, in order (a changed setup, a second monitor)."""
 
 
 class Monitor:
@@ -120,6 +123,8 @@ class Monitor:
         on_prompt: Callable[[Prompt], None] | None = None,
         metrics_settings: MetricsSettings | None = None,
         profile_path: Path | None = None,
+        profiles_dir: Path | None = None,
+        setup_settings: SetupSettings | None = None,
     ) -> None:
         self.source = source
         self.clock = clock
@@ -133,6 +138,10 @@ class Monitor:
         self.profile_path = profile_path
         self._profile_mtime = _mtime(profile_path)
         self._profile_checked_s = -math.inf
+        self.profiles_dir = profiles_dir
+        """The saved profiles a changed setup may switch to; None: never switch."""
+        self.profile_name = profile_path.stem if profile_path is not None else None
+        self.setups = SetupWatch(setup_settings)
         self.on_update = on_update
         self.on_prompt = on_prompt
         self.summary = RunSummary()
@@ -225,6 +234,7 @@ class Monitor:
             "state": "paused" if self._paused else (last.state if last else "starting"),
             "dominant": last.dominant if last else None,
             "recalibrate": bool(last and last.recalibrate),
+            "profile": self.profile_name,
             "reason": last.reason if last else "",
             "paused_until": self._paused_until,
             "camera_unavailable_since": self._camera_down_since,
@@ -337,9 +347,45 @@ class Monitor:
             log.warning("new calibration loaded from %s", self.profile_path)
         self._profile_mtime = mtime
 
+    def _switch_setup(self, trigger: Trigger, now_s: float) -> bool:
+        """The view changed or the head is held turned: switch to the saved profile
+        the recent samples fit (core.setups.match_profile), keeping the day's
+        state, pauses and cooldowns (the scheduler is not touched). False when none
+        fits; a changed setup then asks for a calibration as before."""
+        if self.profiles_dir is None or not self.setups.settings.switch:
+            return False
+        recent = self.setups.recent(trigger, now_s)
+        if not recent:
+            return False
+        from posturewatch.core.setups import match_profile
+        from posturewatch.store.profiles import load_profiles
+
+        profiles, problems = load_profiles(self.profiles_dir)
+        for problem in problems:
+            log.info("profile skipped: %s", problem)
+        name = match_profile(profiles, recent, self.detector.settings, exclude=self.profile_name)
+        if name is None:
+            return False
+        baseline = profiles[name]
+        self.detector.set_baseline(baseline)
+        self.view = baseline.view
+        self.profile_path = self.profiles_dir / f"{name}.json"
+        self._profile_mtime = _mtime(self.profile_path)
+        self.profile_name = name
+        self.setups.reset()
+        self.summary.profile_switches.append(name)
+        self.summary.recalibrate_requested = False
+        log.warning("switched to %s", name)
+        why = "head turned" if trigger == "turned" else "setup changed"
+        self._event("profile_switch", f"{name} ({why})")
+        return True
+
     def _judge(self, now_s: float, metrics: PostureMetrics | None) -> DetectorUpdate:
         self._reload_profile(now_s)
         update = self.detector.update(now_s, metrics)
+        trigger = self.setups.observe(now_s, metrics, update)
+        if trigger is not None and self._switch_setup(trigger, now_s):
+            update = self.detector.update(now_s, metrics)  # judged afresh by the new profile
         s = self.summary
         if s.last_s is not None and update.time_s > s.last_s:
             # Like the store: a sample stands for the time since the previous one.
