@@ -30,6 +30,7 @@ from posturewatch.core.sampling import SamplingSettings, next_interval
 from posturewatch.core.setups import SetupSettings, SetupWatch, Trigger
 from posturewatch.core.types import DetectorUpdate, PostureMetrics, Prompt, PromptAnswer, View
 from posturewatch.inputs.pacing import Pacer
+from posturewatch.inputs.power import PowerWatch
 from posturewatch.inputs.sources import CameraUnavailable
 
 if TYPE_CHECKING:
@@ -125,6 +126,7 @@ class Monitor:
         profile_path: Path | None = None,
         profiles_dir: Path | None = None,
         setup_settings: SetupSettings | None = None,
+        power: PowerWatch | None = None,
     ) -> None:
         self.source = source
         self.clock = clock
@@ -142,6 +144,9 @@ class Monitor:
         """The saved profiles a changed setup may switch to; None: never switch."""
         self.profile_name = profile_path.stem if profile_path is not None else None
         self.setups = SetupWatch(setup_settings)
+        self.power = power
+        """On battery, checks are further apart or paused ([power] on_battery)."""
+        self._on_battery = False
         self.on_update = on_update
         self.on_prompt = on_prompt
         self.summary = RunSummary()
@@ -231,10 +236,13 @@ class Monitor:
     def _status(self) -> dict[str, Any]:
         last = self._last_update
         return {
-            "state": "paused" if self._paused else (last.state if last else "starting"),
+            "state": "paused"
+            if self._paused or self._battery_paused()
+            else (last.state if last else "starting"),
             "dominant": last.dominant if last else None,
             "recalibrate": bool(last and last.recalibrate),
             "profile": self.profile_name,
+            "power": self._power_status(),
             "reason": last.reason if last else "",
             "paused_until": self._paused_until,
             "camera_unavailable_since": self._camera_down_since,
@@ -261,7 +269,51 @@ class Monitor:
             self._paused, self._paused_until = False, None
             self.scheduler.resume(now_s)
             self._event("resume", "pause ended")
-        return self._paused
+        return self._paused or self._battery_paused()
+
+    # -- power --
+
+    def _battery_paused(self) -> bool:
+        return (
+            self._on_battery
+            and self.power is not None
+            and self.power.settings.on_battery == "pause"
+        )
+
+    def _check_power(self, now_s: float) -> None:
+        """Read the power state when due; a change is said once (log, event, status)."""
+        if self.power is None:
+            return
+        on_battery = self.power.poll(now_s)
+        if on_battery == self._on_battery:
+            return
+        self._on_battery = on_battery
+        mode = self.power.settings.on_battery
+        if not on_battery:
+            told = "back on mains power: checking as usual"
+        elif mode == "pause":
+            told = "on battery: checking paused until back on mains power"
+        elif mode == "slower":
+            told = f"on battery: checking {self.power.settings.battery_factor:g}x less often"
+        else:
+            told = "on battery: checking as usual"
+        log.warning("%s", told)
+        self._event("power", "battery" if on_battery else "mains")
+        self._publish()
+
+    def _power_step(self, step_s: float) -> float:
+        """On battery in `slower` mode, the next check further away, but never beyond
+        max_sample_gap_s (a sample stands for at most that long, so the report's
+        minutes stay right) unless it already was."""
+        if self.power is None or not self._on_battery or self.power.settings.on_battery != "slower":
+            return step_s
+        stretched = step_s * self.power.settings.battery_factor
+        return min(stretched, max(step_s, self.detector.settings.max_sample_gap_s))
+
+    def _power_status(self) -> dict[str, Any] | None:
+        if self.power is None:
+            return None
+        return {"on_battery": self._on_battery, "mode": self.power.settings.on_battery}
 
     def run(self, stop: threading.Event | None = None) -> RunSummary:
         """Check until the recording ends, `stop` is set (seen within WAKE_POLL_S) or
@@ -279,6 +331,7 @@ class Monitor:
                     self._stop.set()
                 if self._stop.is_set():
                     break
+                self._check_power(self.clock.now())
                 if self.source.live and self._is_paused(self.clock.now()):
                     self.source.release()
                     self._sleep(1.0)
@@ -307,13 +360,14 @@ class Monitor:
                 if self._stop.is_set() or stop_from_outside.is_set():
                     break
                 now_s = self.clock.stamp(obs.time_s)
+                self._check_power(now_s)
                 if self._camera_down_since is not None:
                     self._camera_back(now_s)
                 if not self.source.live and self._is_paused(now_s):
                     step_s = self.settings.interval_s
                     continue
                 update = self._judge(now_s, compute_metrics(obs, self.view, self.metrics_settings))
-                step_s = next_interval(update, self._state_since, self.settings)
+                step_s = self._power_step(next_interval(update, self._state_since, self.settings))
                 self._next_check_s = now_s + step_s
                 if self.source.live and step_s > self.settings.close_camera_above_s:
                     self.source.release()
