@@ -177,3 +177,26 @@ def test_a_switch_keeps_cooldowns_and_pauses_and_neither_loses_nor_doubles_a_pro
         assert monitor._paused and monitor.status()["state"] == "paused"
     finally:
         store.close()
+
+
+def test_status_tray_and_notice_say_the_setup_and_the_battery() -> None:
+    from posturewatch.commands.service import format_status
+    from posturewatch.desktop.status import switch_notice, tooltip
+
+    monitor = {
+        "state": "good",
+        "samples": 3,
+        "prompts": 0,
+        "profile": "laptop",
+        "power": {"on_battery": True, "mode": "slower"},
+    }
+    text = format_status(
+        {"running": True, "instance": {"pid": 7, "since_s": 1.0e9}, "monitor": monitor}
+    )
+    assert "setup: laptop" in text and "on battery: checking less often" in text
+    paused = {**monitor, "power": {"on_battery": True, "mode": "pause"}}
+    assert "paused until back on mains" in tooltip("paused", paused, 1.0e9)
+    assert "on battery" not in tooltip("good", {**monitor, "power": None}, 1.0e9)
+    told = switch_notice({"profile": "desk"}, monitor)
+    assert told is not None and told[0] == "posturewatch switched to laptop"
+    assert switch_notice(monitor, monitor) is None and switch_notice({}, monitor) is None

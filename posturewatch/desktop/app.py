@@ -242,7 +242,10 @@ class DesktopApp:
         self.tray.icon.showMessage(title, body, app_icon(), 10000)
 
     def _show_status(self, status: dict[str, Any]) -> None:
+        switched = tray_status.switch_notice(self._last_status, status)
         self._last_status = status
+        if switched is not None:
+            self._tell(*switched)
         missing = not self.profile().exists()
         state = tray_status.tray_state(status, profile_missing=missing)
         self.set_tray(state, tray_status.tooltip(state, status, time.time()), notify=not missing)

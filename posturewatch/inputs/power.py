@@ -178,3 +178,15 @@ class PowerWatch:
             log.info("cannot read the power state: %s", exc)
             self.on_battery = False
         return self.on_battery
+
+
+def power_text(status: dict[str, object] | None) -> str:
+    """What the tray and `status` say of the power state ('' on mains)."""
+    if not status or not status.get("on_battery"):
+        return ""
+    mode = status.get("mode")
+    if mode == "pause":
+        return "on battery: paused until back on mains power"
+    if mode == "slower":
+        return "on battery: checking less often"
+    return "on battery"
