@@ -36,6 +36,7 @@ from posturewatch.inputs.sources import CameraUnavailable
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from posturewatch.core.baseline import Baseline
     from posturewatch.core.detector import Detector
     from posturewatch.core.scheduler import Scheduler
     from posturewatch.inputs.observations import ObservationSource
@@ -82,7 +83,14 @@ class StatusRequest:
     reply: dict[str, Any] = field(default_factory=dict)
 
 
-Message = Pause | Resume | Answer | StatusRequest
+@dataclass(frozen=True)
+class UseProfile:
+    """Judge against the saved profile `name` from now on (a setup just added)."""
+
+    name: str
+
+
+Message = Pause | Resume | Answer | StatusRequest | UseProfile
 
 
 def _mtime(path: Path | None) -> float | None:
@@ -221,6 +229,8 @@ class Monitor:
                 self._event("resume", "")
         elif isinstance(message, Answer):
             self._record_answer(message.answer)
+        elif isinstance(message, UseProfile):
+            self._use_saved_profile(message.name)
         else:
             message.reply = self._publish()
             message.done.set()
@@ -420,7 +430,28 @@ class Monitor:
         name = match_profile(profiles, recent, self.detector.settings, exclude=self.profile_name)
         if name is None:
             return False
-        baseline = profiles[name]
+        self._switch_to(
+            name, profiles[name], "head turned" if trigger == "turned" else "setup changed"
+        )
+        return True
+
+    def _use_saved_profile(self, name: str) -> None:
+        if self.profiles_dir is None:
+            return
+        from posturewatch.core.errors import UserError
+        from posturewatch.store.profiles import load_profile
+
+        try:
+            baseline = load_profile(self.profiles_dir / f"{name}.json")
+        except UserError as exc:
+            log.warning("kept the current profile: %s", exc)
+            return
+        self._switch_to(name, baseline, "chosen")
+
+    def _switch_to(self, name: str, baseline: Baseline, why: str) -> None:
+        """Judge against another saved profile: the detector starts afresh on it;
+        the scheduler (cooldowns, the open prompt, pauses, the day) is untouched."""
+        assert self.profiles_dir is not None
         self.detector.set_baseline(baseline)
         self.view = baseline.view
         self.profile_path = self.profiles_dir / f"{name}.json"
@@ -429,10 +460,9 @@ class Monitor:
         self.setups.reset()
         self.summary.profile_switches.append(name)
         self.summary.recalibrate_requested = False
+        self._last_update = None
         log.warning("switched to %s", name)
-        why = "head turned" if trigger == "turned" else "setup changed"
         self._event("profile_switch", f"{name} ({why})")
-        return True
 
     def _judge(self, now_s: float, metrics: PostureMetrics | None) -> DetectorUpdate:
         self._reload_profile(now_s)

@@ -200,3 +200,26 @@ def test_status_tray_and_notice_say_the_setup_and_the_battery() -> None:
     told = switch_notice({"profile": "desk"}, monitor)
     assert told is not None and told[0] == "posturewatch switched to laptop"
     assert switch_notice(monitor, monitor) is None and switch_notice({}, monitor) is None
+
+
+def test_a_setup_just_added_is_used_at_once(tmp_path: Path) -> None:
+    from posturewatch.monitor import UseProfile
+
+    profiles = tmp_path / "profiles"
+    save_profile(profiles / "desk.json", DESK)
+    save_profile(profiles / "laptop.json", LAPTOP)
+    monitor = Monitor(
+        source=_Frames(),
+        clock=MediaClock(T0),
+        detector=Detector(DESK),
+        scheduler=Scheduler(SchedulerSettings(), load_routines()),
+        notifier=make_notifier("none", NotifierSettings(), T0),
+        store=None,
+        profile_path=profiles / "desk.json",
+        profiles_dir=profiles,
+    )
+    monitor.post(UseProfile("laptop"))
+    monitor.post(UseProfile("missing"))  # kept: said in the log, not an error
+    monitor._drain()
+    assert monitor.profile_name == "laptop" and monitor.detector.baseline == LAPTOP
+    assert monitor.summary.profile_switches == ["laptop"]
