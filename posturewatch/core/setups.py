@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from posturewatch.core.baseline import Baseline
-from posturewatch.core.detector import DetectorSettings, sideways_tolerance
+from posturewatch.core.detector import DetectorSettings, frame_verdict, sideways_tolerance
 from posturewatch.core.types import DetectorUpdate, PostureMetrics
 
 
@@ -67,7 +67,10 @@ def setup_fit(
     lowers it), the body's size within the person lock, and the head's direction
     within the turn the detector accepts (a second monitor's profile is calibrated
     facing it). Lowered shoulders and the nose's height count in the distance only,
-    since a slouch moves them."""
+    since a slouch moves them. And the user must sit as calibrated by its lights
+    (most judged samples good): slouched, one setup can look like another (the
+    licensed sitting 2's slouch puts the shoulders where sitting 1's upright has
+    them), so a switch waits until the user sits up, when setups are told apart."""
     same_view = [m for m in recent if m.view == baseline.view]
     if not same_view:
         return SetupFit(False, math.inf, "no sample in this profile's view")
@@ -95,11 +98,17 @@ def setup_fit(
         if shift > s.setup_position_tolerance:
             return SetupFit(False, math.inf, f"place off by {shift:.2f} of the frame")
         terms.append((shift / s.setup_position_tolerance) ** 2)
+        not_upright = _not_upright(baseline, same_view, settings)
+        if not_upright:
+            return SetupFit(False, math.inf, not_upright)
         return SetupFit(True, sum(terms))
     sideways = sideways_tolerance(b, s)
     if abs(dx) > sideways:
         return SetupFit(False, math.inf, f"sideways off by {dx:+.2f} of the frame")
     terms.append((dx / sideways) ** 2)
+    not_upright = _not_upright(baseline, same_view, settings)
+    if not_upright:
+        return SetupFit(False, math.inf, not_upright)
     for name in ("shoulder_level_fw", "nose_level_fw"):
         if not b.has(name):
             continue
@@ -111,6 +120,17 @@ def setup_fit(
             return SetupFit(False, math.inf, f"shoulders {-drop:.2f} face widths higher")
         terms.append((drop / s.setup_rise_fw) ** 2)
     return SetupFit(True, sum(terms))
+
+
+def _not_upright(
+    baseline: Baseline, recent: Sequence[PostureMetrics], settings: DetectorSettings
+) -> str:
+    """'' when most samples that can be judged against `baseline` are good posture."""
+    verdicts = [frame_verdict(m, baseline, settings).verdict for m in recent]
+    judged = [v for v in verdicts if v != "unknown"]
+    if judged and sum(v == "good" for v in judged) * 2 < len(judged):
+        return "not sitting as calibrated (slouched, or another setup)"
+    return ""
 
 
 def match_profile(
