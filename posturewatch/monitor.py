@@ -255,6 +255,7 @@ class Monitor:
             "power": self._power_status(),
             "reason": last.reason if last else "",
             "paused_until": self._paused_until,
+            "paused_on_battery": self._battery_paused() and not self._paused,
             "camera_unavailable_since": self._camera_down_since,
             "last_check_s": last.time_s if last else None,
             "next_check_s": self._next_check_s,

@@ -195,6 +195,11 @@ def test_status_tray_and_notice_say_the_setup_and_the_battery() -> None:
     )
     assert "setup: laptop" in text and "on battery: checking less often" in text
     paused = {**monitor, "power": {"on_battery": True, "mode": "pause"}}
+    battery_pause = {**paused, "state": "paused", "paused_on_battery": True}
+    text = format_status(
+        {"running": True, "instance": {"pid": 7, "since_s": 1.0e9}, "monitor": battery_pause}
+    )
+    assert "state: paused (on battery), until back on mains power" in text
     assert "paused until back on mains" in tooltip("paused", paused, 1.0e9)
     assert "on battery" not in tooltip("good", {**monitor, "power": None}, 1.0e9)
     told = switch_notice({"profile": "desk"}, monitor)

@@ -152,6 +152,10 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
     print(describe(baseline))
     backup = f" (previous kept as {path.name}.bak)" if had_previous else ""
     print(f"saved {path}{backup}")
+    if args.output is None and profile != ctx.config.profile:
+        print(
+            f"setup '{profile}' added: a running posturewatch switches to it when you sit this way"
+        )
     return 0
 
 

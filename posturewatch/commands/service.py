@@ -265,7 +265,9 @@ def format_status(status: dict[str, Any]) -> str:
     )
     state = monitor.get("state", "unknown")
     reason = status.get("pause_reason")
-    if state == "paused":
+    if state == "paused" and monitor.get("paused_on_battery"):
+        lines.append("state: paused (on battery), until back on mains power")
+    elif state == "paused":
         until = monitor.get("paused_until")
         why = f" ({reason})" if reason else ""
         lines.append(
@@ -288,7 +290,7 @@ def format_status(status: dict[str, Any]) -> str:
     if monitor.get("profile"):
         lines.append(f"setup: {monitor['profile']}")
     power = power_text(monitor.get("power"))
-    if power:
+    if power and not monitor.get("paused_on_battery"):
         lines.append(power)
     lines.append(
         f"this run: {monitor.get('samples', 0)} checks, {monitor.get('prompts', 0)} prompts"
