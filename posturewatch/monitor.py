@@ -152,6 +152,7 @@ class Monitor:
         """The saved profiles a changed setup may switch to; None: never switch."""
         self.profile_name = profile_path.stem if profile_path is not None else None
         self.setups = SetupWatch(setup_settings)
+        self._switched_to: set[str] = set()
         self.power = power
         """On battery, checks are further apart or paused ([power] on_battery)."""
         self._on_battery = False
@@ -428,7 +429,13 @@ class Monitor:
         profiles, problems = load_profiles(self.profiles_dir)
         for problem in problems:
             log.info("profile skipped: %s", problem)
-        name = match_profile(profiles, recent, self.detector.settings, exclude=self.profile_name)
+        name = match_profile(
+            profiles,
+            recent,
+            self.detector.settings,
+            exclude=self.profile_name,
+            require_upright=trigger == "changed",
+        )
         if name is None:
             return False
         self._switch_to(
@@ -453,7 +460,7 @@ class Monitor:
         """Judge against another saved profile: the detector starts afresh on it;
         the scheduler (cooldowns, the open prompt, pauses, the day) is untouched."""
         assert self.profiles_dir is not None
-        self.detector.set_baseline(baseline)
+        self.detector.switch_baseline(baseline)
         self.view = baseline.view
         self.profile_path = self.profiles_dir / f"{name}.json"
         self._profile_mtime = _mtime(self.profile_path)
@@ -462,7 +469,10 @@ class Monitor:
         self.summary.profile_switches.append(name)
         self.summary.recalibrate_requested = False
         self._last_update = None
-        log.warning("switched to %s", name)
+        # Said once per setup and run: turning to a second monitor and back is not news.
+        told = name in self._switched_to
+        self._switched_to.add(name)
+        log.log(logging.INFO if told else logging.WARNING, "switched to %s", name)
         self._event("profile_switch", f"{name} ({why})")
 
     def _judge(self, now_s: float, metrics: PostureMetrics | None) -> DetectorUpdate:

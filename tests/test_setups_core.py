@@ -202,9 +202,12 @@ def test_status_tray_and_notice_say_the_setup_and_the_battery() -> None:
     assert "state: paused (on battery), until back on mains power" in text
     assert "paused until back on mains" in tooltip("paused", paused, 1.0e9)
     assert "on battery" not in tooltip("good", {**monitor, "power": None}, 1.0e9)
-    told = switch_notice({"profile": "desk"}, monitor)
+    said: set[str] = set()
+    told = switch_notice({"profile": "desk"}, monitor, said)
     assert told is not None and told[0] == "posturewatch switched to laptop"
-    assert switch_notice(monitor, monitor) is None and switch_notice({}, monitor) is None
+    assert switch_notice({"profile": "desk"}, monitor, said) is None  # once per setup
+    assert switch_notice(monitor, monitor, set()) is None
+    assert switch_notice({}, monitor, set()) is None
 
 
 def test_a_setup_just_added_is_used_at_once(tmp_path: Path) -> None:
@@ -228,3 +231,39 @@ def test_a_setup_just_added_is_used_at_once(tmp_path: Path) -> None:
     monitor._drain()
     assert monitor.profile_name == "laptop" and monitor.detector.baseline == LAPTOP
     assert monitor.summary.profile_switches == ["laptop"]
+
+
+def test_a_slouch_goes_on_counting_when_the_head_turns_to_the_second_monitor(
+    tmp_path: Path,
+) -> None:
+    profiles = tmp_path / "profiles"
+    for name, baseline in PROFILES.items():
+        save_profile(profiles / f"{name}.json", baseline)
+
+    def monitor() -> Monitor:
+        return Monitor(
+            source=_Frames(),
+            clock=MediaClock(T0),
+            detector=Detector(DESK),
+            scheduler=Scheduler(SchedulerSettings(), load_routines()),
+            notifier=make_notifier("none", NotifierSettings(), T0),
+            store=None,
+            profile_path=profiles / "desk.json",
+            profiles_dir=profiles,
+        )
+
+    def first_poor(m: Monitor, frames: list[PostureMetrics]) -> float | None:
+        for i, frame in enumerate(frames):
+            if m._judge(T0 + i, frame).state == "poor":
+                return float(i)
+        return None
+
+    sunk, sunk_turned = front(sink=0.5), front(sink=0.5, yaw=35.0)
+    straight_on = first_poor(monitor(), [front()] * 30 + [sunk] * 200)
+    turning = monitor()
+    turned = first_poor(turning, [front()] * 30 + [sunk] * 40 + [sunk_turned] * 160)
+    assert turning.summary.profile_switches == ["monitor2"]  # slouched, but turned
+    assert straight_on is not None and turned is not None
+    # The 40 s sunk at the desk still count at the second monitor: poor comes no
+    # later than the 10 s the turn took to switch, plus the smoothing's few seconds.
+    assert turned - straight_on <= 20, (straight_on, turned)

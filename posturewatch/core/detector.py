@@ -514,6 +514,33 @@ class Detector:
         self._settled_since: float | None = None
         self._setup_changed = False
 
+    def switch_baseline(self, baseline: Baseline) -> None:
+        """Judge against another saved setup's calibration (a second monitor, the
+        laptop): its place, smoothing and setup-change evidence start afresh, but how
+        long posture has been poor carries over, so a slouch that goes on while the
+        head turns to the other screen still counts."""
+        kept = (
+            self._window,
+            self._poor_time,
+            self._in_poor,
+            self._back_since,
+            self._dominant,
+            self._last_time,
+            self._last,
+            self._last_seen_s,
+        )
+        self.set_baseline(baseline)
+        (
+            self._window,
+            self._poor_time,
+            self._in_poor,
+            self._back_since,
+            self._dominant,
+            self._last_time,
+            self._last,
+            self._last_seen_s,
+        ) = kept
+
     @property
     def setup_changed(self) -> bool:
         return self._setup_changed

@@ -57,7 +57,10 @@ class SetupFit:
 
 
 def setup_fit(
-    baseline: Baseline, recent: Sequence[PostureMetrics], settings: DetectorSettings
+    baseline: Baseline,
+    recent: Sequence[PostureMetrics],
+    settings: DetectorSettings,
+    require_upright: bool = True,
 ) -> SetupFit:
     """Does the person in `recent` sit in the setup `baseline` was calibrated in?
 
@@ -70,7 +73,9 @@ def setup_fit(
     since a slouch moves them. And the user must sit as calibrated by its lights
     (most judged samples good): slouched, one setup can look like another (the
     licensed sitting 2's slouch puts the shoulders where sitting 1's upright has
-    them), so a switch waits until the user sits up, when setups are told apart."""
+    them), so a switch waits until the user sits up, when setups are told apart.
+    `require_upright` False: the same chair, the head turned to another screen, where
+    the head's direction tells the profiles apart, slouched or not."""
     same_view = [m for m in recent if m.view == baseline.view]
     if not same_view:
         return SetupFit(False, math.inf, "no sample in this profile's view")
@@ -98,7 +103,7 @@ def setup_fit(
         if shift > s.setup_position_tolerance:
             return SetupFit(False, math.inf, f"place off by {shift:.2f} of the frame")
         terms.append((shift / s.setup_position_tolerance) ** 2)
-        not_upright = _not_upright(baseline, same_view, settings)
+        not_upright = _not_upright(baseline, same_view, settings) if require_upright else ""
         if not_upright:
             return SetupFit(False, math.inf, not_upright)
         return SetupFit(True, sum(terms))
@@ -106,7 +111,7 @@ def setup_fit(
     if abs(dx) > sideways:
         return SetupFit(False, math.inf, f"sideways off by {dx:+.2f} of the frame")
     terms.append((dx / sideways) ** 2)
-    not_upright = _not_upright(baseline, same_view, settings)
+    not_upright = _not_upright(baseline, same_view, settings) if require_upright else ""
     if not_upright:
         return SetupFit(False, math.inf, not_upright)
     for name in ("shoulder_level_fw", "nose_level_fw"):
@@ -138,6 +143,7 @@ def match_profile(
     recent: Sequence[PostureMetrics],
     settings: DetectorSettings,
     exclude: str | None = None,
+    require_upright: bool = True,
 ) -> str | None:
     """The name of the saved profile the recent samples fit best, or None when none
     fits (then the setup is new and wants its own calibration). `exclude`: the
@@ -146,7 +152,7 @@ def match_profile(
     for name, baseline in sorted(profiles.items()):
         if name == exclude:
             continue
-        fit = setup_fit(baseline, recent, settings)
+        fit = setup_fit(baseline, recent, settings, require_upright)
         if fit.fits and (best is None or fit.distance < best[0]):
             best = (fit.distance, name)
     return best[1] if best is not None else None

@@ -119,6 +119,7 @@ class DesktopApp:
         self.exit_code = 0
         self._restart_after_stop = False
         self._last_status: dict[str, Any] = {}
+        self._setups_told: set[str] = set()
         self._poll = QTimer()
         self._poll.setInterval(STATUS_EVERY_MS)
         self._poll.timeout.connect(self.poll_status)
@@ -243,7 +244,7 @@ class DesktopApp:
         self.tray.icon.showMessage(title, body, app_icon(), 10000)
 
     def _show_status(self, status: dict[str, Any]) -> None:
-        switched = tray_status.switch_notice(self._last_status, status)
+        switched = tray_status.switch_notice(self._last_status, status, self._setups_told)
         self._last_status = status
         if switched is not None:
             self._tell(*switched)

@@ -71,11 +71,15 @@ def tooltip(state: TrayState, status: dict[str, Any], now_s: float) -> str:
     return text
 
 
-def switch_notice(before: dict[str, Any], after: dict[str, Any]) -> tuple[str, str] | None:
-    """Told once when the running monitor switched to another saved setup."""
+def switch_notice(
+    before: dict[str, Any], after: dict[str, Any], told: set[str]
+) -> tuple[str, str] | None:
+    """Told once per setup (names in `told`) when the running monitor switched to
+    another saved setup: turning to a second monitor and back is not news twice."""
     old, new = before.get("profile"), after.get("profile")
-    if not old or not new or old == new:
+    if not old or not new or old == new or new in told:
         return None
+    told.add(new)
     return (
         f"posturewatch switched to {new}",
         f"You sit in the setup saved as '{new}', so posture is judged against its "
