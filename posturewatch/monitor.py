@@ -494,7 +494,8 @@ class Monitor:
         if update.recalibrate and not s.recalibrate_requested:
             s.recalibrate_requested = True
             log.warning(
-                "the camera or desk seems to have changed: please run `posturewatch calibrate`"
+                "the camera or desk seems to have changed and no saved setup fits: please run "
+                "`posturewatch calibrate --profile NAME` for this setup"
             )
             self._event("setup_change", update.reason)
         changed = self._last_update is None or self._last_update.state != update.state

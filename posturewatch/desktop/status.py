@@ -128,8 +128,9 @@ def seconds_until_tomorrow(now_s: float, tz: tzinfo | None = None) -> float:
 NOTICES: dict[str, tuple[str, str]] = {
     "calibrate": (
         "posturewatch needs a new calibration",
-        "Your camera or desk seems to have moved, so posture is not judged for now. "
-        "Choose Calibrate in the posturewatch menu.",
+        "Your camera or desk seems to have moved and no saved setup fits, so posture is "
+        "not judged for now. Choose Calibrate in the posturewatch menu, or keep this one "
+        "too with Settings > Add this setup.",
     ),
     "camera": (
         "posturewatch cannot use the camera",
