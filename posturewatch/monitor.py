@@ -434,13 +434,12 @@ class Monitor:
             recent,
             self.detector.settings,
             exclude=self.profile_name,
-            require_upright=trigger == "changed",
+            require_upright=trigger != "turned",
         )
         if name is None:
             return False
-        self._switch_to(
-            name, profiles[name], "head turned" if trigger == "turned" else "setup changed"
-        )
+        why = "head turned" if trigger == "turned" else "setup changed"
+        self._switch_to(name, profiles[name], why)
         return True
 
     def _use_saved_profile(self, name: str) -> None:

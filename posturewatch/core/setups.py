@@ -159,6 +159,11 @@ def match_profile(
 
 
 Trigger = Literal["changed", "turned"]
+HELD_REASONS: dict[str, Trigger] = {"head turned": "turned"}
+"""Unjudged for these reasons for turn_hold_s, another saved profile may fit: one
+calibrated facing a second monitor. Not "standing up": a standing desk's camera
+rises with the desk (else the view change is caught as one), and a profile
+calibrated standing would read sitting down as a deep sink."""
 
 
 class SetupWatch:
@@ -171,15 +176,16 @@ class SetupWatch:
         self.settings = settings or SetupSettings()
         self._recent: deque[tuple[float, PostureMetrics]] = deque()
         self._changed_tried_s: float | None = None
-        self._turned_since: float | None = None
-        self._turn_tried = False
+        self._held: Trigger | None = None
+        self._held_since: float | None = None
+        self._held_tried = False
 
     def reset(self) -> None:
         """A new profile is in use: its own evidence starts afresh."""
         self._recent.clear()
         self._changed_tried_s = None
-        self._turned_since = None
-        self._turn_tried = False
+        self._held = self._held_since = None
+        self._held_tried = False
 
     def observe(
         self, t: float, metrics: PostureMetrics | None, update: DetectorUpdate
@@ -195,22 +201,23 @@ class SetupWatch:
                 return None
             self._changed_tried_s = t
             return "changed"
-        if update.reason == "head turned" and metrics is not None:
-            if self._turned_since is None:
-                self._turned_since = t
-            if not self._turn_tried and t - self._turned_since >= s.turn_hold_s:
-                self._turn_tried = True
-                return "turned"
-        elif metrics is not None:
-            self._turned_since = None
-            self._turn_tried = False
+        if metrics is None:
+            return None
+        held = HELD_REASONS.get(update.reason)
+        if held != self._held:
+            self._held, self._held_since, self._held_tried = held, t, False
+        if held is None or self._held_tried or self._held_since is None:
+            return None
+        if t - self._held_since >= s.turn_hold_s:
+            self._held_tried = True
+            return held
         return None
 
     def recent(self, trigger: Trigger, now_s: float) -> list[PostureMetrics]:
-        """The samples a match is judged on: the last window_s, or for a turned head
-        only those since it turned."""
+        """The samples a match is judged on: the last window_s, or for a held turn
+        only those since it began."""
         since = now_s - self.settings.window_s
-        if trigger == "turned" and self._turned_since is not None:
-            since = max(since, self._turned_since)
+        if trigger != "changed" and self._held_since is not None:
+            since = max(since, self._held_since)
         samples = [m for t, m in self._recent if t >= since]
         return samples if len(samples) >= self.settings.min_samples else []
