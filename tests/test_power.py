@@ -230,3 +230,16 @@ def test_pause_on_battery_stops_checking_until_mains(tmp_path: Path) -> None:
         assert all(p.time_s - MONDAY_10AM >= 600 for p in monitor.summary.prompts)
     finally:
         store.close()
+
+
+def test_doctor_says_what_the_machine_runs_on(tmp_path: Path) -> None:
+    from posturewatch.commands.doctor import check_power
+
+    _laptop(tmp_path, online=False)
+    check = check_power(PowerSettings(sysfs_root=str(tmp_path), on_battery="pause"))
+    assert check.ok and check.detail.startswith("on battery; on battery checking pauses")
+    _laptop(tmp_path, online=True)
+    assert check_power(PowerSettings(sysfs_root=str(tmp_path))).detail.startswith("on mains")
+    empty = tmp_path / "desktop"
+    empty.mkdir()
+    assert "no battery found" in check_power(PowerSettings(sysfs_root=str(empty))).detail

@@ -267,3 +267,12 @@ def test_a_slouch_goes_on_counting_when_the_head_turns_to_the_second_monitor(
     # The 40 s sunk at the desk still count at the second monitor: poor comes no
     # later than the 10 s the turn took to switch, plus the smoothing's few seconds.
     assert turned - straight_on <= 20, (straight_on, turned)
+
+
+def test_doctor_names_the_other_setups(tmp_path: Path) -> None:
+    from posturewatch.commands.doctor import check_profile
+
+    for name, baseline in PROFILES.items():
+        save_profile(tmp_path / f"{name}.json", baseline)
+    check = check_profile(tmp_path / "desk.json")
+    assert check.ok and check.detail.endswith("other setups it switches to: laptop, monitor2")
