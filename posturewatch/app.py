@@ -82,6 +82,9 @@ class RunOptions:
     """Also save the landmarks to this file."""
     keep_store: bool = True
     """Write every sample, prompt and answer to the database."""
+    wait_for_camera: bool = False
+    """A camera missing from the start is waited for with backoff (the desktop app)
+    instead of ending the run."""
 
 
 def profile_path(paths: Paths, config: Config, options: RunOptions) -> Path:
@@ -191,6 +194,7 @@ class Application(Closing):
                 on_prompt=on_prompt,
                 metrics_settings=config.metrics,
                 profile_path=path,
+                wait_for_camera=options.wait_for_camera,
             )
             undo.pop_all()
 

@@ -73,8 +73,12 @@ def load_config(path: Path) -> Config:
 
 def dump_config(config: Config) -> str:
     """TOML text of a config (no third-party writer needed for our flat tables)."""
+    return dump_table(to_table(config))
+
+
+def dump_table(top: dict[str, Any]) -> str:
+    """TOML text of a table of keys and one level of sub-tables."""
     lines: list[str] = []
-    top = to_table(config)
     for key, value in top.items():
         if not isinstance(value, dict):
             lines.append(f"{key} = {_toml_value(value)}")

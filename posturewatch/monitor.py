@@ -27,15 +27,22 @@ from typing import TYPE_CHECKING, Any
 from posturewatch.clock import Clock
 from posturewatch.core.metrics import MetricsSettings, compute_metrics
 from posturewatch.core.sampling import SamplingSettings, next_interval
-from posturewatch.core.types import DetectorUpdate, PostureMetrics, Prompt, PromptAnswer, View
+from posturewatch.core.types import (
+    DetectorUpdate,
+    Observation,
+    PostureMetrics,
+    Prompt,
+    PromptAnswer,
+    View,
+)
 from posturewatch.inputs.pacing import Pacer
 from posturewatch.inputs.sources import CameraUnavailable
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from posturewatch.core.detector import Detector
-    from posturewatch.core.scheduler import Scheduler
+    from posturewatch.core.detector import Detector, DetectorSettings
+    from posturewatch.core.scheduler import Scheduler, SchedulerSettings
     from posturewatch.inputs.observations import ObservationSource
     from posturewatch.notifiers import Notifier
     from posturewatch.store.database import Store
@@ -72,6 +79,18 @@ class Answer:
     answer: PromptAnswer
 
 
+@dataclass(frozen=True)
+class Reconfigure:
+    """New settings from the settings window, applied in the loop's thread: the
+    day's sitting time, prompts, cooldown, snooze and pause are kept (a restart
+    would forget them)."""
+
+    detector: DetectorSettings
+    scheduler: SchedulerSettings
+    sampling: SamplingSettings
+    metrics: MetricsSettings | None = None
+
+
 @dataclass
 class StatusRequest:
     """Asks the loop for its status; `reply` holds it once `done` is set."""
@@ -80,7 +99,7 @@ class StatusRequest:
     reply: dict[str, Any] = field(default_factory=dict)
 
 
-Message = Pause | Resume | Answer | StatusRequest
+Message = Pause | Resume | Answer | Reconfigure | StatusRequest
 
 
 def _mtime(path: Path | None) -> float | None:
@@ -120,8 +139,12 @@ class Monitor:
         on_prompt: Callable[[Prompt], None] | None = None,
         metrics_settings: MetricsSettings | None = None,
         profile_path: Path | None = None,
+        wait_for_camera: bool = False,
     ) -> None:
         self.source = source
+        self.wait_for_camera = wait_for_camera
+        """A camera missing from the start is waited for (the desktop app: its tray
+        says so) instead of ending the run with the reason."""
         self.clock = clock
         self.detector = detector
         self.scheduler = scheduler
@@ -135,6 +158,8 @@ class Monitor:
         self._profile_checked_s = -math.inf
         self.on_update = on_update
         self.on_prompt = on_prompt
+        self.on_observation: Callable[[Observation], None] | None = None
+        """Each observation judged (the desktop's live view draws its landmarks)."""
         self.summary = RunSummary()
         self._inbox: queue.SimpleQueue[Message] = queue.SimpleQueue()
         self._wake = threading.Event()
@@ -148,6 +173,7 @@ class Monitor:
         self._state_since = 0.0
         self._next_check_s: float | None = None
         self._camera_down_since: float | None = None
+        self._camera_retry_at: float | None = None
         self._snapshot: dict[str, Any] = {}
         self._snapshot_s = -math.inf
         self._publish()
@@ -207,6 +233,13 @@ class Monitor:
                 self._event("resume", "")
         elif isinstance(message, Answer):
             self._record_answer(message.answer)
+        elif isinstance(message, Reconfigure):
+            self.detector.settings = message.detector
+            self.scheduler.set_settings(message.scheduler)
+            self.settings = message.sampling
+            if message.metrics is not None:
+                self.metrics_settings = message.metrics
+            self._event("settings", "")
         else:
             message.reply = self._publish()
             message.done.set()
@@ -228,6 +261,7 @@ class Monitor:
             "reason": last.reason if last else "",
             "paused_until": self._paused_until,
             "camera_unavailable_since": self._camera_down_since,
+            "camera_retry_at_s": self._camera_retry_at if self._camera_down_since else None,
             "last_check_s": last.time_s if last else None,
             "next_check_s": self._next_check_s,
             "samples": self.summary.samples,
@@ -245,6 +279,17 @@ class Monitor:
                 return False
             self.clock.sleep(seconds / chunks, self._wake)
         return not (self._stop.is_set() or self._wake.is_set())
+
+    def _wait_for_retry(self, until_s: float, stop: threading.Event) -> None:
+        """Wait out a camera retry, answering messages meanwhile (the tray asks for
+        the status every few seconds; that must not turn the backoff into a poll)."""
+        while not (self._stop.is_set() or stop.is_set()):
+            left = until_s - self.clock.now()
+            if left <= 0 or self._paused:
+                return
+            self._wake.clear()
+            self._sleep(left)
+            self._drain()
 
     def _is_paused(self, now_s: float) -> bool:
         if self._paused and self._paused_until is not None and now_s >= self._paused_until:
@@ -278,11 +323,14 @@ class Monitor:
                 try:
                     obs = pacer.read()
                 except CameraUnavailable as exc:
-                    if exc.never_opened and not self._source_delivered:
+                    never = exc.never_opened and not self._source_delivered
+                    if never and not self.wait_for_camera:
                         raise  # no such camera: say so rather than retry forever
                     self._camera_lost(str(exc))
                     self.source.release()
-                    self._sleep(retry_s)
+                    self._camera_retry_at = self.clock.now() + retry_s
+                    self._publish()
+                    self._wait_for_retry(self._camera_retry_at, stop_from_outside)
                     retry_s = min(retry_s * 2, self.settings.camera_retry_max_s)
                     continue
                 if obs is None:
@@ -302,6 +350,8 @@ class Monitor:
                 if not self.source.live and self._is_paused(now_s):
                     step_s = self.settings.interval_s
                     continue
+                if self.on_observation is not None:
+                    self.on_observation(obs)
                 update = self._judge(now_s, compute_metrics(obs, self.view, self.metrics_settings))
                 step_s = next_interval(update, self._state_since, self.settings)
                 self._next_check_s = now_s + step_s
@@ -410,6 +460,7 @@ class Monitor:
         log.warning("camera available again; checking resumed")
         self._event("camera_available", "")
         self._camera_down_since = None
+        self._camera_retry_at = None
 
     def _event(self, kind: str, detail: str) -> None:
         self._store_call("add_event", self.clock.now(), kind, detail)

@@ -32,16 +32,21 @@ from posturewatch.app import Application, RunOptions, profile_path
 from posturewatch.context import Context
 from posturewatch.core.types import Prompt, PromptAnswer
 from posturewatch.desktop import status as tray_status
+from posturewatch.desktop import style
 from posturewatch.desktop.drawing import app_icon
 from posturewatch.desktop.settings import (
+    SaveOutcome,
     SettingsForm,
     apply_form,
     camera_device,
     form_from_config,
+    needs_restart,
+    plain_refusal,
     save_config,
+    saved_message,
     with_camera,
 )
-from posturewatch.monitor import Answer
+from posturewatch.monitor import Answer, Reconfigure
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +56,8 @@ camera outage or a pause ending); each detector update also refreshes it."""
 STOP_GRACE_S = 8.0
 """After a stop request, quit even if the worker has not finished by then."""
 PAUSES = {"15m": 15 * 60.0, "1h": 60 * 60.0}
+CAMERA_SCAN_MS = 10000
+"""Without a calibration and without a camera: how often the app looks for one."""
 
 
 class _Signals(QObject):
@@ -60,6 +67,8 @@ class _Signals(QObject):
     status = Signal(object)
     today = Signal(object)
     finished = Signal(int, str)
+    observation = Signal(object)
+    report = Signal(str, object)
 
 
 class _HooksCatcher:
@@ -87,7 +96,9 @@ class DesktopApp:
     ) -> None:
         self.qt = qt
         self.ctx = ctx
-        self.options = options
+        # The app waits for a missing or busy camera (its tray says so) instead of
+        # ending; `posturewatch status` and `pause` keep answering meanwhile.
+        self.options = dataclasses.replace(options, wait_for_camera=True)
         self.self_command = list(self_command)
         self.open_window = open_window
         self.signals = _Signals()
@@ -97,6 +108,8 @@ class DesktopApp:
         self.signals.status.connect(self._on_status)
         self.signals.today.connect(self._on_today)
         self.signals.finished.connect(self._on_finished)
+        self.signals.observation.connect(self._on_observation)
+        self.signals.report.connect(self._on_report)
         from posturewatch.desktop.tray_icon import Tray
 
         self.tray = Tray()
@@ -105,6 +118,7 @@ class DesktopApp:
         self.tray.calibrate.connect(self.calibrate)
         self.tray.report.connect(self.open_report)
         self.tray.settings.connect(self.open_settings)
+        self.tray.live_view.connect(self.open_live_view)
         self.tray.quit.connect(self.quit)
         self.tray.menu_opening.connect(self.refresh_today)
         self.notice = tray_status.NoticeOnce()
@@ -121,6 +135,10 @@ class DesktopApp:
         self._poll = QTimer()
         self._poll.setInterval(STATUS_EVERY_MS)
         self._poll.timeout.connect(self.poll_status)
+        self._camera_scan = QTimer()
+        self._camera_scan.setInterval(CAMERA_SCAN_MS)
+        self._camera_scan.timeout.connect(self._look_for_a_camera)
+        self._last_update: Any = None
 
     # ------------------------------------------------------------------ start-up
 
@@ -146,6 +164,7 @@ class DesktopApp:
             QTimer.singleShot(0, self.qt.quit)
             return
         self.tray.show()
+        self.tray.set_watching(False)
         if not self.profile().exists():
             # The first-run window explains it: no notification on top.
             self.set_tray("calibrate", "posturewatch: needs calibration", notify=False)
@@ -165,6 +184,10 @@ class DesktopApp:
             self.open_sample_break(name.partition(":")[2])
         elif name == "menu":
             self.tray.popup_menu()
+        elif name == "live":
+            self.open_live_view()
+        elif name == "report":
+            self.open_report()
 
     def start_monitor(self) -> None:
         from posturewatch.background.service import run_service
@@ -188,6 +211,7 @@ class DesktopApp:
                 on_prompt=signals.prompt.emit,
             )
             _offer_show_me(app, signals.show_me.emit)
+            app.monitor.on_observation = self._observed
             self.app = app
             return app
 
@@ -218,6 +242,8 @@ class DesktopApp:
         self.worker = threading.Thread(target=work, name="posturewatch-monitor", daemon=True)
         self.worker.start()
         self._poll.start()
+        self._camera_scan.stop()
+        self.tray.set_watching(True)
 
     def stop_monitor(self) -> None:
         self.stop_event.set()
@@ -245,9 +271,24 @@ class DesktopApp:
         self._last_status = status
         missing = not self.profile().exists()
         state = tray_status.tray_state(status, profile_missing=missing)
-        self.set_tray(state, tray_status.tooltip(state, status, time.time()), notify=not missing)
+        now = time.time()
+        self.set_tray(state, tray_status.tooltip(state, status, now), notify=not missing)
+        self.tray.set_snooze(tray_status.snooze_line(status, now))
+        live = self.windows.get("live")
+        if live is not None:
+            from posturewatch.desktop.live_view import LiveViewWindow
+
+            assert isinstance(live, LiveViewWindow)
+            live.show_next(tray_status.next_step(status, now))
 
     def _on_update(self, update: Any) -> None:
+        self._last_update = update
+        live = self.windows.get("live")
+        if live is not None:
+            from posturewatch.desktop.live_view import LiveViewWindow
+
+            assert isinstance(live, LiveViewWindow)
+            live.show_update(update, tray_status.update_words(update))
         status = dict(self._last_status)
         status.update(
             state=update.state,
@@ -276,20 +317,30 @@ class DesktopApp:
             self._show_status(status)
 
     def refresh_today(self) -> None:
+        """Today's figures from the running monitor's store, or (no monitor: no
+        camera, no calibration yet) from the database read-only."""
         app = self.app
-        if app is None or app.store is None:
-            self.tray.set_today(None)
-            return
         signals = self.signals
+        database = self.ctx.paths.database
+        config = self.config
 
         def work() -> None:
             from posturewatch.background.handler import today_summary
+            from posturewatch.store.database import Store
 
             try:
-                store = app.store
-                assert store is not None
-                store.flush()
-                signals.today.emit(today_summary(store, app.clock.now()))
+                store = app.store if app is not None else None
+                if store is not None:
+                    store.flush()
+                    signals.today.emit(today_summary(store, app.clock.now()))  # type: ignore[union-attr]
+                elif database.exists():
+                    reader = Store(database, config.store, read_only=True)
+                    try:
+                        signals.today.emit(today_summary(reader, time.time()))
+                    finally:
+                        reader.close()
+                else:
+                    signals.today.emit(None)
             except Exception as exc:
                 log.info("today's figures: %s", exc)
 
@@ -317,11 +368,70 @@ class DesktopApp:
             self.poll_status()
 
     def open_report(self) -> None:
-        subprocess.Popen(
-            [*self.self_command, "report", "--open"],
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
+        """The text report in a window at once, the full page a button away: always
+        something visible, also where no browser opens."""
+        from posturewatch.desktop.report_window import ReportWindow
+
+        self._keep("report", ReportWindow())
+        page = self.ctx.paths.reports_dir / f"posture-{time.strftime('%Y-%m-%d')}.html"
+        command = [*self.self_command, "report", "--html", str(page)]
+        signals = self.signals
+
+        def work() -> None:
+            try:
+                self.ctx.paths.ensure()
+                page.parent.mkdir(mode=0o700, exist_ok=True)
+                done = subprocess.run(
+                    command, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL
+                )
+                text = done.stdout if done.returncode == 0 else (done.stderr or done.stdout)
+                signals.report.emit(text, page if done.returncode == 0 else None)
+            except (OSError, subprocess.SubprocessError) as exc:
+                signals.report.emit(f"The report could not be made: {exc}", None)
+
+        threading.Thread(target=work, name="posturewatch-report", daemon=True).start()
+
+    def _on_report(self, text: str, page: Path | None) -> None:
+        from posturewatch.desktop.report_window import ReportWindow
+
+        window = self.windows.get("report")
+        if isinstance(window, ReportWindow):
+            window.show_report(text, page)
+
+    # ------------------------------------------------------------------ live view
+
+    def _observed(self, obs: Any) -> None:
+        """The monitor's thread: hand a look at the landmarks to an open live view."""
+        if "live" in self.windows:
+            self.signals.observation.emit(obs)
+
+    def _on_observation(self, obs: Any) -> None:
+        from posturewatch.desktop.live_view import LiveViewWindow
+
+        live = self.windows.get("live")
+        if isinstance(live, LiveViewWindow):
+            live.show_observation(obs)
+
+    def open_live_view(self) -> None:
+        from posturewatch.desktop.live_view import LiveViewWindow
+
+        detector = self.config.detector
+        front = (self.options.source.view or "front") == "front"
+        window = LiveViewWindow(
+            {
+                "head": detector.head_threshold_deg,
+                "shoulder": detector.front_shoulder_threshold_deg
+                if front
+                else detector.shoulder_threshold_deg,
+            }
         )
+        window.destroyed.connect(lambda *_: self.windows.pop("live", None))
+        self._keep("live", window)
+        if self._last_update is not None:
+            window.show_update(self._last_update, tray_status.update_words(self._last_update))
+        window.show_next(tray_status.next_step(self._last_status, time.time()))
+        if self.app is None:
+            window.canvas.show_message("Not watching yet: calibrate first (tray menu)")
 
     def quit(self) -> None:
         """Stop the monitor (store flushed, camera let go), then leave the Qt loop."""
@@ -348,9 +458,12 @@ class DesktopApp:
         if self.quitting:
             self.qt.exit(self.exit_code)
             return
+        self.tray.set_watching(False)
         if error:
-            self.set_tray("camera" if "camera" in error.lower() else "uncertain", error)
-            self._tell("posturewatch stopped watching", error)
+            camera = "camera" in error.lower()
+            self.set_tray("camera" if camera else "uncertain", error, notify=False)
+            if not (camera and self.notice.told("camera")):
+                self._tell("posturewatch stopped watching", error)
             return
         # The recording ended, or `posturewatch stop` asked: the instance is done.
         self.quitting = True
@@ -368,19 +481,21 @@ class DesktopApp:
         window.activateWindow()
         return window
 
-    def _cameras(self) -> list[str]:
-        from posturewatch.desktop.first_run import list_cameras
+    def _cameras(self) -> list[tuple[str, str]]:
+        """(spec, label) of the cameras that exist, a --source recording first."""
+        from posturewatch.desktop.first_run import camera_choices
+        from posturewatch.inputs.sources import list_cameras
 
         extra = [self.options.source.spec] if self.options.source.spec else []
-        return list_cameras(self.config.camera.source_spec, extra)
+        return camera_choices(list_cameras(), extra)
 
     def _open_source(self, spec: str) -> Any:
         return dataclasses.replace(self.options.source, spec=spec).open(self.config)
 
     def _calibration_job(self, spec: str) -> Any:
-        from posturewatch.core.baseline import calibrate_metrics, describe
+        from posturewatch.core.baseline import calibrate_metrics
         from posturewatch.core.metrics import compute_metrics
-        from posturewatch.desktop.first_run import CalibrationJob
+        from posturewatch.desktop.first_run import CalibrationJob, calibration_words
         from posturewatch.store.profiles import save_profile
 
         config = self.config
@@ -391,7 +506,7 @@ class DesktopApp:
         def compute(obs: Any) -> Any:
             return compute_metrics(obs, view, config.metrics)
 
-        def calibrate(samples: list[Any], description: str) -> str:
+        def calibrate(samples: list[Any], description: str) -> tuple[str, str]:
 
             baseline = calibrate_metrics(
                 samples,
@@ -404,7 +519,7 @@ class DesktopApp:
             self.ctx.paths.ensure()
             _set_aside_if_corrupt(path)
             save_profile(path, baseline)
-            return describe(baseline)
+            return calibration_words(baseline)
 
         return CalibrationJob(
             spec=spec, open_source=self._open_source, compute=compute, calibrate=calibrate
@@ -413,10 +528,34 @@ class DesktopApp:
     def open_first_run(self, page: str = "welcome") -> None:
         from posturewatch.desktop.first_run import FirstRunWindow
 
-        window = FirstRunWindow(self._cameras(), self._calibration_job, self._open_source, page)
+        window = FirstRunWindow(
+            self._cameras(),
+            self._calibration_job,
+            self._open_source,
+            page,
+            find_cameras=self._cameras,
+        )
         window.calibrated.connect(self._on_calibrated)
+        window.without_camera.connect(self._wait_for_a_camera)
         window.destroyed.connect(lambda *_: self.windows.pop("first-run", None))
         self._keep("first-run", window)
+
+    def _wait_for_a_camera(self) -> None:
+        """Gone on without a camera: say so in the tray, look for one now and then,
+        and ask to calibrate when one appears."""
+        self.set_tray(
+            "camera", "posturewatch: no camera yet; calibrate once one is plugged in", notify=False
+        )
+        self._camera_scan.start()
+
+    def _look_for_a_camera(self) -> None:
+        if self.profile().exists() or "first-run" in self.windows:
+            self._camera_scan.stop()
+            return
+        if self._cameras():
+            self._camera_scan.stop()
+            self._tell("A camera is connected", "Calibrate now to start watching your posture.")
+            self.open_first_run("camera")
 
     def calibrate(self) -> None:
         """Pause the monitor (it lets the camera go), calibrate, resume: the running
@@ -426,10 +565,14 @@ class DesktopApp:
         if self.hooks is not None:
             self.hooks.pauses.pause(None)
         window = FirstRunWindow(
-            self._cameras(), self._calibration_job, self._open_source, "calibrate"
+            self._cameras(),
+            self._calibration_job,
+            self._open_source,
+            "calibrate",
+            find_cameras=self._cameras,
         )
         window.calibrated.connect(self._on_calibrated)
-        window.camera.setCurrentText(self.spec)
+        window.select_camera(self.spec)
         self._keep("calibrate", window)
         window.installEventFilter(_OnClose(window, self.resume, self.qt))
 
@@ -442,34 +585,49 @@ class DesktopApp:
             self.start_monitor()
         self._show_status({**self._last_status, "recalibrate": False})
 
-    def _save_config(self, config: Any) -> None:
-        save_config(self.ctx.paths.config_file, config)
+    def _save_config(self, config: Any) -> list[str]:
+        changed = save_config(self.ctx.paths.config_file, self.config, config)
         self.ctx._config = config
+        return changed
 
     def open_settings(self) -> None:
         from posturewatch.desktop.settings_window import SettingsWindow
 
         form = form_from_config(self.config, start_at_login=_autostart_enabled(self.ctx))
-        self._keep("settings", SettingsWindow(form, self._cameras()[1:] or [], self.save_settings))
+        cameras = [
+            (camera_device(spec), label)
+            for spec, label in self._cameras()
+            if spec.startswith("camera:")
+        ]
+        self._keep("settings", SettingsWindow(form, cameras, self.save_settings))
 
-    def save_settings(self, form: SettingsForm) -> str | None:
-        """Validate with the loader, write config.toml, set the login item; the
-        monitor restarts with the new settings. Returns the refusal, or None."""
+    def save_settings(self, form: SettingsForm) -> SaveOutcome:
+        """Validate with the loader, write the changed keys to config.toml, set the
+        login item, and hand the running monitor the new settings (its day, pauses
+        and cooldown kept); only a new camera or prompt style restarts it."""
         from posturewatch.core.errors import UserError
 
         where = str(self.ctx.paths.config_file)
         try:
             config = apply_form(self.config, form, where)
-            self._save_config(config)
+            changed = self._save_config(config)
             _set_autostart(self.ctx, form.start_at_login)
         except UserError as exc:
-            return str(exc)
+            return SaveOutcome(False, plain_refusal(str(exc), where))
         except OSError as exc:
-            return f"cannot write {where}: {exc}"
-        if self.worker is not None and self.worker.is_alive():
+            return SaveOutcome(False, f"cannot write {where}: {exc}")
+        restart = needs_restart(changed)
+        running = self.worker is not None and self.worker.is_alive()
+        if running and restart:
             self._restart_after_stop = True
             self.stop_monitor()
-        return None
+        elif self.app is not None and changed:
+            self.app.post(
+                Reconfigure(config.detector, config.scheduler, config.sampling, config.metrics)
+            )
+        return SaveOutcome(
+            True, saved_message(changed, restart and running, time.strftime("%H:%M"))
+        )
 
     def open_sample_break(self, routine_id: str = "") -> None:
         """A break window for a routine without waiting for a prompt (--open break:ID)."""
@@ -618,6 +776,7 @@ def run_gui(
     qt.setDesktopFileName("posturewatch")
     qt.setWindowIcon(app_icon())
     qt.setQuitOnLastWindowClosed(False)
+    style.apply(qt)
     desktop = DesktopApp(qt, ctx, options, self_command, open_window)
     with signals_into_qt(desktop.quit):
         QTimer.singleShot(0, desktop.start)

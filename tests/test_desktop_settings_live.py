@@ -1,0 +1,102 @@
+"""Settings saved while the app watches take effect in the running monitor: the
+day's state, a pause and a cooldown are kept (a restart used to forget them), and
+config.toml gets only the keys that changed, user-only."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+import tomllib
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+pytest.importorskip("PySide6")
+pytest.importorskip("pytestqt")
+
+from posturewatch.app import Application, RunOptions, SourceOptions
+from posturewatch.config import Config
+from posturewatch.context import Context
+from posturewatch.core.baseline import calibrate
+from posturewatch.core.scheduler import SchedulerSettings
+from posturewatch.core.types import DetectorUpdate
+from posturewatch.desktop.app import DesktopApp
+from posturewatch.desktop.settings import SettingsForm, form_from_config
+from posturewatch.inputs.recording import read_recording
+from posturewatch.paths import Paths
+from posturewatch.store.profiles import save_profile
+from tests.desktop import FRONT_SESSION, long_recording
+
+
+def test_saving_settings_keeps_the_pause_the_cooldown_and_the_day(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    paths = Paths(config_dir=tmp_path / "config", data_dir=tmp_path / "data")
+    paths.ensure()
+    save_profile(paths.profile_file("default"), calibrate(read_recording(FRONT_SESSION)[:10]))
+    config = Config(scheduler=SchedulerSettings(break_after_min=10.0, quiet_hours=()))
+    ctx = Context(paths, config)
+    recording = long_recording(tmp_path / "session.jsonl.gz", minutes=30)
+    options = RunOptions(
+        source=SourceOptions(spec=str(recording)), notifier="none", start_at="2026-11-23T10:00"
+    )
+    desktop = DesktopApp(qtbot_app(qtbot), ctx, options, ["posturewatch"])
+    outcomes = []
+    before: dict[str, object] = {}
+
+    def at_each_update(update: DetectorUpdate) -> None:
+        app = desktop.app
+        if app is None or outcomes or not app.monitor.summary.prompts:
+            return
+        # A prompt was just shown (the cooldown runs); pause, then save new settings.
+        app.pause(None)
+        before.update(app.monitor.scheduler.status(update.time_s), at=update.time_s)
+        form = SettingsForm(
+            sensitivity=1.25,
+            break_after_min=40.0,
+            prompt_style="notification",
+            quiet_hours="",
+            camera=form_from_config(config).camera,
+        )
+        outcomes.append(desktop.save_settings(form))
+
+    app = Application.open(paths, config, options, on_update=at_each_update)
+    desktop.app = app
+    try:
+        app.run()
+        status = app.status()
+    finally:
+        app.close()
+
+    assert outcomes and outcomes[0].ok, outcomes
+    assert "in effect now" in outcomes[0].message
+    monitor = app.monitor
+    # The new settings reached the running monitor...
+    assert monitor.scheduler.settings.break_after_min == 40.0
+    assert monitor.detector.settings.head_threshold_deg < Config().detector.head_threshold_deg
+    # ...and the pause, the cooldown and the day's figures are still there.
+    assert status["state"] == "paused"
+    after = status["scheduler"]
+    assert after["prompts_today"] == before["prompts_today"] == 1
+    assert after["sitting_min"] >= before["sitting_min"] > 0
+    resumed_at = float(before["at"]) + 60.0  # type: ignore[arg-type]
+    monitor.scheduler.resume(resumed_at)
+    assert monitor.scheduler.blocked_reason(resumed_at) == "cooldown"
+    # config.toml: only what changed, user-only.
+    written = paths.config_file
+    assert stat.S_IMODE(written.stat().st_mode) == 0o600
+    table = tomllib.loads(written.read_text(encoding="utf-8"))
+    assert set(table) == {"detector", "scheduler"}
+    assert set(table["scheduler"]) == {"break_after_min"}
+    assert set(table["detector"]) <= {
+        "head_threshold_deg",
+        "shoulder_threshold_deg",
+        "hysteresis_deg",
+    }
+
+
+def qtbot_app(qtbot):  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QApplication
+
+    qt = QApplication.instance()
+    assert isinstance(qt, QApplication)
+    return qt
