@@ -340,3 +340,29 @@ def test_each_tray_look_has_its_own_colour(qtbot) -> None:  # type: ignore[no-un
     assert all(image.pixelColor(0, 0).alpha() == 0 for image in images.values())
     for kind in ("exercise", "stretch", "self_massage", "movement", "unknown"):
         assert not routine_picture(kind, 120, 120).isNull()
+
+
+def test_cancel_during_a_calibration_saves_nothing(qtbot) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    saved = threading.Event()
+
+    def calibrate(samples: list[object], description: str) -> tuple[str, str]:
+        saved.set()
+        return "Calibrated.", ""
+
+    job = CalibrationJob(
+        "fake",
+        lambda spec: _Source([_obs(i) for i in range(40)]),
+        lambda obs: obs,
+        calibrate,
+        countdown_s=1,
+        seconds=3,
+    )
+    window = FirstRunWindow([("fake", "fake")], lambda spec: job, start_page="calibrate")
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.mouseClick(window.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.countdown.text() == "1", timeout=5000)
+    window.close()
+    assert not saved.wait(2.0)

@@ -275,9 +275,10 @@ def format_status(status: dict[str, Any]) -> str:
         dominant = monitor.get("dominant")
         lines.append(f"state: {state}" + (f" ({dominant.replace('_', ' ')})" if dominant else ""))
     if monitor.get("camera_unavailable_since") is not None:
+        retry = monitor.get("camera_retry_at_s")
         lines.append(
             f"camera unavailable since {_clock_text(float(monitor['camera_unavailable_since']))}; "
-            "retrying"
+            + ("retrying" if retry is None else f"trying again at {_clock_text(float(retry))}")
         )
     if monitor.get("recalibrate"):
         lines.append("the camera or desk changed: run `posturewatch calibrate`")

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from posturewatch.core.types import LM, Observation
 from posturewatch.desktop import style
-from posturewatch.desktop.drawing import routine_picture
+from posturewatch.desktop.drawing import routine_picture, state_pixmap
 from posturewatch.desktop.live_view import PreviewCanvas
 from posturewatch.desktop.window import AppWindow
 
@@ -55,6 +55,14 @@ PLACEMENT = (
 SIT_WELL = (
     "Sit the way you mean to sit: back against the chair, feet on the floor, shoulders "
     "relaxed, head level, looking at the screen. Stay still while it records."
+)
+HOW_IT_WORKS = (
+    "It looks through the camera about once a second while you sit, and compares your "
+    "posture with the way you sit when you sit well (the calibration, next).",
+    "When a slouch lasts, or you have sat for long, it suggests a short exercise or a "
+    "break, with the steps shown. Never more than a few a day.",
+    "The tray icon shows how you sit now; its menu pauses it, shows a live view, today's "
+    "figures and a report.",
 )
 COUNTDOWN_S = 3
 CAPTURE_S = 10.0
@@ -210,15 +218,34 @@ class CalibrationJob:
     fps: float = CAPTURE_FPS
 
 
+class _Cancelled(Exception):
+    pass
+
+
 class CalibrationWorker:
+    """Countdown, capture and save in a thread; cancel() (Back, Cancel, closing the
+    window) stops it before anything is saved."""
+
     def __init__(self, job: CalibrationJob, bridge: _Bridge) -> None:
         self.job, self._bridge = job, bridge
+        self._cancel = threading.Event()
         self._thread = threading.Thread(
             target=self._run, name="posturewatch-calibrate", daemon=True
         )
 
     def start(self) -> None:
         self._thread.start()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def _look(self, source: object) -> None:
+        """One live picture (and a busy camera fails here, before the countdown)."""
+        if self._cancel.is_set():
+            raise _Cancelled
+        obs = source.read()  # type: ignore[attr-defined]
+        if obs is not None:
+            self._bridge.observation.emit(obs)
 
     def join(self, timeout_s: float = 15.0) -> None:
         if self._thread.is_alive():
@@ -233,25 +260,33 @@ class CalibrationWorker:
         if source is None:
             return
         try:
-            source.read()  # type: ignore[attr-defined]  # a busy camera fails now, before the countdown
+            self._look(source)
             for remaining in range(job.countdown_s, 0, -1):
-                self._bridge.countdown.emit(remaining)
-                time.sleep(1.0)
-            self._bridge.recording.emit()
+                bridge.countdown.emit(remaining)
+                for _ in range(4):
+                    time.sleep(0.25)
+                    self._look(source)
+            bridge.recording.emit()
             samples: list[object] = []
 
             def take(obs: Observation) -> None:
+                if self._cancel.is_set():
+                    raise _Cancelled
                 samples.append(job.compute(obs))
                 bridge.observation.emit(obs)  # the same live picture while it records
 
             capture(source, take, job.seconds, 1 / job.fps)
             description = str(getattr(source, "description", job.spec))
+        except _Cancelled:
+            return
         except Exception as exc:
             bridge.camera_failed.emit(_camera_problem(exc))
             return
         finally:
             with contextlib.suppress(Exception):
                 source.close()  # type: ignore[attr-defined]
+        if self._cancel.is_set():
+            return
         try:
             words, details = job.calibrate(samples, description)
         except Exception as exc:  # CalibrationError: the reason and the fix
@@ -363,15 +398,22 @@ class FirstRunWindow(AppWindow):
         texts.setSpacing(style.SPACING)
         for text in (ABOUT, PRIVACY):
             texts.addWidget(_wrapped(text))
-        texts.addWidget(
+        texts.addStretch(1)
+        row.addLayout(texts, 1)
+        v.addLayout(row)
+        v.addSpacing(style.SPACING)
+        v.addWidget(style.subheading("How it works"))
+        for number, text in enumerate(HOW_IT_WORKS, 1):
+            line = _wrapped(f"{number}.&nbsp;&nbsp;{text}")
+            line.setTextFormat(Qt.TextFormat.RichText)
+            v.addWidget(line)
+        v.addStretch(1)
+        v.addWidget(
             style.hint(
                 "Next you choose the camera and show posturewatch how you sit well. "
                 "It takes about a minute."
             )
         )
-        texts.addStretch(1)
-        row.addLayout(texts, 1)
-        v.addLayout(row, 1)
         self.welcome_next = QPushButton("Next: the camera")
         self.welcome_next.setDefault(True)
         self.welcome_next.clicked.connect(lambda: self.show_page(self._camera_or_none()))
@@ -403,8 +445,17 @@ class FirstRunWindow(AppWindow):
 
     def _no_camera_page(self) -> QWidget:
         page, v = self._page("No camera found")
-        v.addWidget(_wrapped(NO_CAMERA))
-        v.addWidget(_wrapped(WITHOUT_CAMERA))
+        row = QHBoxLayout()
+        row.setSpacing(2 * style.SPACING)
+        icon = QLabel()
+        icon.setPixmap(state_pixmap("camera", 96))
+        row.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
+        texts = QVBoxLayout()
+        texts.addWidget(_wrapped(NO_CAMERA))
+        texts.addWidget(_wrapped(WITHOUT_CAMERA))
+        texts.addWidget(style.hint(PLACEMENT))
+        row.addLayout(texts, 1)
+        v.addLayout(row)
         v.addStretch(1)
         self.without_button = QPushButton("Go on without a camera")
         self.without_button.clicked.connect(self._go_on_without)
@@ -416,7 +467,10 @@ class FirstRunWindow(AppWindow):
         v.addWidget(_wrapped(SIT_WELL))
         self.calib_canvas = PreviewCanvas()
         self.calib_canvas.show_message("The camera starts when you press Start")
-        v.addWidget(self.calib_canvas, 1)
+        # The numbers ("Details") take the live picture's place: the window keeps its size.
+        self.calib_area = QStackedWidget()
+        self.calib_area.addWidget(self.calib_canvas)
+        v.addWidget(self.calib_area, 1)
         row = QHBoxLayout()
         self.countdown = QLabel("")
         self.countdown.setObjectName("countdown")
@@ -430,32 +484,39 @@ class FirstRunWindow(AppWindow):
         self.result = _wrapped("")
         self.result.setObjectName("result")
         self.result.setTextFormat(Qt.TextFormat.RichText)
-        self.result.setMinimumHeight(3 * self.result.fontMetrics().lineSpacing())
+        self.result.setMinimumHeight(4 * self.result.fontMetrics().lineSpacing())
         row.addWidget(self.result, 1)
         v.addLayout(row)
         self.details = QLabel("")
         self.details.setObjectName("details")
         self.details.setTextFormat(Qt.TextFormat.PlainText)
+        self.details.setWordWrap(True)
+        self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details.setStyleSheet("font-family: monospace;")
-        self.details.hide()
-        self.details_button = QPushButton("Details")
+        self.calib_area.addWidget(self.details)
+        self.details_button = QPushButton("&Details")
         self.details_button.setCheckable(True)
-        self.details_button.toggled.connect(self.details.setVisible)
+        self.details_button.toggled.connect(
+            lambda on: self.calib_area.setCurrentWidget(self.details if on else self.calib_canvas)
+        )
         self.details_button.hide()
-        v.addWidget(self.details)
         self.start_button = QPushButton("Start calibration")
         self.start_button.setDefault(True)
         self.start_button.clicked.connect(self.start_calibration)
-        self.finish_button = QPushButton("Finish")
+        self.finish_button = QPushButton("&Finish")
         self.finish_button.clicked.connect(self.close)
         self.finish_button.hide()
         row2 = QHBoxLayout()
         row2.addWidget(self.details_button)
+        row2.addStretch(1)
         v.addLayout(row2)
         self._nav(v, CAMERA, self.start_button, self.finish_button)
         return page
 
     def show_page(self, index: int) -> None:
+        if index != CALIBRATE:
+            self._cancel_calibration()
         self.pages.setCurrentIndex(index)
         focus = (self.welcome_next, self.camera_next, self.without_button, self.start_button)
         focus[index].setFocus()
@@ -542,8 +603,10 @@ class FirstRunWindow(AppWindow):
         if page == CAMERA and self._preview is not None:
             self.canvas.show_observation(obs)
             self.view_check.setText(in_view(obs))
-            self._camera_works = True
-            self.camera_next.setEnabled(True)
+            if not self._camera_works:
+                self._camera_works = True
+                self.camera_next.setEnabled(True)
+                self.camera_next.setFocus()
         elif page == CALIBRATE and self._worker is not None:
             self.calib_canvas.show_observation(obs)
 
@@ -572,14 +635,20 @@ class FirstRunWindow(AppWindow):
         self._worker.start()
 
     def _on_countdown(self, remaining: int) -> None:
+        if self._worker is None:
+            return  # from a calibration cancelled meanwhile
         self.result.setText("Get ready: sit well and look at the screen.")
         self.countdown.setText(str(remaining))
 
     def _on_recording(self) -> None:
+        if self._worker is None:
+            return  # from a calibration cancelled meanwhile
         self.countdown.setText("hold still")
         self.result.setText("Recording your posture for a few seconds…")
 
     def _on_succeeded(self, words: str, details: str) -> None:
+        if self._worker is None:
+            return  # from a calibration cancelled meanwhile
         self._worker = None
         self.countdown.setText("✓")
         self.result.setText(
@@ -595,10 +664,14 @@ class FirstRunWindow(AppWindow):
         self.calibrated.emit(self.chosen_camera())
 
     def _on_refused(self, message: str) -> None:
+        if self._worker is None:
+            return  # from a calibration cancelled meanwhile
         why, fix = explain_refusal(message)
         self._not_calibrated(why, fix)
 
     def _on_camera_failed(self, text: str) -> None:
+        if self._worker is None:
+            return  # from a calibration cancelled meanwhile
         self.calib_canvas.show_message("No picture from this camera")
         self._not_calibrated(
             text.rstrip("."),
@@ -616,7 +689,17 @@ class FirstRunWindow(AppWindow):
         self.start_button.setEnabled(True)
         self.start_button.setFocus()
 
+    def _cancel_calibration(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+            self._worker = None
+            self.countdown.setText("")
+            self.result.setText("")
+            self.start_button.setEnabled(True)
+            self.calib_canvas.show_message("The camera starts when you press Start")
+
     def closeEvent(self, event: object) -> None:
+        self._cancel_calibration()
         self._stop_preview()
         self._scan.stop()
         super().closeEvent(event)  # type: ignore[arg-type]

@@ -69,8 +69,8 @@ class PreviewCanvas(QWidget):
             )
         p.setPen(QColor("#8b949e"))
         p.drawText(
-            self.rect().adjusted(6, 0, -6, -6),
-            Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignLeft,
+            self.rect().adjusted(8, 6, -8, 0),
+            Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft,
             "landmarks only: the picture is never shown or stored",
         )
         p.end()

@@ -40,7 +40,7 @@ class ReportWindow(AppWindow):
         row.addWidget(close)
         row.addWidget(self.open_button)
         layout.addLayout(row)
-        self.resize(640, 520)
+        self.resize(720, 560)
 
     def show_report(self, text: str, page: Path | None) -> None:
         self.text.setPlainText(text.strip() or "No figures for today yet.")

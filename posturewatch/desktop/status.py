@@ -118,6 +118,8 @@ def today_lines(today: dict[str, Any] | None) -> list[str]:
 
 
 def _minutes(value: float) -> str:
+    if 0 < value < 0.5:
+        return "under 1 min"
     minutes = round(value)
     if minutes < 60:
         return f"{minutes} min"

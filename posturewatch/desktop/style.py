@@ -96,6 +96,7 @@ def apply(qt: QApplication, dark: bool | None = None) -> None:
     qt.setStyleSheet(
         f"""
         QLabel#heading {{ font-size: 15pt; font-weight: 600; }}
+        QLabel#subheading {{ font-weight: 600; }}
         QLabel#hint {{ color: {c["muted"]}; }}
         QLabel#error {{ color: {c["error"]}; }}
         QLabel#confirmation {{ color: {c["good"]}; }}
@@ -109,6 +110,12 @@ def heading(text: str) -> QLabel:
     label = QLabel(text)
     label.setObjectName("heading")
     label.setWordWrap(True)
+    return label
+
+
+def subheading(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("subheading")
     return label
 
 
