@@ -208,6 +208,8 @@ def thresholds_in_force(
     }
     for signal in shown_signals(calibrated, slouch, s):
         for key in (k for k, of in LIMITS.items() if of == signal and k in slouch):
+            if slouch[key] < s.slouch_min * calibrated[key]:
+                continue  # the signal moved through another of its thresholds
             # Toward the point slouch_share of the way from neutral to the shown
             # slouch; never below the person's noise or slouch_floor of the default.
             target = max(s.slouch_share * slouch[key], own[key], s.slouch_floor * defaults[key])
