@@ -234,7 +234,7 @@ class Monitor:
         elif isinstance(message, Answer):
             self._record_answer(message.answer)
         elif isinstance(message, Reconfigure):
-            self.detector.settings = message.detector
+            self.detector.set_settings(message.detector)
             self.scheduler.set_settings(message.scheduler)
             self.settings = message.sampling
             if message.metrics is not None:

@@ -72,7 +72,8 @@ def test_saving_settings_keeps_the_pause_the_cooldown_and_the_day(qtbot, tmp_pat
     monitor = app.monitor
     # The new settings reached the running monitor...
     assert monitor.scheduler.settings.break_after_min == 40.0
-    assert monitor.detector.settings.head_threshold_deg < Config().detector.head_threshold_deg
+    assert monitor.detector.settings.sensitivity == 1.25
+    assert monitor.detector.thresholds.sensitivity == 1.25  # the thresholds followed
     # ...and the pause, the cooldown and the day's figures are still there.
     assert status["state"] == "paused"
     after = status["scheduler"]
@@ -87,11 +88,7 @@ def test_saving_settings_keeps_the_pause_the_cooldown_and_the_day(qtbot, tmp_pat
     table = tomllib.loads(written.read_text(encoding="utf-8"))
     assert set(table) == {"detector", "scheduler"}
     assert set(table["scheduler"]) == {"break_after_min"}
-    assert set(table["detector"]) <= {
-        "head_threshold_deg",
-        "shoulder_threshold_deg",
-        "hysteresis_deg",
-    }
+    assert set(table["detector"]) == {"sensitivity"}
 
 
 def qtbot_app(qtbot):  # type: ignore[no-untyped-def]

@@ -415,16 +415,7 @@ class DesktopApp:
     def open_live_view(self) -> None:
         from posturewatch.desktop.live_view import LiveViewWindow
 
-        detector = self.config.detector
-        front = (self.options.source.view or "front") == "front"
-        window = LiveViewWindow(
-            {
-                "head": detector.head_threshold_deg,
-                "shoulder": detector.front_shoulder_threshold_deg
-                if front
-                else detector.shoulder_threshold_deg,
-            }
-        )
+        window = LiveViewWindow()
         window.destroyed.connect(lambda *_: self.windows.pop("live", None))
         self._keep("live", window)
         if self._last_update is not None:

@@ -77,17 +77,17 @@ class PreviewCanvas(QWidget):
 
 
 class Gauge(QWidget):
-    """One deviation against its threshold: a bar from 0 to twice the threshold,
-    the threshold marked; green below it, amber near it, red beyond."""
+    """One signal's reading: its deviation from the calibration as a share of the
+    threshold in force (1.0 = at the line). The bar runs to twice the threshold,
+    the line is marked; green well below it, amber near it, red beyond."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.value: float | None = None
-        self.threshold = 1.0
+        self.share: float | None = None
         self.setMinimumSize(160, 18)
 
-    def set_value(self, value: float | None, threshold: float) -> None:
-        self.value, self.threshold = value, max(threshold, 1e-6)
+    def set_share(self, share: float | None) -> None:
+        self.share = share
         self.update()
 
     def paintEvent(self, event: object) -> None:
@@ -97,29 +97,38 @@ class Gauge(QWidget):
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(QColor(style.colour("alt")))
         p.drawRoundedRect(r, 4, 4)
-        if self.value is not None:
-            share = max(0.0, min(1.0, self.value / (2 * self.threshold)))
-            colour = "#2ea043" if share < 0.4 else "#d4a72c" if share < 0.5 else "#d64541"
+        if self.share is not None:
+            fill = max(0.0, min(1.0, self.share / 2))
+            colour = "#2ea043" if self.share < 0.75 else "#d4a72c" if self.share < 1 else "#d64541"
             p.setBrush(QColor(colour))
-            p.drawRoundedRect(
-                QRectF(r.left(), r.top(), max(6.0, r.width() * share), r.height()), 4, 4
-            )
+            bar = QRectF(r.left(), r.top(), max(6.0, r.width() * fill), r.height())
+            p.drawRoundedRect(bar, 4, 4)
         x = r.left() + r.width() / 2
         p.setPen(QPen(QColor(style.colour("text")), 2))
         p.drawLine(QPointF(x, r.top() - 2), QPointF(x, r.bottom() + 2))
         p.end()
 
 
-GAUGES = (("head", "Head forward"), ("shoulder", "Shoulders rounded"))
+SIGNAL_LABELS = {
+    "head_forward": "Head forward",
+    "shoulders_rounded": "Shoulders rounded",
+    "sinking": "Sinking in the chair",
+    "neck": "Neck tipped",
+    "lean_in": "Leaning in",
+}
+"""core/thresholds.SIGNALS in words, in that order."""
+
+
+def share_text(share: float | None) -> str:
+    return "–" if share is None else f"{round(share * 100)} % of the line"
 
 
 class LiveViewWindow(AppWindow):
     """`show_observation`, `show_update` and `show_next` are fed by the app while
     the window is open."""
 
-    def __init__(self, thresholds: dict[str, float], parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("posturewatch live view", parent)
-        self.thresholds = thresholds
         layout = QVBoxLayout(self)
         style.page_margins(layout)
         layout.addWidget(style.heading("What posturewatch sees"))
@@ -128,20 +137,24 @@ class LiveViewWindow(AppWindow):
         layout.addWidget(self.canvas, 1)
         grid = QGridLayout()
         grid.setHorizontalSpacing(style.SPACING)
+        grid.setVerticalSpacing(style.SPACING // 2)
         self.gauges: dict[str, Gauge] = {}
         self.figures: dict[str, QLabel] = {}
-        for row, (key, label) in enumerate(GAUGES):
+        for row, (key, label) in enumerate(SIGNAL_LABELS.items()):
             grid.addWidget(QLabel(label), row, 0)
             gauge = self.gauges[key] = Gauge()
             grid.addWidget(gauge, row, 1)
             figure = self.figures[key] = QLabel("–")
-            figure.setMinimumWidth(figure.fontMetrics().horizontalAdvance("−88.8° of 88°"))
+            figure.setMinimumWidth(figure.fontMetrics().horizontalAdvance("888 % of the line"))
             figure.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             grid.addWidget(figure, row, 2)
         grid.setColumnStretch(1, 1)
         layout.addLayout(grid)
         layout.addWidget(
-            style.hint("Against your calibration; the line marks where it counts as slouching.")
+            style.hint(
+                "How far you are from your calibrated posture; the line marks where it "
+                "counts as slouching (your sensitivity and answers move it)."
+            )
         )
         self.state = QLabel("")
         self.state.setObjectName("state")
@@ -151,18 +164,17 @@ class LiveViewWindow(AppWindow):
         self.next = style.hint("")
         self.next.setMinimumHeight(2 * self.next.fontMetrics().lineSpacing())
         layout.addWidget(self.next)
-        self.resize(460, 560)
+        self.resize(480, 640)
 
     def show_observation(self, obs: Observation) -> None:
         self.canvas.show_observation(obs)
 
     def show_update(self, update: DetectorUpdate, words: str) -> None:
-        for key, value in (("head", update.head_dev_deg), ("shoulder", update.shoulder_dev_deg)):
-            threshold = self.thresholds[key]
-            self.gauges[key].set_value(value, threshold)
-            self.figures[key].setText(
-                "–" if value is None else f"{value:+.1f}° of {threshold:.0f}°"
-            )
+        readings = update.readings or {}
+        for key, gauge in self.gauges.items():
+            share = readings.get(key)
+            gauge.set_share(share)
+            self.figures[key].setText(share_text(share))
         self.state.setText(words)
 
     def show_next(self, text: str) -> None:

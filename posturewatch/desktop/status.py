@@ -182,10 +182,13 @@ def update_words(update: Any) -> str:
     """The detector's judgement of this moment, in words (the live view)."""
     state = str(update.state)
     dominant = DEVIATION_WORDS.get(str(update.dominant), str(update.dominant or ""))
+    why = str(getattr(update, "why", "") or "")
     if state == "poor":
-        return f"Slouching: {dominant or 'away from your calibrated posture'}."
+        return f"Slouching: {why or dominant or 'away from your calibrated posture'}."
     if state == "good":
-        return f"Building up: {dominant}." if dominant else "Sitting as calibrated."
+        if dominant or why:
+            return f"Building up: {why or dominant}; it counts once it lasts."
+        return "Sitting as calibrated."
     if state == "away":
         return "Nobody at the desk."
     if state == "uncertain":
