@@ -175,6 +175,12 @@ def walk_through(s: Session, out: Path) -> None:
         s.key(welcome, "alt+d")  # Details
         time.sleep(0.5)
         s.grab(welcome, out / "first-run-details.png")
+        s.key(welcome, "alt+d", "alt+s")  # the optional slouch step
+        time.sleep(0.5)
+        s.grab(welcome, out / "first-run-slouch.png")
+        s.key(welcome, "space")  # Start
+        time.sleep(5.5)
+        s.grab(welcome, out / "first-run-slouch-result.png")
         s.key(welcome, "alt+f")  # Finish
         time.sleep(8.0)  # the monitor starts; the tray turns to the state
         x, y = s.tray_icon_centre()

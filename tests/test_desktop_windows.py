@@ -4,6 +4,7 @@ first-run window's calibration outcomes and placement check, the tray menu."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -366,3 +367,46 @@ def test_cancel_during_a_calibration_saves_nothing(qtbot) -> None:  # type: igno
     qtbot.waitUntil(lambda: window.countdown.text() == "1", timeout=5000)
     window.close()
     assert not saved.wait(2.0)
+
+
+def test_the_optional_slouch_step_comes_after_sitting_well(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from posturewatch.core.baseline import CalibrationError
+
+    steps: list[str] = []
+
+    def slouch_job(spec: str) -> CalibrationJob:
+        def calibrate(samples: list[object], description: str) -> tuple[str, str]:
+            steps.append("slouch")
+            if len(steps) == 1:
+                raise CalibrationError(
+                    "slouch not taken: no different from sitting well; slump as you do when tired"
+                )
+            return "Your slouch is noted.", "slouch shown (12 frames)"
+
+        return dataclasses.replace(_job("x"), calibrate=calibrate)
+
+    window = FirstRunWindow(
+        [("fake", "fake")],
+        lambda spec: _job("Calibrated: sitting upright."),
+        start_page="calibrate",
+        make_slouch_job=slouch_job,
+    )
+    qtbot.addWidget(window)
+    window.show()
+    told: list[str] = []
+    window.calibrated.connect(told.append)
+    qtbot.mouseClick(window.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.slouch_button.isVisible(), timeout=5000)
+    assert told == []  # the monitor must not take the camera before the slouch step
+    qtbot.mouseClick(window.slouch_button, Qt.MouseButton.LeftButton)
+    assert "tired" in window.instructions.text()
+    assert window.finish_button.text() == "&Skip"
+    qtbot.mouseClick(window.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Slouch not taken" in window.result.text(), timeout=5000)
+    assert "No different from sitting well" in window.result.text()
+    assert window.finish_button.text() == "&Finish without it"
+    qtbot.mouseClick(window.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Your slouch is noted." in window.result.text(), timeout=5000)
+    assert not window.slouch_button.isVisible()
+    window.close()
+    assert told == ["fake"] and steps == ["slouch", "slouch"]

@@ -516,6 +516,34 @@ class DesktopApp:
             spec=spec, open_source=self._open_source, compute=compute, calibrate=calibrate
         )
 
+    def _slouch_job(self, spec: str) -> Any:
+        """The first run's optional second step: 17core's core.baseline.add_slouch
+        on the profile just saved (refused with the reason when no different from
+        sitting well, a glance, a turn or standing)."""
+        from posturewatch.core.baseline import add_slouch, describe_slouch
+        from posturewatch.core.metrics import compute_metrics
+        from posturewatch.desktop.first_run import CalibrationJob
+        from posturewatch.store.profiles import load_profile, save_profile
+
+        config = self.config
+        view = self.options.source.view
+        path = self.profile()
+
+        def compute(obs: Any) -> Any:
+            return compute_metrics(obs, view, config.metrics)
+
+        def calibrate(samples: list[Any], description: str) -> tuple[str, str]:
+            baseline = add_slouch(load_profile(path), samples, config.detector, source=description)
+            save_profile(path, baseline)
+            return (
+                "Your slouch is noted: posturewatch now notices it from a smaller change.",
+                describe_slouch(baseline, config.detector),
+            )
+
+        return CalibrationJob(
+            spec=spec, open_source=self._open_source, compute=compute, calibrate=calibrate
+        )
+
     def open_first_run(self, page: str = "welcome") -> None:
         from posturewatch.desktop.first_run import FirstRunWindow
 
@@ -525,6 +553,7 @@ class DesktopApp:
             self._open_source,
             page,
             find_cameras=self._cameras,
+            make_slouch_job=self._slouch_job,
         )
         window.calibrated.connect(self._on_calibrated)
         window.without_camera.connect(self._wait_for_a_camera)
@@ -561,6 +590,7 @@ class DesktopApp:
             self._open_source,
             "calibrate",
             find_cameras=self._cameras,
+            make_slouch_job=self._slouch_job,
         )
         window.calibrated.connect(self._on_calibrated)
         window.select_camera(self.spec)

@@ -64,6 +64,11 @@ HOW_IT_WORKS = (
     "The tray icon shows how you sit now; its menu pauses it, shows a live view, today's "
     "figures and a report.",
 )
+SLOUCH = (
+    "Optional, and it helps: now sit the way you do when you are tired, slumped as you "
+    "usually are, eyes on the screen (not on the keyboard, not turned away). It records "
+    "a few seconds, so posturewatch notices your own slouch sooner."
+)
 COUNTDOWN_S = 3
 CAPTURE_S = 10.0
 CAPTURE_FPS = 4.0
@@ -108,7 +113,7 @@ def in_view(obs: Observation | None, min_visibility: float = 0.5) -> str:
 
 def explain_refusal(message: str) -> tuple[str, str]:
     """A CalibrationError message -> (why, what to change), in plain words."""
-    text = message.removeprefix("calibration failed: ").strip()
+    text = message.removeprefix("calibration failed: ").removeprefix("slouch not taken: ").strip()
     why, _, fix = text.partition("; ")
     why = why[:1].upper() + why[1:]
     fix = (
@@ -319,9 +324,16 @@ class FirstRunWindow(AppWindow):
         start_page: str = "welcome",
         parent: QWidget | None = None,
         find_cameras: Callable[[], Cameras] | None = None,
+        make_slouch_job: Callable[[str], CalibrationJob] | None = None,
     ) -> None:
         super().__init__("Welcome to posturewatch", parent)
         self._make_job = make_job
+        self._make_slouch_job = make_slouch_job
+        self._slouching = False
+        """The shown-slouch step (after sitting well) is the one running or shown."""
+        self._done: str | None = None
+        """The camera calibrated with, told by `calibrated` when the window is done
+        (with a slouch step to come, the monitor must not take the camera yet)."""
         self._open_source = open_source
         self._find_cameras = find_cameras
         self._preview: PreviewWorker | None = None
@@ -464,7 +476,9 @@ class FirstRunWindow(AppWindow):
 
     def _calibration_page(self) -> QWidget:
         page, v = self._page("Calibration")
-        v.addWidget(_wrapped(SIT_WELL))
+        self.instructions = _wrapped(SIT_WELL)
+        self.instructions.setMinimumHeight(3 * self.instructions.fontMetrics().lineSpacing())
+        v.addWidget(self.instructions)
         self.calib_canvas = PreviewCanvas()
         self.calib_canvas.show_message("The camera starts when you press Start")
         # The numbers ("Details") take the live picture's place: the window keeps its size.
@@ -504,6 +518,10 @@ class FirstRunWindow(AppWindow):
         self.start_button = QPushButton("Start calibration")
         self.start_button.setDefault(True)
         self.start_button.clicked.connect(self.start_calibration)
+        self.slouch_button = QPushButton("&Show my slouch…")
+        self.slouch_button.setToolTip("Optional: a few seconds sitting as you do when tired")
+        self.slouch_button.clicked.connect(self._to_slouch)
+        self.slouch_button.hide()
         self.finish_button = QPushButton("&Finish")
         self.finish_button.clicked.connect(self.close)
         self.finish_button.hide()
@@ -511,7 +529,7 @@ class FirstRunWindow(AppWindow):
         row2.addWidget(self.details_button)
         row2.addStretch(1)
         v.addLayout(row2)
-        self._nav(v, CAMERA, self.start_button, self.finish_button)
+        self._nav(v, CAMERA, self.slouch_button, self.start_button, self.finish_button)
         return page
 
     def show_page(self, index: int) -> None:
@@ -631,8 +649,24 @@ class FirstRunWindow(AppWindow):
         self.details_button.setChecked(False)
         self.result.setText("Opening the camera…")
         self.calib_canvas.show_message("Starting the camera…")
-        self._worker = CalibrationWorker(self._make_job(self.chosen_camera()), self.bridge)
+        make = self._make_slouch_job if self._slouching else self._make_job
+        assert make is not None
+        self._worker = CalibrationWorker(make(self.chosen_camera()), self.bridge)
         self._worker.start()
+
+    def _to_slouch(self) -> None:
+        """The optional second step: the person shows how they slouch."""
+        self._slouching = True
+        self.instructions.setText(SLOUCH)
+        self.countdown.setText("")
+        self.result.setText("")
+        self.slouch_button.hide()
+        self.start_button.setText("Start")
+        self.start_button.setEnabled(True)
+        self.start_button.show()
+        self.start_button.setFocus()
+        self.finish_button.setText("&Skip")
+        self.calib_canvas.show_message("The camera starts when you press Start")
 
     def _on_countdown(self, remaining: int) -> None:
         if self._worker is None:
@@ -658,10 +692,22 @@ class FirstRunWindow(AppWindow):
         self.details.setText(details)
         self.details_button.setVisible(bool(details))
         self.start_button.hide()
+        self.finish_button.setText("&Finish")
         self.finish_button.show()
         self.finish_button.setDefault(True)
         self.finish_button.setFocus()
-        self.calibrated.emit(self.chosen_camera())
+        offer_slouch = self._make_slouch_job is not None and not self._slouching
+        self.slouch_button.setVisible(offer_slouch)
+        if offer_slouch:
+            self.result.setText(
+                f"<b>{words}</b><br>Optional: show posturewatch how you slouch when tired "
+                "(a few seconds), so it notices your own slouch sooner. Or Finish: it "
+                "watches from the tray."
+            )
+            self._done = self.chosen_camera()  # told when the window is done
+        else:
+            self._done = None
+            self.calibrated.emit(self.chosen_camera())
 
     def _on_refused(self, message: str) -> None:
         if self._worker is None:
@@ -683,11 +729,15 @@ class FirstRunWindow(AppWindow):
         self._worker = None
         self.countdown.setText("")
         self.result.setText(
-            f"<b>Not calibrated.</b><br>Why: {why}.<br>What to change: {fix}".rstrip(".") + "."
+            f"<b>{'Slouch not taken' if self._slouching else 'Not calibrated'}.</b><br>"
+            f"Why: {why}.<br>What to change: {fix}".rstrip(".")
+            + "."
         )
         self.start_button.setText("Try again")
         self.start_button.setEnabled(True)
         self.start_button.setFocus()
+        if self._slouching:
+            self.finish_button.setText("&Finish without it")
 
     def _cancel_calibration(self) -> None:
         if self._worker is not None:
@@ -702,6 +752,9 @@ class FirstRunWindow(AppWindow):
         self._cancel_calibration()
         self._stop_preview()
         self._scan.stop()
+        if self._done is not None:  # calibrated, the slouch shown or skipped
+            spec, self._done = self._done, None
+            self.calibrated.emit(spec)
         super().closeEvent(event)  # type: ignore[arg-type]
 
 
