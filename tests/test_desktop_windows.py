@@ -410,3 +410,25 @@ def test_the_optional_slouch_step_comes_after_sitting_well(qtbot) -> None:  # ty
     assert not window.slouch_button.isVisible()
     window.close()
     assert told == ["fake"] and steps == ["slouch", "slouch"]
+
+
+def test_live_view_shows_each_reading_against_its_line(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from posturewatch.core.types import DetectorUpdate
+    from posturewatch.desktop.live_view import LiveViewWindow, share_text
+
+    window = LiveViewWindow()
+    qtbot.addWidget(window)
+    window.show()
+    update = DetectorUpdate(
+        0.0, "good", dominant="head_forward", readings={"head_forward": 0.8, "sinking": -2.3}
+    )
+    size = window.size()
+    window.show_update(update, "Building up: head forward.")
+    window.show_observation(_obs(0))
+    assert window.figures["head_forward"].text() == "80 %"
+    assert window.figures["sinking"].text() == "0 %"  # higher than calibrated: not negative
+    assert window.figures["lean_in"].text() == "–"  # no reading
+    assert window.gauges["head_forward"].share == 0.8
+    assert window.canvas.obs is not None and window.canvas.message == ""
+    assert window.size() == size
+    assert share_text(1.234) == "123 %"

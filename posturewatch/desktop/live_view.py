@@ -120,7 +120,8 @@ SIGNAL_LABELS = {
 
 
 def share_text(share: float | None) -> str:
-    return "–" if share is None else f"{round(share * 100)} % of the line"
+    """A reading as the share of the way to its line; better than calibrated is 0."""
+    return "–" if share is None else f"{round(max(0.0, share) * 100)} %"
 
 
 class LiveViewWindow(AppWindow):
@@ -145,15 +146,16 @@ class LiveViewWindow(AppWindow):
             gauge = self.gauges[key] = Gauge()
             grid.addWidget(gauge, row, 1)
             figure = self.figures[key] = QLabel("–")
-            figure.setMinimumWidth(figure.fontMetrics().horizontalAdvance("888 % of the line"))
+            figure.setMinimumWidth(figure.fontMetrics().horizontalAdvance("8888 %"))
             figure.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             grid.addWidget(figure, row, 2)
         grid.setColumnStretch(1, 1)
         layout.addLayout(grid)
         layout.addWidget(
             style.hint(
-                "How far you are from your calibrated posture; the line marks where it "
-                "counts as slouching (your sensitivity and answers move it)."
+                "Each bar: how far you are from your calibrated posture, as a share of the "
+                "way to the line where it counts as slouching (your sensitivity and "
+                "answers move the line)."
             )
         )
         self.state = QLabel("")
