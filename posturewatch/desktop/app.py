@@ -139,6 +139,8 @@ class DesktopApp:
         self._camera_scan.setInterval(CAMERA_SCAN_MS)
         self._camera_scan.timeout.connect(self._look_for_a_camera)
         self._last_update: Any = None
+        self._live_open = False
+        """A live view is on screen (read by the monitor's thread: a plain bool)."""
 
     # ------------------------------------------------------------------ start-up
 
@@ -402,7 +404,7 @@ class DesktopApp:
 
     def _observed(self, obs: Any) -> None:
         """The monitor's thread: hand a look at the landmarks to an open live view."""
-        if "live" in self.windows:
+        if self._live_open:
             self.signals.observation.emit(obs)
 
     def _on_observation(self, obs: Any) -> None:
@@ -412,12 +414,16 @@ class DesktopApp:
         if isinstance(live, LiveViewWindow):
             live.show_observation(obs)
 
+    def _live_closed(self) -> None:
+        self._live_open = False
+
     def open_live_view(self) -> None:
         from posturewatch.desktop.live_view import LiveViewWindow
 
         window = LiveViewWindow()
-        window.destroyed.connect(lambda *_: self.windows.pop("live", None))
         self._keep("live", window)
+        self._live_open = True
+        window.installEventFilter(_OnClose(window, self._live_closed, self.qt))
         if self._last_update is not None:
             window.show_update(self._last_update, tray_status.update_words(self._last_update))
         window.show_next(tray_status.next_step(self._last_status, time.time()))
@@ -461,6 +467,10 @@ class DesktopApp:
         self.qt.exit(code)
 
     # ------------------------------------------------------------------ windows
+
+    def _showing(self, name: str) -> bool:
+        window = self.windows.get(name)
+        return window is not None and window.isVisible()
 
     def _keep(self, name: str, window: QWidget) -> QWidget:
         old = self.windows.pop(name, None)
@@ -557,8 +567,14 @@ class DesktopApp:
         )
         window.calibrated.connect(self._on_calibrated)
         window.without_camera.connect(self._wait_for_a_camera)
-        window.destroyed.connect(lambda *_: self.windows.pop("first-run", None))
         self._keep("first-run", window)
+        window.installEventFilter(_OnClose(window, self._first_run_closed, self.qt))
+
+    def _first_run_closed(self) -> None:
+        """Closed before a calibration with no camera there: wait for one (Cancel
+        with a camera there is the person's choice: the tray's Calibrate is there)."""
+        if not self.profile().exists() and not self._cameras():
+            QTimer.singleShot(0, self._wait_for_a_camera)
 
     def _wait_for_a_camera(self) -> None:
         """Gone on without a camera: say so in the tray, look for one now and then,
@@ -569,7 +585,7 @@ class DesktopApp:
         self._camera_scan.start()
 
     def _look_for_a_camera(self) -> None:
-        if self.profile().exists() or "first-run" in self.windows:
+        if self.profile().exists() or self._showing("first-run"):
             self._camera_scan.stop()
             return
         if self._cameras():

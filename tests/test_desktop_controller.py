@@ -1,6 +1,8 @@
-"""Settings saved while the app watches take effect in the running monitor: the
-day's state, a pause and a cooldown are kept (a restart used to forget them), and
-config.toml gets only the keys that changed, user-only."""
+"""The desktop app's controller with real parts under Qt's offscreen platform:
+settings saved while the app watches take effect in the running monitor (the
+day's state, a pause and a cooldown are kept; a restart used to forget them) and
+config.toml gets only the keys that changed, user-only; without a camera the app
+waits and asks to calibrate when one appears."""
 
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
 
+from PySide6.QtCore import Qt
+
 from posturewatch.app import Application, RunOptions, SourceOptions
 from posturewatch.config import Config
 from posturewatch.context import Context
@@ -22,6 +26,7 @@ from posturewatch.core.baseline import calibrate
 from posturewatch.core.scheduler import SchedulerSettings
 from posturewatch.core.types import DetectorUpdate
 from posturewatch.desktop.app import DesktopApp
+from posturewatch.desktop.first_run import NO_CAMERA_PAGE
 from posturewatch.desktop.settings import SettingsForm, form_from_config
 from posturewatch.inputs.recording import read_recording
 from posturewatch.paths import Paths
@@ -97,3 +102,36 @@ def qtbot_app(qtbot):  # type: ignore[no-untyped-def]
     qt = QApplication.instance()
     assert isinstance(qt, QApplication)
     return qt
+
+
+def test_without_a_camera_the_app_waits_and_asks_when_one_appears(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    paths = Paths(config_dir=tmp_path / "config", data_dir=tmp_path / "data")
+    found: list[tuple[str, str]] = []
+
+    class NoCameraYet(DesktopApp):
+        def _cameras(self) -> list[tuple[str, str]]:  # the machine's camera list
+            return list(found)
+
+        def _tell(self, title: str, body: str) -> None:
+            told.append(title)
+
+    told: list[str] = []
+    desktop = NoCameraYet(qtbot_app(qtbot), Context(paths, Config()), RunOptions(), ["pw"])
+    desktop.start()
+    window = desktop.windows["first-run"]
+    qtbot.mouseClick(window.welcome_next, Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
+    assert window.pages.currentIndex() == NO_CAMERA_PAGE  # type: ignore[attr-defined]
+    window.without_button.click()  # type: ignore[attr-defined]
+    assert not window.isVisible()
+    assert desktop.tray.state == "camera" and desktop._camera_scan.isActive()
+    desktop._look_for_a_camera()
+    assert told == [] and not desktop._showing("first-run")  # still none
+    found.append(("camera:0", "USB Camera (camera 0)"))
+    desktop._look_for_a_camera()
+    assert told == ["A camera is connected"]
+    assert desktop._showing("first-run") and not desktop._camera_scan.isActive()
+    reopened = desktop.windows["first-run"]
+    assert reopened.chosen_camera() == "camera:0"  # type: ignore[attr-defined]
+    for window in desktop.windows.values():
+        window.close()
+    desktop.tray.hide()
