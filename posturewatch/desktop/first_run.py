@@ -661,6 +661,8 @@ class FirstRunWindow(AppWindow):
         self.countdown.setText("")
         self.result.setText("")
         self.slouch_button.hide()
+        self.details_button.setChecked(False)
+        self.details_button.hide()  # the upright step's numbers
         self.start_button.setText("Start")
         self.start_button.setEnabled(True)
         self.start_button.show()

@@ -32,6 +32,14 @@ from posturewatch.desktop.settings import (
 from posturewatch.desktop.window import AppWindow
 
 STYLE_LABELS = (("notification", "a notification"), ("window", "the break window"))
+SENSITIVITY_WORDS = (
+    "Very relaxed: only large, lasting slouches count.",
+    "Relaxed: only clear slouches count.",
+    "Standard: the usual deviations from your calibrated posture count.",
+    "Strict: smaller deviations count too.",
+    "Very strict: even small deviations count.",
+)
+"""One sentence per SENSITIVITY_STEPS entry (same order)."""
 
 
 class SettingsWindow(AppWindow):
@@ -140,11 +148,7 @@ class SettingsWindow(AppWindow):
         self.resize(560, self.sizeHint().height())
 
     def _show_sensitivity(self, index: int) -> None:
-        factor, label = SENSITIVITY_STEPS[index]
-        self.sensitivity_label.setText(
-            f"{label}: notices {'smaller' if factor > 1 else 'only larger' if factor < 1 else ''}"
-            f"{' ' if factor != 1 else 'the usual '}deviations from your calibrated posture"
-        )
+        self.sensitivity_label.setText(SENSITIVITY_WORDS[index])
 
     def form(self) -> SettingsForm:
         return SettingsForm(
