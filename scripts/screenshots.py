@@ -138,6 +138,7 @@ def main() -> int:
         with running_desktop(work / "desktop", tray_host=True) as desktop:
             s = Session(desktop, work / "data", recording, work / "gui.log")
             walk_through(s, out)
+            busy_camera_and_saved_settings(s, out)
             single_windows(s, out, VARIANTS[:2])
             other_states(s, work, out, VARIANTS[1:2])
         # 200 %: a screen as large as one people use at that scale (2560x1600).
@@ -204,6 +205,31 @@ WINDOWS = (
     ("report", "report", "posturewatch: today's report", 4.0),
     ("break:chin-tucks", "break-window", "posturewatch: .*", 1.0),
 )
+
+
+def busy_camera_and_saved_settings(s: Session, out: Path) -> None:
+    """The tray while the camera cannot be opened (calibrated, camera:7), and the
+    settings window after Save (a sensitivity step stricter)."""
+    s.start(source="camera:7")
+    try:
+        time.sleep(8.0)  # the first retry is scheduled
+        x, y = s.tray_icon_centre()
+        s.run("xdotool", "mousemove", str(x), str(y), "click", "1")
+        time.sleep(1.5)
+        s.grab_region("480x360+544+0", out / "tray-menu-camera-busy.png")
+        s.run("xdotool", "key", "Escape")
+    finally:
+        s.stop()
+    s.start("--open", "settings")
+    try:
+        wid = s.window("posturewatch settings")
+        time.sleep(1.0)
+        s.key(wid, "Right", "alt+s")  # the slider (focused first) one step stricter, Save
+        time.sleep(1.0)
+        s.grab(wid, out / "settings-saved.png")
+    finally:
+        s.stop()
+    (Path(s.env["POSTUREWATCH_DATA_DIR"]) / "config.toml").unlink(missing_ok=True)
 
 
 def single_windows(s: Session, out: Path, variants: tuple[tuple[str, dict[str, str]], ...]) -> None:

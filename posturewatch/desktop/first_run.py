@@ -359,8 +359,8 @@ class FirstRunWindow(AppWindow):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.pages)
-        self.setMinimumSize(560, 500)
-        self.resize(600, 520)
+        self.setMinimumSize(560, 480)
+        self.resize(600, 500)
         if start_page == "calibrate":
             self.setWindowTitle("posturewatch calibration")
             self.show_page(CALIBRATE)
@@ -460,7 +460,7 @@ class FirstRunWindow(AppWindow):
         row = QHBoxLayout()
         row.setSpacing(2 * style.SPACING)
         icon = QLabel()
-        icon.setPixmap(state_pixmap("camera", 96))
+        icon.setPixmap(state_pixmap("camera", 128))
         row.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
         texts = QVBoxLayout()
         texts.addWidget(_wrapped(NO_CAMERA))
@@ -468,6 +468,10 @@ class FirstRunWindow(AppWindow):
         texts.addWidget(style.hint(PLACEMENT))
         row.addLayout(texts, 1)
         v.addLayout(row)
+        v.addSpacing(2 * style.SPACING)
+        self.scan_state = _wrapped("")
+        self.scan_state.setObjectName("scan-state")
+        v.addWidget(self.scan_state)
         v.addStretch(1)
         self.without_button = QPushButton("Go on without a camera")
         self.without_button.clicked.connect(self._go_on_without)
@@ -544,6 +548,10 @@ class FirstRunWindow(AppWindow):
             self._stop_preview()
         if index in (CAMERA, NO_CAMERA_PAGE) and self._find_cameras is not None:
             self._scan.start()
+            if index == NO_CAMERA_PAGE:
+                self.scan_state.setText(
+                    f"Looking for a camera every {CAMERA_SCAN_MS // 1000} seconds…"
+                )
         else:
             self._scan.stop()
 
@@ -576,6 +584,12 @@ class FirstRunWindow(AppWindow):
         if self._find_cameras is None:
             return
         found = list(self._find_cameras())
+        self.scan_state.setText(
+            f"Looking for a camera every {CAMERA_SCAN_MS // 1000} seconds… "
+            f"none found at {time.strftime('%H:%M:%S')}."
+            if not found
+            else ""
+        )
         current = [
             (str(self.camera.itemData(i)), self.camera.itemText(i))
             for i in range(self.camera.count())

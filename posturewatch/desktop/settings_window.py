@@ -127,7 +127,7 @@ class SettingsWindow(AppWindow):
         self.confirmation.setObjectName("confirmation")
         self.confirmation.setWordWrap(True)
         self.confirmation.hide()
-        self.save_button = QPushButton("Save")
+        self.save_button = QPushButton("&Save")
         self.save_button.setDefault(True)
         self.save_button.clicked.connect(self.on_save)
         self.close_button = QPushButton("Cancel")
