@@ -432,3 +432,20 @@ def test_live_view_shows_each_reading_against_its_line(qtbot) -> None:  # type: 
     assert window.canvas.obs is not None and window.canvas.message == ""
     assert window.size() == size
     assert share_text(1.234) == "123 %"
+
+
+def test_report_window_shows_the_text_and_where_the_page_is(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from posturewatch.desktop.report_window import ReportWindow
+
+    window = ReportWindow()
+    qtbot.addWidget(window)
+    window.show()
+    assert not window.open_button.isEnabled()  # nothing to open while it is made
+    window.show_report("posturewatch: no data yet", tmp_path / "missing.html")
+    assert "no data yet" in window.text.toPlainText()
+    assert not window.open_button.isEnabled() and window.where.text() == ""
+    page = tmp_path / "posture-2026-12-06.html"
+    page.write_text("<html></html>")
+    window.show_report("Posture report for Sunday", page)
+    assert window.open_button.isEnabled()
+    assert str(page) in window.where.text()
