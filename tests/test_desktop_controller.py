@@ -58,14 +58,14 @@ def test_saving_settings_keeps_the_pause_the_cooldown_and_the_day(qtbot, tmp_pat
         form = SettingsForm(
             sensitivity=1.25,
             break_after_min=40.0,
-            prompt_style="notification",
+            prompt_style="window",
             quiet_hours="",
             camera=form_from_config(config).camera,
         )
         outcomes.append(desktop.save_settings(form))
 
     app = Application.open(paths, config, options, on_update=at_each_update)
-    desktop.app = app
+    desktop.wire(app)
     try:
         app.run()
         status = app.status()
@@ -91,7 +91,11 @@ def test_saving_settings_keeps_the_pause_the_cooldown_and_the_day(qtbot, tmp_pat
     written = paths.config_file
     assert stat.S_IMODE(written.stat().st_mode) == 0o600
     table = tomllib.loads(written.read_text(encoding="utf-8"))
-    assert set(table) == {"detector", "scheduler"}
+    assert set(table) == {"detector", "scheduler", "notifications"}
+    assert table["notifications"] == {"prompt_style": "window"}
+    # The new prompt style needed no restart: the notifier is silenced at once.
+    assert not desktop._notifications_on()
+    assert not monitor.notifier.enabled()  # type: ignore[attr-defined]
     assert set(table["scheduler"]) == {"break_after_min"}
     assert set(table["detector"]) == {"sensitivity"}
 

@@ -47,6 +47,7 @@ from posturewatch.desktop.settings import (
     with_camera,
 )
 from posturewatch.monitor import Answer, Reconfigure
+from posturewatch.notifiers import Notifier
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,8 @@ camera outage or a pause ending); each detector update also refreshes it."""
 STOP_GRACE_S = 8.0
 """After a stop request, quit even if the worker has not finished by then."""
 PAUSES = {"15m": 15 * 60.0, "1h": 60 * 60.0}
+HELPER_JOIN_S = 3.0
+"""At exit, how long to wait for each helper thread still reading."""
 CAMERA_SCAN_MS = 10000
 """Without a calibration and without a camera: how often the app looks for one."""
 
@@ -139,6 +142,7 @@ class DesktopApp:
         self._camera_scan.setInterval(CAMERA_SCAN_MS)
         self._camera_scan.timeout.connect(self._look_for_a_camera)
         self._last_update: Any = None
+        self._helpers: list[threading.Thread] = []
         self._live_open = False
         """A live view is on screen (read by the monitor's thread: a plain bool)."""
 
@@ -200,8 +204,6 @@ class DesktopApp:
         self.hooks = None
         config = self.config
         options = self.options
-        if config.notifications.prompt_style == "window":
-            options = dataclasses.replace(options, notifier="none")
         signals = self.signals
 
         def open_app() -> Application:
@@ -212,9 +214,7 @@ class DesktopApp:
                 on_update=signals.update.emit,
                 on_prompt=signals.prompt.emit,
             )
-            _offer_show_me(app, signals.show_me.emit)
-            app.monitor.on_observation = self._observed
-            self.app = app
+            self.wire(app)
             return app
 
         def set_hooks(hooks: Any) -> None:
@@ -246,6 +246,16 @@ class DesktopApp:
         self._poll.start()
         self._camera_scan.stop()
         self.tray.set_watching(True)
+
+    def wire(self, app: Application) -> None:
+        """Hook an opened application to the windows: Show me, the prompt style, the
+        live view."""
+        _offer_show_me(app, self.signals.show_me.emit)
+        # The prompt style is read at each prompt, so a change in the settings needs
+        # no restart: "window" shows the break window instead of a notification.
+        app.monitor.notifier = _StyleGate(app.monitor.notifier, self._notifications_on)
+        app.monitor.on_observation = self._observed
+        self.app = app
 
     def stop_monitor(self) -> None:
         self.stop_event.set()
@@ -303,16 +313,30 @@ class DesktopApp:
             status["paused_until"] = None
         self._show_status(status)
 
+    def _helper(self, work: Callable[[], None], name: str) -> None:
+        """A short job off the GUI thread that reports back through a signal; kept,
+        so the app waits for it before its signals object goes (a signal emitted
+        into a deleted object crashes the process at exit)."""
+        self._helpers = [t for t in self._helpers if t.is_alive()]
+        thread = threading.Thread(target=work, name=name, daemon=True)
+        self._helpers.append(thread)
+        thread.start()
+
+    def close(self) -> None:
+        """After the Qt loop: timers off, the helpers waited for (briefly)."""
+        for timer in (self._poll, self._camera_scan):
+            timer.stop()
+        for thread in self._helpers:
+            thread.join(HELPER_JOIN_S)
+        if self.worker is not None:
+            self.worker.join(HELPER_JOIN_S)
+
     def poll_status(self) -> None:
         app = self.app
         if app is None:
             return
         signals = self.signals
-        threading.Thread(
-            target=lambda: signals.status.emit(app.status()),
-            name="posturewatch-status",
-            daemon=True,
-        ).start()
+        self._helper(lambda: signals.status.emit(app.status()), "posturewatch-status")
 
     def _on_status(self, status: dict[str, Any]) -> None:
         if self.app is not None:
@@ -346,7 +370,7 @@ class DesktopApp:
             except Exception as exc:
                 log.info("today's figures: %s", exc)
 
-        threading.Thread(target=work, name="posturewatch-today", daemon=True).start()
+        self._helper(work, "posturewatch-today")
 
     def _on_today(self, today: dict[str, Any]) -> None:
         self.tray.set_today(today)
@@ -391,7 +415,7 @@ class DesktopApp:
             except (OSError, subprocess.SubprocessError) as exc:
                 signals.report.emit(f"The report could not be made: {exc}", None)
 
-        threading.Thread(target=work, name="posturewatch-report", daemon=True).start()
+        self._helper(work, "posturewatch-report")
 
     def _on_report(self, text: str, page: Path | None) -> None:
         from posturewatch.desktop.report_window import ReportWindow
@@ -413,6 +437,9 @@ class DesktopApp:
         live = self.windows.get("live")
         if isinstance(live, LiveViewWindow):
             live.show_observation(obs)
+
+    def _notifications_on(self) -> bool:
+        return bool(self.config.notifications.prompt_style != "window")
 
     def _live_closed(self) -> None:
         self._live_open = False
@@ -711,6 +738,32 @@ class DesktopApp:
         app.post(Answer(PromptAnswer(prompt.id, kind, app.clock.now())))  # type: ignore[arg-type]
 
 
+class _StyleGate(Notifier):
+    """The app's notifier, silent while the prompt style is "window" (the break
+    window shows the prompt then); answers and closing pass through."""
+
+    name = "desktop"
+
+    def __init__(self, inner: Notifier, enabled: Callable[[], bool]) -> None:
+        self.inner, self.enabled = inner, enabled
+
+    def show(self, prompt: Prompt) -> None:
+        if self.enabled():
+            self.inner.show(prompt)
+
+    def _show(self, prompt: Prompt) -> None:
+        self.inner.show(prompt)
+
+    def poll_answers(self) -> list[PromptAnswer]:
+        return self.inner.poll_answers()
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def available(self) -> tuple[bool, str]:
+        return self.inner.available()
+
+
 class _OnClose(QObject):
     """Calls `callback` when the watched window closes."""
 
@@ -819,4 +872,5 @@ def run_gui(
         QTimer.singleShot(0, desktop.start)
         code = qt.exec()
     desktop.tray.hide()
+    desktop.close()
     return int(code)

@@ -130,11 +130,10 @@ def save_config(path: Path, old: Config, new: Config) -> list[str]:
     return [f"{section}.{key}" for section, values in changed.items() for key in values]
 
 
-RESTART_KEYS = frozenset(
-    {"camera.device", "camera.width", "camera.height", "notifications.prompt_style"}
-)
-"""Settings the running monitor cannot take over: a new camera or prompt style
-restarts it (the day's figures are in the database; its cooldown starts afresh)."""
+RESTART_KEYS = frozenset({"camera.device", "camera.width", "camera.height"})
+"""Settings the running monitor cannot take over: a new camera restarts it (the
+day's figures are in the database; its cooldown starts afresh). The prompt style is
+read at each prompt."""
 
 
 def needs_restart(changed: list[str]) -> bool:
@@ -154,7 +153,7 @@ def saved_message(changed: list[str], restarted: bool, at: str) -> str:
     if not changed:
         return "Nothing changed."
     if restarted:
-        return f"Saved at {at}. Watching again with the new camera or prompt style."
+        return f"Saved at {at}. Watching again with the new camera."
     return f"Saved at {at}, in effect now (today's figures, pauses and snoozes kept)."
 
 
