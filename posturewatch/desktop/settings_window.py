@@ -32,14 +32,14 @@ from posturewatch.desktop.settings import (
 from posturewatch.desktop.window import AppWindow
 
 STYLE_LABELS = (("notification", "a notification"), ("window", "the break window"))
-SENSITIVITY_WORDS = (
-    "Very relaxed: only large, lasting slouches count.",
-    "Relaxed: only clear slouches count.",
-    "Standard: the usual deviations from your calibrated posture count.",
-    "Strict: smaller deviations count too.",
-    "Very strict: even small deviations count.",
-)
-"""One sentence per SENSITIVITY_STEPS entry (same order)."""
+SENSITIVITY_WORDS = {
+    "very relaxed": "only large, lasting slouches count.",
+    "relaxed": "only clear slouches count.",
+    "standard": "the usual deviations from your calibrated posture count.",
+    "strict": "smaller deviations count too.",
+    "very strict": "even small deviations count.",
+}
+"""A sentence for each SENSITIVITY_STEPS label."""
 
 
 class SettingsWindow(AppWindow):
@@ -148,7 +148,9 @@ class SettingsWindow(AppWindow):
         self.resize(560, self.sizeHint().height())
 
     def _show_sensitivity(self, index: int) -> None:
-        self.sensitivity_label.setText(SENSITIVITY_WORDS[index])
+        factor, label = SENSITIVITY_STEPS[index]
+        words = SENSITIVITY_WORDS.get(label, f"thresholds divided by {factor:g}.")
+        self.sensitivity_label.setText(f"{label.capitalize()}: {words}")
 
     def form(self) -> SettingsForm:
         return SettingsForm(
