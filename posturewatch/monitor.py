@@ -282,13 +282,16 @@ class Monitor:
 
     def _wait_for_retry(self, until_s: float, stop: threading.Event) -> None:
         """Wait out a camera retry, answering messages meanwhile (the tray asks for
-        the status every few seconds; that must not turn the backoff into a poll)."""
-        while not (self._stop.is_set() or stop.is_set()):
+        the status every few seconds; that must not turn the backoff into a poll).
+        A wait that ran its full length ends it, whatever the clock says (a media
+        clock does not move while it sleeps)."""
+        while not (self._stop.is_set() or stop.is_set() or self._paused):
             left = until_s - self.clock.now()
-            if left <= 0 or self._paused:
+            if left <= 0:
                 return
             self._wake.clear()
-            self._sleep(left)
+            if self._sleep(left):
+                return
             self._drain()
 
     def _is_paused(self, now_s: float) -> bool:
