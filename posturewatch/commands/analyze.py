@@ -172,6 +172,8 @@ def result_to_json(result: FrameResult) -> dict[str, Any]:
 
 FRONT_DEVIATIONS = (
     "head_forward_deg",
+    "untipped_head_forward_deg",
+    "judged_head_forward_deg",
     "shoulder_rounding_deg",
     "neck_ratio",
     "head_drop_fw",
