@@ -99,9 +99,10 @@ class DetectorSettings:
     this many times the person's own noise (sigma) in that signal..."""
     noise_cap: float = 1.6
     """...but to at most this many times the default."""
-    slouch_share: float = 0.5
+    slouch_share: float = 0.7
     """A shown slouch lowers a signal's threshold to this share of the way from
-    neutral to the slouch..."""
+    neutral to the slouch (the licensed sittings' upright frames drift to 0.6 of
+    the way to their slouch in the ears' ratio after calibration)..."""
     slouch_floor: float = 0.7
     """...but not below this share of the default (nor below noise_k times the
     person's noise): one upright frame says nothing of the noise, and the licensed
