@@ -14,7 +14,7 @@ import pytest
 from calibration.real_data import SITTINGS, label_sitting
 from calibration.simulator import Body, Camera, Posture, simulate
 from posturewatch.core.baseline import Baseline, calibrate, calibrate_metrics
-from posturewatch.core.detector import Detector, DetectorSettings, frame_verdict
+from posturewatch.core.detector import Detector, DetectorSettings, explain, frame_verdict
 from posturewatch.core.metrics import compute_metrics
 from posturewatch.core.thresholds import (
     FRONT_LIMITS,
@@ -201,3 +201,23 @@ def test_leaning_back_with_the_eyes_on_the_screen_is_not_poor() -> None:
                 obs = simulate(Body(), posture, Camera(), rng, time_s=float(i), index=i)
                 states.add(detector.update(float(i), compute_metrics(obs, "front")).state)
             assert "poor" not in states, (neck, trunk, tip, states)
+
+
+def test_each_deciding_signal_is_said_in_words_with_its_numbers() -> None:
+    t = thresholds_in_force(DEFAULTS)
+    dist = {key: 0.0 for key in FRONT_LIMITS}
+    said = {
+        "sinking": ({"sink_head_fw": 0.31, "sink_shoulder_fw": 0.22}, "sinking: head 0.31 and "
+                    "shoulders 0.22 face widths lower than calibrated"),
+        "neck": ({"min_neck_ratio": 0.12}, "head forward: ears at 0.88 of their calibrated "
+                 "height over the shoulders"),
+        "lean_in": ({"lean_in_deg": 9.4}, "leaning in: 9 degrees toward the screen"),
+        "head_forward": ({"head_threshold_deg": 11.2}, "head forward: 11 degrees more than "
+                         "calibrated"),
+    }  # fmt: skip
+    for signal, (changes, words) in said.items():
+        assert explain(signal, {**dist, **changes}, t) == words  # type: ignore[arg-type]
+    low = {**dist, "head_low_fw": 0.3, "head_threshold_deg": 2.0}
+    assert explain("head_forward", low, t) == (
+        "head forward: head 0.30 face widths lower, shoulders in place"
+    )
