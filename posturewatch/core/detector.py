@@ -78,7 +78,7 @@ class DetectorSettings:
     min_neck_ratio: float = 0.905
     """Front view: ears over the shoulders at this share of their calibrated height
     or less is a forward head (about 18 degrees more neck inclination; licensed
-    upright frames >= 0.91, a held-out person's slouch 0.90)."""
+    upright frames >= 0.905, a held-out person's slouch 0.90)."""
     lean_in_deg: float = 7.5
     """Front view: trunk leaned toward the screen this far (head about 9 cm nearer,
     from the face's size) is a forward head (licensed upright frames <= 3.2; the
