@@ -624,7 +624,8 @@ def describe_slouch(baseline: Baseline, settings: DetectorSettings | None = None
         for key in now
         if now[key] < without[key] - 1e-9
     ]
-    head = f"slouch shown ({baseline.slouch_frames} frames): "
+    frames = baseline.slouch_frames
+    head = f"slouch shown ({frames} frame{'' if frames == 1 else 's'}): "
     if not moved:
         return head + "the thresholds already catch it; none moved"
     return head + "thresholds moved toward it\n" + "\n".join(moved)
