@@ -179,3 +179,26 @@ def test_a_damaged_slouch_or_noise_is_named_in_one_line(
     with pytest.raises(ProfileCorrupt) as caught:
         load_profile(path)
     assert said in str(caught.value) and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("spec", "said"),
+    [
+        ("missing.mp4", "source not found"),
+        ("http://example.com/slouch.mp4", "network address"),
+        (" ", "--slouch-source: empty"),
+    ],
+)
+def test_a_bad_slouch_source_is_one_line_and_keeps_the_profile(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], spec: str, said: str
+) -> None:
+    upright = _write(tmp_path / "up.jsonl", [UPRIGHT] * 8, 1)
+    base = ["--data-dir", str(tmp_path), "calibrate", "--source", str(upright)]
+    assert main(base) == 0
+    profile = tmp_path / "profiles" / "default.json"
+    before = profile.read_bytes()
+    capsys.readouterr()
+    assert main([*base, "--slouch-source", spec]) == 2
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(err) == 1 and err[0].startswith("posturewatch: ") and said in err[0], err
+    assert profile.read_bytes() == before
