@@ -56,7 +56,7 @@ def test_saving_settings_keeps_the_pause_the_cooldown_and_the_day(qtbot, tmp_pat
         app.pause(None)
         before.update(app.monitor.scheduler.status(update.time_s), at=update.time_s)
         form = SettingsForm(
-            sensitivity=1.25,
+            sensitivity=1.4,
             break_after_min=40.0,
             prompt_style="window",
             quiet_hours="",
@@ -77,8 +77,8 @@ def test_saving_settings_keeps_the_pause_the_cooldown_and_the_day(qtbot, tmp_pat
     monitor = app.monitor
     # The new settings reached the running monitor...
     assert monitor.scheduler.settings.break_after_min == 40.0
-    assert monitor.detector.settings.sensitivity == 1.25
-    assert monitor.detector.thresholds.sensitivity == 1.25  # the thresholds followed
+    assert monitor.detector.settings.sensitivity == 1.4
+    assert monitor.detector.thresholds.sensitivity == 1.4  # the thresholds followed
     # ...and the pause, the cooldown and the day's figures are still there.
     assert status["state"] == "paused"
     after = status["scheduler"]

@@ -90,7 +90,7 @@ def test_settings_window_shows_a_refusal_and_keeps_open(qtbot) -> None:  # type:
 
 def test_settings_window_form_reflects_the_controls(qtbot) -> None:  # type: ignore[no-untyped-def]
     window = SettingsWindow(
-        SettingsForm(sensitivity=1.25, quiet_hours="", camera="1"),
+        SettingsForm(sensitivity=1.4, quiet_hours="", camera="1"),
         [("0", "Integrated Webcam (camera 0)"), ("/dev/video2", "USB camera (camera 2)")],
         lambda f: SaveOutcome(True, "Saved at 10:00, in effect now."),
     )
@@ -104,7 +104,7 @@ def test_settings_window_form_reflects_the_controls(qtbot) -> None:  # type: ign
     window.camera.setCurrentIndex(window.camera.findData("/dev/video2"))
     window.login.setChecked(True)
     form = window.form()
-    assert form.sensitivity == 1.25
+    assert form.sensitivity == 1.4
     assert form.quiet_hours == "18:00-09:00"
     assert form.prompt_style == "window"
     assert form.camera == "/dev/video2"

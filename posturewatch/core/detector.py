@@ -46,13 +46,17 @@ class DetectorSettings:
     """Tunables of the detector; the defaults come from `python -m calibration.evaluate`
     (see calibration/README.md)."""
 
-    head_threshold_deg: float = 10.0
-    """Head-forward angle this far above the baseline is a poor frame (twice the
-    ~5 degree smallest change photo-based head angles can tell)."""
+    head_threshold_deg: float = 7.5
+    """Head-forward angle this far above the baseline is a poor frame. Front view:
+    the reading with the face's own downward tip taken out, or 0.6 of the plain one
+    (core/front.py, judged_head_forward_deg). Upright frames of held-out people stay
+    within 3 degrees of a one-frame calibration, the licensed sittings' within 7.3
+    (224-pixel crops, and a drift over the sitting); their slouches read 6-13
+    (calibration/README.md)."""
     shoulder_threshold_deg: float = 8.0
     """Side view: shoulder-rounding (trunk) angle this far above the baseline is a
     poor frame."""
-    hysteresis_deg: float = 2.0
+    hysteresis_deg: float = 1.5
     """Once out, a deviation counts as back only below threshold minus this; the
     front view's face-width and ratio thresholds release by the same share
     (hysteresis_deg / head_threshold_deg) of their own size."""
@@ -62,19 +66,23 @@ class DetectorSettings:
     (rounding_neck_ratio), is rounded shoulders. Rounding is mostly depth, which a
     front camera hardly sees, so only a clear change counts."""
     rounding_neck_ratio: float = 0.95
-    sink_head_fw: float = 0.25
-    """Front view: sinking in the chair is the nose at least this many face widths
-    (3.6 cm) lower in the picture than calibrated... Upright sitters stay within
-    about 0.2 F, slouches go down 0.4-0.8 F."""
-    sink_shoulder_fw: float = 0.15
-    """...together with the shoulder line at least this much lower (2.2 cm). The
-    head down this far without the shoulders is a forward head."""
-    min_neck_ratio: float = 0.85
+    sink_head_fw: float = 0.18
+    """Front view: sinking in the chair is the ears at least this many face widths
+    (2.6 cm) lower in the picture than calibrated... Upright frames of the licensed
+    sittings stay within 0.17 F, their slouches go down 0.44-0.72 F, a held-out
+    person's 0.24 F."""
+    sink_shoulder_fw: float = 0.10
+    """...together with the shoulder line at least this much lower (1.5 cm; upright
+    <= 0.08 F, a held-out slouch 0.12 F). The nose down sink_head_fw without the
+    shoulders is a forward head."""
+    min_neck_ratio: float = 0.905
     """Front view: ears over the shoulders at this share of their calibrated height
-    or less is a forward head (about 22 degrees more neck inclination)."""
-    lean_in_deg: float = 10.0
-    """Front view: trunk leaned toward the screen this far (head about 12 cm nearer,
-    from the face's size) is a forward head."""
+    or less is a forward head (about 18 degrees more neck inclination; licensed
+    upright frames >= 0.905, a held-out person's slouch 0.90)."""
+    lean_in_deg: float = 7.5
+    """Front view: trunk leaned toward the screen this far (head about 9 cm nearer,
+    from the face's size) is a forward head (licensed upright frames <= 3.2; the
+    simulated day's weakest hunch 8)."""
     nod_deg: float = 12.0
     """Front view: head tipped down this much more than calibrated while the ears keep
     their height over the shoulders (nod_neck_ratio) and the shoulders stay up is a
@@ -92,12 +100,14 @@ class DetectorSettings:
     this many times the person's own noise (sigma) in that signal..."""
     noise_cap: float = 1.6
     """...but to at most this many times the default."""
-    slouch_share: float = 0.5
+    slouch_share: float = 0.7
     """A shown slouch lowers a signal's threshold to this share of the way from
-    neutral to the slouch..."""
-    slouch_floor: float = 0.5
+    neutral to the slouch (the licensed sittings' upright frames drift to 0.6 of
+    the way to their slouch in the ears' ratio after calibration)..."""
+    slouch_floor: float = 0.7
     """...but not below this share of the default (nor below noise_k times the
-    person's noise)."""
+    person's noise): one upright frame says nothing of the noise, and the licensed
+    sittings' upright frames drift to 0.97 of the head threshold."""
     slouch_min: float = 0.5
     """Only the signals a shown slouch moves at least this share of the way to their
     threshold count; a slouch that moves none is refused as no different from
@@ -309,9 +319,7 @@ def front_judgement(
 
     # Drops that leaning back explains (the face got smaller) are not sinking.
     if out("sink_head_fw", was_sink) and out("sink_shoulder_fw", was_sink):
-        return Judgement(
-            False, False, True, readings, "sinking", explain("sinking", dist, d.neck_ratio)
-        )
+        return Judgement(False, False, True, readings, "sinking", explain("sinking", dist))
     signal_out: dict[Signal, bool] = {
         "head_forward": out("head_threshold_deg", was_head) or out("head_low_fw", was_head),
         "neck": out("min_neck_ratio", was_head),
@@ -322,7 +330,7 @@ def front_judgement(
     }
     head = signal_out["head_forward"] or signal_out["neck"] or signal_out["lean_in"]
     decided = deciding_signal(readings, signal_out)
-    why = explain(decided, dist, d.neck_ratio, readings) if decided else ""
+    why = explain(decided, dist, t) if decided else ""
     return Judgement(head, signal_out["shoulders_rounded"], False, readings, decided, why)
 
 
@@ -343,30 +351,27 @@ def side_judgement(
     return Judgement(head, shoulder, False, readings, decided, why)
 
 
-def explain(
-    signal: Signal,
-    dist: dict[str, float],
-    neck_ratio: float | None = None,
-    readings: dict[Signal, float] | None = None,
-) -> str:
-    """A poor verdict in words, with the numbers that decided it."""
+def explain(signal: Signal, dist: dict[str, float], thresholds: Thresholds | None = None) -> str:
+    """A poor verdict in words, with the numbers that decided it (`dist`: the
+    deviations in every threshold's unit, core/thresholds.py)."""
     if signal == "sinking":
         return (
             f"sinking: head {dist['sink_head_fw']:.2f} and shoulders "
             f"{dist['sink_shoulder_fw']:.2f} face widths lower than calibrated"
         )
-    if signal == "neck" and neck_ratio is not None:
-        return (
-            f"head forward: ears at {neck_ratio:.2f} of their calibrated height over the shoulders"
-        )
+    if signal == "neck":
+        ratio = 1.0 - dist["min_neck_ratio"]
+        return f"head forward: ears at {ratio:.2f} of their calibrated height over the shoulders"
     if signal == "lean_in":
         return f"leaning in: {dist['lean_in_deg']:.0f} degrees toward the screen"
     if signal == "shoulders_rounded":
         deg = dist.get("front_shoulder_threshold_deg", dist.get("shoulder_threshold_deg", 0.0))
         return f"rounded shoulders: {deg:.0f} degrees more than calibrated"
     low = dist.get("head_low_fw")
-    if low is not None and low > 0 and dist["head_threshold_deg"] <= 0:
-        return f"head forward: head {low:.2f} face widths lower, shoulders in place"
+    if low is not None and thresholds is not None:
+        by_drop = low / thresholds.head_low_fw
+        if by_drop > dist["head_threshold_deg"] / thresholds.head_threshold_deg:
+            return f"head forward: head {low:.2f} face widths lower, shoulders in place"
     return f"head forward: {dist['head_threshold_deg']:.0f} degrees more than calibrated"
 
 

@@ -78,7 +78,7 @@ def default_limits(settings: DetectorSettings) -> dict[str, float]:
 def front_distances(d: FrontDeviation) -> dict[str, float]:
     """A front frame's deviation in the unit of every front threshold (+ = worse)."""
     return {
-        "head_threshold_deg": d.head_forward_deg,
+        "head_threshold_deg": d.judged_head_forward_deg,
         "head_low_fw": d.head_low_fw,
         "front_shoulder_threshold_deg": d.shoulder_rounding_deg,
         "sink_head_fw": d.head_sink_fw,
@@ -206,9 +206,12 @@ def thresholds_in_force(
     calibrated = {
         key: min(s.noise_cap * default, max(default, own[key])) for key, default in defaults.items()
     }
-    for signal in shown_signals(calibrated, slouch, s):
+    shown = shown_signals(calibrated, slouch, s)
+    most = max(shown.values(), default=0.0)
+    for signal in shown:
         for key in (k for k, of in LIMITS.items() if of == signal and k in slouch):
-            if slouch[key] < s.slouch_min * calibrated[key]:
+            share = slouch[key] / calibrated[key] if calibrated[key] > 0 else 0.0
+            if share < max(s.slouch_min, s.slouch_dominance * most):
                 continue  # the signal moved through another of its thresholds
             # Toward the point slouch_share of the way from neutral to the shown
             # slouch; never below the person's noise or slouch_floor of the default.
@@ -262,3 +265,47 @@ def deciding_signal(readings: Mapping[Signal, float], out: Mapping[Signal, bool]
     if not candidates:
         return None
     return max(candidates, key=lambda signal: readings.get(signal, 0.0))
+
+
+# --- config files written before the one factor ----------------------------------------
+
+PRE_17_LIMITS: Mapping[str, float] = {
+    "head_threshold_deg": 10.0,
+    "shoulder_threshold_deg": 8.0,
+    "hysteresis_deg": 2.0,
+    "front_shoulder_threshold_deg": 20.0,
+    "sink_head_fw": 0.25,
+    "sink_shoulder_fw": 0.15,
+    "min_neck_ratio": 0.85,
+    "lean_in_deg": 10.0,
+}
+"""The deciding thresholds' defaults before the one sensitivity factor. The settings
+window and `config --init` wrote every key, so a config file saved then pins them."""
+PRE_17_SCALED = ("head_threshold_deg", "shoulder_threshold_deg", "hysteresis_deg")
+PRE_17_STEPS = (0.6, 0.8, 1.0, 1.25, 1.5)
+"""The old slider divided PRE_17_SCALED by one of these (rounded to 2 decimals)."""
+
+
+def migrate_detector_table(table: dict[str, object]) -> dict[str, object]:
+    """A [detector] table as written before the one factor (every threshold at its
+    old default, the three the old slider scaled divided by one of its steps, no
+    `sensitivity`) becomes that step as `sensitivity` over today's defaults: the
+    user keeps the slider position chosen, not defaults that were never chosen. A
+    table with any other threshold value (set by hand) is left as it is."""
+    if "sensitivity" in table:
+        return table
+    present = {key: table[key] for key in PRE_17_LIMITS if key in table}
+    if not present or not all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in present.values()
+    ):
+        return table
+    for step in PRE_17_STEPS:
+        expected = {
+            key: round(old / step, 2) if key in PRE_17_SCALED else old
+            for key, old in PRE_17_LIMITS.items()
+        }
+        if all(abs(float(v) - expected[k]) < 0.006 for k, v in present.items()):  # type: ignore[arg-type]
+            kept = {k: v for k, v in table.items() if k not in PRE_17_LIMITS}
+            kept["sensitivity"] = step
+            return kept
+    return table
