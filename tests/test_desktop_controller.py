@@ -139,3 +139,25 @@ def test_without_a_camera_the_app_waits_and_asks_when_one_appears(qtbot, tmp_pat
     for window in desktop.windows.values():
         window.close()
     desktop.tray.hide()
+
+
+def test_the_live_view_looks_every_second_while_open(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    paths = Paths(config_dir=tmp_path / "config", data_dir=tmp_path / "data")
+    paths.ensure()
+    save_profile(paths.profile_file("default"), calibrate(read_recording(FRONT_SESSION)[:10]))
+    options = RunOptions(source=SourceOptions(spec=str(FRONT_SESSION)), notifier="none")
+    ctx = Context(paths, Config())
+    desktop = DesktopApp(qtbot_app(qtbot), ctx, options, ["posturewatch"])
+    app = Application.open(paths, ctx.config, options)
+    try:
+        desktop.wire(app)
+        desktop.open_live_view()
+        app.status()  # the loop (not running here) applies what was posted
+        assert app.monitor.settings.steady_interval_s == 1.0
+        assert app.monitor.settings.away_interval_s == 1.0
+        desktop.windows["live"].close()
+        app.status()
+        assert app.monitor.settings == Config().sampling
+    finally:
+        app.close()
+        desktop.tray.hide()

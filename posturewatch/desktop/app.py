@@ -57,6 +57,8 @@ camera outage or a pause ending); each detector update also refreshes it."""
 STOP_GRACE_S = 8.0
 """After a stop request, quit even if the worker has not finished by then."""
 PAUSES = {"15m": 15 * 60.0, "1h": 60 * 60.0}
+LIVE_STEP_S = 1.0
+"""How often the monitor looks while the live view is open."""
 HELPER_JOIN_S = 3.0
 """At exit, how long to wait for each helper thread still reading."""
 CAMERA_SCAN_MS = 10000
@@ -443,6 +445,25 @@ class DesktopApp:
 
     def _live_closed(self) -> None:
         self._live_open = False
+        self._live_pace(False)
+
+    def _live_pace(self, live: bool) -> None:
+        """While the live view is open the monitor looks every LIVE_STEP_S (steady
+        and away too), so the picture follows; closed, the configured pace again."""
+        app = self.app
+        if app is None:
+            return
+        config = self.config
+        sampling = config.sampling
+        if live:
+            sampling = dataclasses.replace(
+                sampling,
+                interval_s=min(sampling.interval_s, LIVE_STEP_S),
+                steady_interval_s=min(sampling.steady_interval_s, LIVE_STEP_S),
+                borderline_interval_s=min(sampling.borderline_interval_s, LIVE_STEP_S),
+                away_interval_s=min(sampling.away_interval_s, LIVE_STEP_S),
+            )
+        app.post(Reconfigure(config.detector, config.scheduler, sampling, config.metrics))
 
     def open_live_view(self) -> None:
         from posturewatch.desktop.live_view import LiveViewWindow
@@ -450,6 +471,7 @@ class DesktopApp:
         window = LiveViewWindow()
         self._keep("live", window)
         self._live_open = True
+        self._live_pace(True)
         window.installEventFilter(_OnClose(window, self._live_closed, self.qt))
         if self._last_update is not None:
             window.show_update(self._last_update, tray_status.update_words(self._last_update))
@@ -686,9 +708,7 @@ class DesktopApp:
             self._restart_after_stop = True
             self.stop_monitor()
         elif self.app is not None and changed:
-            self.app.post(
-                Reconfigure(config.detector, config.scheduler, config.sampling, config.metrics)
-            )
+            self._live_pace(self._live_open)  # the new settings, at the live view's pace
         return SaveOutcome(
             True, saved_message(changed, restart and running, time.strftime("%H:%M"))
         )
