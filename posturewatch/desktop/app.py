@@ -690,7 +690,7 @@ class DesktopApp:
     def save_settings(self, form: SettingsForm) -> SaveOutcome:
         """Validate with the loader, write the changed keys to config.toml, set the
         login item, and hand the running monitor the new settings (its day, pauses
-        and cooldown kept); only a new camera or prompt style restarts it."""
+        and cooldown kept); only a new camera restarts it."""
         from posturewatch.core.errors import UserError
 
         where = str(self.ctx.paths.config_file)
