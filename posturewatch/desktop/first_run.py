@@ -703,7 +703,8 @@ class FirstRunWindow(AppWindow):
         self.countdown.setText("✓")
         self.result.setText(
             f"<b>{words}</b><br>posturewatch now watches in the background: its icon is in "
-            "the tray, and it suggests a break when one is due."
+            "the tray, and it suggests a break when one is due. More than one place (a "
+            "laptop, a second monitor)? Sit there and use Settings &gt; Add this setup."
         )
         self.details.setText(details)
         self.details_button.setVisible(bool(details))

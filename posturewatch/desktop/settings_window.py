@@ -54,9 +54,11 @@ class SettingsWindow(AppWindow):
         cameras: Sequence[tuple[str, str]],
         save: Callable[[SettingsForm], SaveOutcome],
         parent: QWidget | None = None,
+        add_setup: Callable[[str], str | None] | None = None,
     ) -> None:
         super().__init__("posturewatch settings", parent)
         self._save = save
+        self._add_setup = add_setup
 
         self.sensitivity = QSlider(Qt.Orientation.Horizontal)
         self.sensitivity.setRange(0, len(SENSITIVITY_STEPS) - 1)
@@ -115,6 +117,19 @@ class SettingsWindow(AppWindow):
         grid.addRow("Quiet hours", quiet_row)
         grid.addRow("Camera", self.camera)
         grid.addRow("", self.login)
+        if add_setup is not None:  # another desk, the laptop, a second monitor
+            self.setup_name = QLineEdit()
+            self.setup_name.setPlaceholderText("laptop, standing desk, monitor2")
+            add = QPushButton("Add this setup")
+            add.setToolTip(
+                "Calibrate where you sit now as a named setup; posturewatch "
+                "switches to it whenever you sit this way"
+            )
+            add.clicked.connect(self.on_add_setup)
+            setup_row = QHBoxLayout()
+            setup_row.addWidget(self.setup_name, 1)
+            setup_row.addWidget(add)
+            grid.addRow("Setups", setup_row)
 
         grid.setHorizontalSpacing(style.SPACING * 2)
         grid.setVerticalSpacing(style.SPACING)
@@ -161,6 +176,15 @@ class SettingsWindow(AppWindow):
             camera=str(self.camera.currentData()),
             start_at_login=self.login.isChecked(),
         )
+
+    def on_add_setup(self) -> None:
+        assert self._add_setup is not None
+        problem = self._add_setup(self.setup_name.text().strip())
+        if problem:
+            self.error.setText(f"Not added: {problem}")
+            self.error.show()
+            return
+        self.error.hide()
 
     def on_save(self) -> None:
         outcome = self._save(self.form())
