@@ -29,7 +29,14 @@ from posturewatch.core.metrics import MetricsSettings, compute_metrics
 from posturewatch.core.sampling import SamplingSettings, next_interval
 from posturewatch.core.scheduler import heads_up_text
 from posturewatch.core.setups import SetupSettings, SetupWatch, Trigger
-from posturewatch.core.types import DetectorUpdate, PostureMetrics, Prompt, PromptAnswer, View
+from posturewatch.core.types import (
+    DetectorUpdate,
+    Observation,
+    PostureMetrics,
+    Prompt,
+    PromptAnswer,
+    View,
+)
 from posturewatch.inputs.pacing import Pacer
 from posturewatch.inputs.power import PowerWatch
 from posturewatch.inputs.sources import CameraUnavailable
@@ -38,8 +45,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from posturewatch.core.baseline import Baseline
-    from posturewatch.core.detector import Detector
-    from posturewatch.core.scheduler import Scheduler
+    from posturewatch.core.detector import Detector, DetectorSettings
+    from posturewatch.core.scheduler import Scheduler, SchedulerSettings
     from posturewatch.inputs.observations import ObservationSource
     from posturewatch.notifiers import Notifier
     from posturewatch.store.database import Store
@@ -76,6 +83,18 @@ class Answer:
     answer: PromptAnswer
 
 
+@dataclass(frozen=True)
+class Reconfigure:
+    """New settings from the settings window, applied in the loop's thread: the
+    day's sitting time, prompts, cooldown, snooze and pause are kept (a restart
+    would forget them)."""
+
+    detector: DetectorSettings
+    scheduler: SchedulerSettings
+    sampling: SamplingSettings
+    metrics: MetricsSettings | None = None
+
+
 @dataclass
 class StatusRequest:
     """Asks the loop for its status; `reply` holds it once `done` is set."""
@@ -91,7 +110,7 @@ class UseProfile:
     name: str
 
 
-Message = Pause | Resume | Answer | StatusRequest | UseProfile
+Message = Pause | Resume | Answer | Reconfigure | StatusRequest | UseProfile
 
 
 def _mtime(path: Path | None) -> float | None:
@@ -136,8 +155,12 @@ class Monitor:
         profiles_dir: Path | None = None,
         setup_settings: SetupSettings | None = None,
         power: PowerWatch | None = None,
+        wait_for_camera: bool = False,
     ) -> None:
         self.source = source
+        self.wait_for_camera = wait_for_camera
+        """A camera missing from the start is waited for (the desktop app: its tray
+        says so) instead of ending the run with the reason."""
         self.clock = clock
         self.detector = detector
         self.scheduler = scheduler
@@ -159,6 +182,8 @@ class Monitor:
         self._on_battery = False
         self.on_update = on_update
         self.on_prompt = on_prompt
+        self.on_observation: Callable[[Observation], None] | None = None
+        """Each observation judged (the desktop's live view draws its landmarks)."""
         self.summary = RunSummary()
         self._inbox: queue.SimpleQueue[Message] = queue.SimpleQueue()
         self._wake = threading.Event()
@@ -172,6 +197,7 @@ class Monitor:
         self._state_since = 0.0
         self._next_check_s: float | None = None
         self._camera_down_since: float | None = None
+        self._camera_retry_at: float | None = None
         self._snapshot: dict[str, Any] = {}
         self._snapshot_s = -math.inf
         self._publish()
@@ -231,6 +257,13 @@ class Monitor:
                 self._event("resume", "")
         elif isinstance(message, Answer):
             self._record_answer(message.answer)
+        elif isinstance(message, Reconfigure):
+            self.detector.set_settings(message.detector)
+            self.scheduler.set_settings(message.scheduler)
+            self.settings = message.sampling
+            if message.metrics is not None:
+                self.metrics_settings = message.metrics
+            self._event("settings", "")
         elif isinstance(message, UseProfile):
             self._use_saved_profile(message.name)
         else:
@@ -259,6 +292,7 @@ class Monitor:
             "paused_until": self._paused_until,
             "paused_on_battery": self._battery_paused() and not self._paused,
             "camera_unavailable_since": self._camera_down_since,
+            "camera_retry_at_s": self._camera_retry_at if self._camera_down_since else None,
             "last_check_s": last.time_s if last else None,
             "next_check_s": self._next_check_s,
             "samples": self.summary.samples,
@@ -276,6 +310,20 @@ class Monitor:
                 return False
             self.clock.sleep(seconds / chunks, self._wake)
         return not (self._stop.is_set() or self._wake.is_set())
+
+    def _wait_for_retry(self, until_s: float, stop: threading.Event) -> None:
+        """Wait out a camera retry, answering messages meanwhile (the tray asks for
+        the status every few seconds; that must not turn the backoff into a poll).
+        A wait that ran its full length ends it, whatever the clock says (a media
+        clock does not move while it sleeps)."""
+        while not (self._stop.is_set() or stop.is_set() or self._paused):
+            left = until_s - self.clock.now()
+            if left <= 0:
+                return
+            self._wake.clear()
+            if self._sleep(left):
+                return
+            self._drain()
 
     def _is_paused(self, now_s: float) -> bool:
         if self._paused and self._paused_until is not None and now_s >= self._paused_until:
@@ -354,11 +402,14 @@ class Monitor:
                 try:
                     obs = pacer.read()
                 except CameraUnavailable as exc:
-                    if exc.never_opened and not self._source_delivered:
+                    never = exc.never_opened and not self._source_delivered
+                    if never and not self.wait_for_camera:
                         raise  # no such camera: say so rather than retry forever
                     self._camera_lost(str(exc))
                     self.source.release()
-                    self._sleep(retry_s)
+                    self._camera_retry_at = self.clock.now() + retry_s
+                    self._publish()
+                    self._wait_for_retry(self._camera_retry_at, stop_from_outside)
                     retry_s = min(retry_s * 2, self.settings.camera_retry_max_s)
                     continue
                 if obs is None:
@@ -379,6 +430,8 @@ class Monitor:
                 if not self.source.live and self._is_paused(now_s):
                     step_s = self.settings.interval_s
                     continue
+                if self.on_observation is not None:
+                    self.on_observation(obs)
                 update = self._judge(now_s, compute_metrics(obs, self.view, self.metrics_settings))
                 step_s = self._power_step(next_interval(update, self._state_since, self.settings))
                 self._next_check_s = now_s + step_s
@@ -562,6 +615,7 @@ class Monitor:
         log.warning("camera available again; checking resumed")
         self._event("camera_available", "")
         self._camera_down_since = None
+        self._camera_retry_at = None
 
     def _event(self, kind: str, detail: str) -> None:
         self._store_call("add_event", self.clock.now(), kind, detail)

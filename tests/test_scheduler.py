@@ -705,3 +705,18 @@ def test_no_heads_up_in_quiet_hours_pauses_snoozes_or_when_switched_off() -> Non
     away = Scheduler(SETTINGS, ROUTINES, TZ)
     script: list[Segment] = [("09:00", "good", None), ("09:48", "away", None)]
     assert _heads_ups(away, WED, script, "09:52") == []
+
+
+def test_new_settings_keep_the_day_and_move_the_break_by_the_difference() -> None:
+    scheduler = Scheduler(SETTINGS, ROUTINES, tz=TZ)
+    day = Day(scheduler, {1: ("snooze_15m", 30)})
+    day.run(WED, [("09:00", "poor", "head_forward")], end="09:02:05")  # one prompt, snoozed
+    day.run(WED, [("09:02:05", "good", None)], end="09:30")
+    before = scheduler.status(at(WED, "09:30"))
+    scheduler.set_settings(dataclasses.replace(SETTINGS, break_after_min=40))
+    after = scheduler.status(at(WED, "09:30"))
+    for key in ("sitting_min", "prompts_today", "snoozed_until", "next_possible_prompt_s"):
+        assert after[key] == before[key], key  # the day, the snooze, the cooldown kept
+    prompts = day.run(WED, [("09:30", "good", None)], end="09:50")
+    # Sitting since 09:00 (the snooze and cooldown end by 09:22): due at 40 min, not 50.
+    assert [(p.kind, hhmmss(p.time_s)) for p in prompts] == [("break", "09:40:00")]

@@ -19,7 +19,7 @@ from posturewatch.context import Context
 from posturewatch.core.errors import UserError
 from posturewatch.display import NO_DISPLAY, display_available
 
-WINDOWS = ("first-run", "camera", "settings", "break", "menu")
+WINDOWS = ("first-run", "camera", "settings", "break", "menu", "live", "report")
 
 
 def register(sub: Subparsers) -> None:
@@ -42,7 +42,8 @@ def register(sub: Subparsers) -> None:
     p.add_argument(
         "--open",
         metavar="WINDOW",
-        help="also open a window at start: first-run, camera, settings, break[:ROUTINE], menu",
+        help="also open a window at start: first-run, camera, settings, break[:ROUTINE], menu, "
+        "live, report",
     )
 
 

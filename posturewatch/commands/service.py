@@ -134,6 +134,7 @@ def background_argv(args: argparse.Namespace) -> list[str]:
         ("--view", args.view),
         ("--notifier", args.notifier),
         ("--profile", args.profile),
+        ("--sensitivity", args.sensitivity),
     ):
         if value is not None:
             argv += [flag, str(value)]
@@ -285,9 +286,10 @@ def format_status(status: dict[str, Any]) -> str:
         dominant = monitor.get("dominant")
         lines.append(f"state: {state}" + (f" ({dominant.replace('_', ' ')})" if dominant else ""))
     if monitor.get("camera_unavailable_since") is not None:
+        retry = monitor.get("camera_retry_at_s")
         lines.append(
             f"camera unavailable since {_clock_text(float(monitor['camera_unavailable_since']))}; "
-            "retrying"
+            + ("retrying" if retry is None else f"trying again at {_clock_text(float(retry))}")
         )
     if monitor.get("recalibrate"):
         lines.append(
