@@ -1,0 +1,304 @@
+"""Learning each person's own slouch from their answers to the prompts.
+
+An answer says what the thresholds got wrong at one moment: "Not slouching" on a
+posture prompt (or `posturewatch feedback fine`) is a false alarm, "I'm slouching
+now" (the tray, `posturewatch feedback slouching`) a missed slouch. The detector
+says, for that moment, how far each signal was from firing: its deviation as a
+fraction of the threshold in force (1.0 = at threshold). A false alarm makes the
+signals that fired less sensitive; a miss makes the signals that moved more
+sensitive. What is learned is one sensitivity factor per signal (1.0 = as
+calibrated, > 1 more sensitive) that the thresholds multiply into the global
+sensitivity. Steps are bounded, so one odd answer cannot undo a calibration, and
+the factors stay within bounds around the calibrated thresholds, so no number of
+answers makes a real slouch invisible or upright sitting poor.
+
+A moment the detector did not judge (a nod, a turned head, leaning back, standing
+up, nobody in view) is never learned from: its readings describe no posture.
+
+Pure: no clock, no file; the caller passes the time and stores the result.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from posturewatch.core.settings import check_between
+
+SIGNALS = ("head_forward", "shoulders_rounded", "sinking", "neck", "lean_in")
+"""The detector's signals, as core/thresholds.py names them."""
+SIGNAL_WORDS = {
+    "head_forward": "head forward",
+    "shoulders_rounded": "rounded shoulders",
+    "sinking": "sinking in the chair",
+    "neck": "ears low over the shoulders",
+    "lean_in": "leaning in to the screen",
+}
+
+FeedbackKind = Literal["not_slouching", "slouching"]
+"""not_slouching: a false alarm (the prompt's answer, `feedback fine`);
+slouching: a missed slouch (the tray's "I'm slouching now", `feedback slouching`)."""
+FEEDBACK_KINDS: tuple[FeedbackKind, ...] = ("not_slouching", "slouching")
+
+
+@dataclass(frozen=True)
+class LearningSettings:
+    """How far and how fast answers move the thresholds (`[learning]` in the config)."""
+
+    min_factor: float = 0.6
+    """Least sensitivity a signal can be given (its threshold at most 1/0.6 = 1.67
+    times the calibrated one): a real slouch stays visible whatever was answered."""
+    max_factor: float = 1.6
+    """Most sensitivity (threshold at 1/1.6 = 62 % of the calibrated one): still
+    above the drift of an upright sitter (about half the default thresholds)."""
+    relax_step: float = 0.8
+    """One false alarm makes a signal at most this much less sensitive..."""
+    relax_target: float = 0.85
+    """...aiming to put that moment's reading this far under its threshold (out of
+    reach of the hysteresis, which releases at about 0.8)."""
+    tighten_step: float = 1.5
+    """One missed slouch makes a signal at most this much more sensitive..."""
+    tighten_target: float = 1.2
+    """...aiming to put the strongest signal of that moment this far over its
+    threshold, so the same posture prompts the next time."""
+    moved_fraction: float = 0.4
+    """A signal at this fraction of its threshold or more took part in a missed
+    slouch; below, it did not move beyond an upright sitter's drift."""
+    fired_fraction: float = 1.0
+    """A signal at this fraction or more fired in a false alarm."""
+    max_answers: int = 50
+    """Answers kept in the profile beside the factors (the newest)."""
+
+    def __post_init__(self) -> None:
+        check_between("min_factor", self.min_factor, 0.1, 1.0)
+        check_between("max_factor", self.max_factor, 1.0, 10.0)
+        check_between("relax_step", self.relax_step, 0.1, 1.0)
+        check_between("relax_target", self.relax_target, 0.1, 1.0)
+        check_between("tighten_step", self.tighten_step, 1.0, 10.0)
+        check_between("tighten_target", self.tighten_target, 1.0, 10.0)
+        check_between("moved_fraction", self.moved_fraction, 0.05, 1.0)
+        check_between("fired_fraction", self.fired_fraction, 0.5, 2.0)
+        check_between("max_answers", self.max_answers, 1, 1000)
+
+
+@dataclass(frozen=True)
+class Moment:
+    """What the detector said at the moment of an answer."""
+
+    readings: Mapping[str, float]
+    """Signal -> its deviation as a fraction of the threshold in force (1.0 = at
+    threshold); a signal the frame could not show is left out."""
+    unjudged: str = ""
+    """Why the moment was not judged ('looking down', 'head turned', 'leaning back',
+    'standing up', 'nobody in view', ...); '' when it was."""
+    time_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class LearnedAnswer:
+    """One answer learned from, kept in the profile."""
+
+    time_s: float
+    kind: FeedbackKind
+    readings: Mapping[str, float]
+    """The moment's readings, as fractions of the thresholds then in force."""
+    steps: Mapping[str, float]
+    """What it multiplied each signal's factor by (only the signals it changed)."""
+
+
+@dataclass(frozen=True)
+class Learned:
+    """What answers taught: a sensitivity factor per signal, and the answers (newest
+    last, at most LearningSettings.max_answers of them)."""
+
+    factors: Mapping[str, float] = field(default_factory=dict)
+    answers: tuple[LearnedAnswer, ...] = ()
+    count: int = 0
+    """Answers learned from since the calibration (the list keeps the newest)."""
+
+    def factor(self, signal: str) -> float:
+        return self.factors.get(signal, 1.0)
+
+    @property
+    def empty(self) -> bool:
+        return self.count == 0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """An answer's effect: the new Learned (the old one when refused) and one
+    sentence for the user."""
+
+    learned: Learned
+    applied: bool
+    message: str
+
+
+def learn(
+    learned: Learned,
+    kind: FeedbackKind,
+    moment: Moment,
+    settings: LearningSettings | None = None,
+) -> Outcome:
+    """Learn from one answer given at `moment`; a moment that cannot teach anything
+    (not judged, nothing fired, nothing moved, already at the bound) is refused
+    with the reason."""
+    s = settings or LearningSettings()
+    if moment.unjudged:
+        return Outcome(learned, False, _not_judged(kind, moment.unjudged))
+    readings = {k: float(v) for k, v in moment.readings.items() if k in SIGNALS}
+    readings = {k: v for k, v in readings.items() if math.isfinite(v)}
+    if not readings:
+        return Outcome(learned, False, "not learned: no signal could be read at that moment")
+    top = max(readings, key=lambda k: readings[k])
+    if kind == "not_slouching":
+        fired = [k for k, v in readings.items() if v >= s.fired_fraction]
+        if not fired:
+            return Outcome(
+                learned,
+                False,
+                "not learned: nothing read as a slouch at that moment "
+                f"(nearest: {_reading(top, readings[top])})",
+            )
+        steps = {k: max(s.relax_step, s.relax_target / readings[k]) for k in fired}
+    else:
+        if readings[top] >= s.fired_fraction:
+            return Outcome(
+                learned,
+                False,
+                f"not learned: that already reads as a slouch ({_reading(top, readings[top])}); "
+                "a prompt follows if it lasts",
+            )
+        moved = [k for k, v in readings.items() if v >= s.moved_fraction]
+        if not moved:
+            return Outcome(
+                learned,
+                False,
+                "not learned: nothing moved from your calibrated posture beyond everyday "
+                f"drift (largest: {_reading(top, readings[top])}); if you sat like this "
+                "while calibrating, recalibrate sitting well",
+            )
+        step = min(s.tighten_step, s.tighten_target / max(readings[top], 1e-9))
+        steps = dict.fromkeys(moved, step)
+    factors = dict(learned.factors)
+    applied: dict[str, float] = {}
+    for signal, step in steps.items():
+        old = learned.factor(signal)
+        new = min(s.max_factor, max(s.min_factor, old * step))
+        if not math.isclose(new, old, rel_tol=1e-9):
+            factors[signal] = new
+            applied[signal] = new / old
+    if not applied:
+        bound = "relaxed" if kind == "not_slouching" else "sensitive"
+        names = ", ".join(SIGNAL_WORDS[k] for k in steps)
+        return Outcome(
+            learned,
+            False,
+            f"not learned: {names} is already as {bound} as answers may make it; "
+            "recalibrate (or reset what was learned) if your sitting changed",
+        )
+    answer = LearnedAnswer(moment.time_s, kind, readings, applied)
+    new_learned = Learned(
+        factors={k: factors[k] for k in SIGNALS if k in factors},
+        answers=(*learned.answers, answer)[-s.max_answers :],
+        count=learned.count + 1,
+    )
+    return Outcome(new_learned, True, _applied(kind, applied, new_learned))
+
+
+def _not_judged(kind: FeedbackKind, reason: str) -> str:
+    what = "a slouch" if kind == "slouching" else "good posture"
+    return f"not learned: that moment was not judged ({reason}), so it cannot be learned as {what}"
+
+
+def _reading(signal: str, value: float) -> str:
+    return f"{SIGNAL_WORDS.get(signal, signal)} at {value:.2f} of its threshold"
+
+
+def _applied(kind: FeedbackKind, applied: Mapping[str, float], learned: Learned) -> str:
+    how = "less" if kind == "not_slouching" else "more"
+    names = ", ".join(SIGNAL_WORDS[k] for k in applied)
+    return f"learned: {names} now {how} sensitive ({describe(learned)})"
+
+
+def describe(learned: Learned) -> str:
+    """'adjusted from 3 answers: head forward x0.64, sinking x1.20' or 'as calibrated'."""
+    if learned.empty:
+        return "as calibrated"
+    changed = [f"{SIGNAL_WORDS[k]} x{v:.2f}" for k, v in learned.factors.items() if v != 1.0]
+    answers = "1 answer" if learned.count == 1 else f"{learned.count} answers"
+    return f"adjusted from {answers}" + (": " + ", ".join(changed) if changed else "")
+
+
+# --- JSON (the profile's "learned" key; store/profiles.py moves the bytes) ---------
+
+
+def learned_to_json(learned: Learned) -> dict[str, Any]:
+    return {
+        "factors": {k: learned.factors[k] for k in SIGNALS if k in learned.factors},
+        "count": learned.count,
+        "answers": [
+            {
+                "time_s": a.time_s,
+                "kind": a.kind,
+                "readings": dict(a.readings),
+                "steps": dict(a.steps),
+            }
+            for a in learned.answers
+        ],
+    }
+
+
+def learned_from_json(data: Any, settings: LearningSettings | None = None) -> Learned:
+    """Inverse of learned_to_json; ValueError('learned.key: problem'). Factors are
+    held to the bounds in force (a config that narrowed them narrows what was learned)."""
+    s = settings or LearningSettings()
+    if data is None:
+        return Learned()
+    if not isinstance(data, dict):
+        raise ValueError("learned: expected an object")
+    factors_raw = data.get("factors", {})
+    if not isinstance(factors_raw, dict):
+        raise ValueError("learned.factors: expected an object")
+    factors: dict[str, float] = {}
+    for key, value in factors_raw.items():
+        if key not in SIGNALS:
+            raise ValueError(f"learned.factors.{key}: not a signal (one of {', '.join(SIGNALS)})")
+        factors[key] = min(s.max_factor, max(s.min_factor, _finite(value, f"factors.{key}")))
+    answers_raw = data.get("answers", [])
+    if not isinstance(answers_raw, list):
+        raise ValueError("learned.answers: expected a list")
+    answers: list[LearnedAnswer] = []
+    for i, entry in enumerate(answers_raw[-s.max_answers :]):
+        where = f"answers[{i}]"
+        if not isinstance(entry, dict):
+            raise ValueError(f"learned.{where}: expected an object")
+        kind = entry.get("kind")
+        if kind not in FEEDBACK_KINDS:
+            raise ValueError(f"learned.{where}.kind: expected one of {FEEDBACK_KINDS}")
+        answers.append(
+            LearnedAnswer(
+                time_s=_finite(entry.get("time_s"), f"{where}.time_s"),
+                kind=kind,
+                readings=_signal_map(entry.get("readings", {}), f"{where}.readings"),
+                steps=_signal_map(entry.get("steps", {}), f"{where}.steps"),
+            )
+        )
+    count = data.get("count", len(answers))
+    if isinstance(count, bool) or not isinstance(count, int) or count < len(answers):
+        raise ValueError("learned.count: expected a whole number, at least the answers kept")
+    return Learned(factors, tuple(answers), count)
+
+
+def _finite(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"learned.{where}: expected a finite number, got {value!r:.40}")
+    return float(value)
+
+
+def _signal_map(value: Any, where: str) -> dict[str, float]:
+    if not isinstance(value, dict):
+        raise ValueError(f"learned.{where}: expected an object")
+    return {k: _finite(v, f"{where}.{k}") for k, v in value.items() if k in SIGNALS}
