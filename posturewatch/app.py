@@ -9,6 +9,7 @@ them builds the pipeline itself, so a new option is added in one place.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -20,7 +21,7 @@ from posturewatch.clock import Clock, MediaClock, WallClock, parse_start_at
 from posturewatch.closing import Closing
 from posturewatch.config import Config
 from posturewatch.core.baseline import Baseline
-from posturewatch.core.detector import Detector
+from posturewatch.core.detector import Detector, DetectorSettings
 from posturewatch.core.errors import UserError
 from posturewatch.core.scheduler import Scheduler
 from posturewatch.core.types import DetectorUpdate, Prompt, View
@@ -82,6 +83,19 @@ class RunOptions:
     """Also save the landmarks to this file."""
     keep_store: bool = True
     """Write every sample, prompt and answer to the database."""
+    sensitivity: float | None = None
+    """The one factor over every threshold; None: [detector] sensitivity."""
+
+
+def detector_settings(config: Config, options: RunOptions) -> DetectorSettings:
+    """The configured detector settings with --sensitivity, when given, in place of
+    [detector] sensitivity (out of range: one line naming the option)."""
+    if options.sensitivity is None:
+        return config.detector
+    try:
+        return dataclasses.replace(config.detector, sensitivity=options.sensitivity)
+    except ValueError as exc:
+        raise UserError(f"--{exc}") from None
 
 
 def profile_path(paths: Paths, config: Config, options: RunOptions) -> Path:
@@ -181,7 +195,7 @@ class Application(Closing):
             monitor = Monitor(
                 source=source,
                 clock=clock,
-                detector=Detector(baseline, config.detector),
+                detector=Detector(baseline, detector_settings(config, options)),
                 scheduler=Scheduler(config.scheduler, routines),
                 notifier=notifier,
                 store=store,

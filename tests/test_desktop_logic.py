@@ -62,19 +62,15 @@ def test_notices_are_told_once_per_episode() -> None:
     assert once("calibrate") == st.NOTICES["calibrate"]
 
 
-def test_sensitivity_scales_the_threshold_defaults() -> None:
-    assert ds.scaled_thresholds(1.0) == {
-        "head_threshold_deg": 10.0,
-        "shoulder_threshold_deg": 8.0,
-        "hysteresis_deg": 2.0,
-    }
-    strict = ds.scaled_thresholds(1.25)
-    assert strict["head_threshold_deg"] == 8.0
-    assert strict["shoulder_threshold_deg"] == 6.4
+def test_the_sensitivity_slider_sets_the_one_factor() -> None:
     config = ds.apply_form(Config(), ds.SettingsForm(sensitivity=1.25), "config.toml")
-    assert config.detector.head_threshold_deg == 8.0
-    assert ds.nearest_step(ds.sensitivity_of(config.detector)) == 3
-    assert ds.nearest_step(ds.sensitivity_of(Config().detector)) == 2
+    assert config.detector.sensitivity == 1.25
+    # the thresholds themselves stay the defaults: core/thresholds.py divides them
+    assert config.detector.head_threshold_deg == Config().detector.head_threshold_deg
+    assert ds.nearest_step(ds.form_from_config(config).sensitivity) == 3
+    assert ds.nearest_step(ds.form_from_config(Config()).sensitivity) == 2
+    with pytest.raises(ConfigError, match="sensitivity"):
+        ds.apply_form(Config(), ds.SettingsForm(sensitivity=50.0), "config.toml")
 
 
 def test_form_round_trips_through_the_config_file(tmp_path: Path) -> None:

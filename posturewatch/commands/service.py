@@ -130,6 +130,7 @@ def background_argv(args: argparse.Namespace) -> list[str]:
         ("--view", args.view),
         ("--notifier", args.notifier),
         ("--profile", args.profile),
+        ("--sensitivity", args.sensitivity),
     ):
         if value is not None:
             argv += [flag, str(value)]

@@ -19,7 +19,7 @@ import math
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
 from posturewatch.core.errors import UserError
@@ -29,10 +29,12 @@ if TYPE_CHECKING:
     from posturewatch.core.metrics import MetricsSettings
 
 FORMAT_NAME = "posturewatch-baseline"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 """2: front-view baselines hold the picture heights and sizes in face widths
 (face_size, nose_level_fw, ...); a version 1 side-view profile still loads, a
-version 1 front-view one is refused with a request to recalibrate."""
+version 1 front-view one is refused with a request to recalibrate. 3: optional
+"noise" (the still sitting's spread per threshold) and "slouch" (a shown slouch's
+deviations); a version 2 profile loads without them and works as before."""
 
 METRIC_NAMES: tuple[str, ...] = tuple(f.name for f in fields(PostureMetrics) if f.name != "view")
 """Every number of PostureMetrics; each gets a centre and a spread in the baseline."""
@@ -88,6 +90,14 @@ class Baseline:
     profile: str = "default"
     frames_seen: int = 0
     version: int = FORMAT_VERSION
+    noise: Mapping[str, float] = field(default_factory=dict)
+    """Threshold key (core/thresholds.LIMITS) -> the spread (sigma) of the
+    calibration frames' deviation in that threshold's unit: how still this person
+    sits. Empty for one frame (unknown)."""
+    slouch: Mapping[str, float] | None = None
+    """Threshold key -> the shown slouch's deviation (median of its frames), when
+    the person showed one (add_slouch); None otherwise."""
+    slouch_frames: int = 0
 
     def centre(self, name: str) -> float:
         return self.stats[name].centre
@@ -116,6 +126,9 @@ class Baseline:
                 )
                 for name in METRIC_NAMES
             },
+            "noise": dict(self.noise),
+            "slouch": dict(self.slouch) if self.slouch is not None else None,
+            "slouch_frames": self.slouch_frames,
         }
 
 
@@ -284,7 +297,7 @@ def calibrate_metrics(
         _check_front_stillness(stats, cfg, where)
     else:
         _check_stillness(stats, cfg, where)
-    return Baseline(
+    baseline = Baseline(
         view=chosen_view,
         stats=stats,
         frame_count=len(facing),
@@ -293,6 +306,37 @@ def calibrate_metrics(
         profile=profile,
         frames_seen=seen,
     )
+    if len(facing) < 2:
+        return baseline
+    return replace(baseline, noise=_noise(baseline, facing))
+
+
+def limit_distances(metrics: PostureMetrics, baseline: Baseline) -> dict[str, float] | None:
+    """One frame's deviation from `baseline` in the unit of every threshold of its
+    view (core/thresholds.LIMITS), or None when it cannot be compared."""
+    from posturewatch.core.front import front_deviation
+    from posturewatch.core.thresholds import front_distances, side_distances
+
+    if metrics.view != baseline.view:
+        return None
+    front = front_deviation(metrics, baseline)
+    if front is not None:
+        return front_distances(front)
+    if baseline.view == "front":
+        return None
+    return side_distances(
+        metrics.head_forward_deg - baseline.centre("head_forward_deg"),
+        metrics.shoulder_rounding_deg - baseline.centre("shoulder_rounding_deg"),
+    )
+
+
+def _noise(baseline: Baseline, frames: list[PostureMetrics]) -> dict[str, float]:
+    """The spread of the calibration frames' own deviations, per threshold."""
+    values: dict[str, list[float]] = {}
+    for m in frames:
+        for key, value in (limit_distances(m, baseline) or {}).items():
+            values.setdefault(key, []).append(value)
+    return {key: robust_stats(vals).spread for key, vals in values.items()}
 
 
 def _check_distance(
@@ -387,7 +431,7 @@ def baseline_from_json(data: Any) -> Baseline:
     if data.get("format") != FORMAT_NAME:
         raise ValueError(f"format: expected {FORMAT_NAME!r}, got {data.get('format')!r}")
     version = data.get("version")
-    if version not in (1, FORMAT_VERSION):
+    if version not in (1, 2, FORMAT_VERSION):
         raise ValueError(
             f"version: this posturewatch reads format {FORMAT_VERSION}, the file has {version!r}"
         )
@@ -425,7 +469,27 @@ def baseline_from_json(data: Any) -> Baseline:
         profile=str(data.get("profile", "default")),
         frames_seen=int(data.get("frames_seen", frames) or frames),
         version=version,
+        noise=_limits(data, "noise") or {},
+        slouch=_limits(data, "slouch"),
+        slouch_frames=int(data.get("slouch_frames", 0) or 0),
     )
+
+
+def _limits(data: dict[str, Any], key: str) -> dict[str, float] | None:
+    """An optional {threshold key: number} table (noise, slouch); None when absent."""
+    from posturewatch.core.thresholds import LIMITS
+
+    table = data.get(key)
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise ValueError(f"{key}: expected an object of numbers")
+    out: dict[str, float] = {}
+    for name in table:
+        if name not in LIMITS:
+            raise ValueError(f"{key}.{name}: not a threshold (known: {', '.join(LIMITS)})")
+        out[name] = _number(table, name, key)
+    return out
 
 
 def _field(data: dict[str, Any], key: str, kind: type) -> Any:

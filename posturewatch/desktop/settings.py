@@ -13,7 +13,7 @@ import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from posturewatch.config import Config
@@ -26,11 +26,8 @@ SENSITIVITY_STEPS: tuple[tuple[float, str], ...] = (
     (1.25, "strict"),
     (1.5, "very strict"),
 )
-"""(factor, label): thresholds are the defaults divided by the factor, so a
-higher sensitivity notices a smaller deviation."""
-SCALED_KEYS = ("head_threshold_deg", "shoulder_threshold_deg", "hysteresis_deg")
-"""The detector settings one sensitivity control scales (hysteresis with them, so
-it stays below both thresholds)."""
+"""(factor, label): `[detector] sensitivity`, the one factor over every threshold of
+both views (core/thresholds.py): a higher sensitivity notices a smaller deviation."""
 
 
 @dataclass(frozen=True)
@@ -46,29 +43,9 @@ class SettingsForm:
     start_at_login: bool = False
 
 
-def _detector_defaults() -> dict[str, float]:
-    from posturewatch.core.detector import DetectorSettings
-
-    defaults = DetectorSettings()
-    return {key: float(getattr(defaults, key)) for key in SCALED_KEYS}
-
-
-def sensitivity_of(detector: Any) -> float:
-    """The sensitivity factor the configured head threshold corresponds to."""
-    head = float(detector.head_threshold_deg)
-    return _detector_defaults()["head_threshold_deg"] / head if head > 0 else 1.0
-
-
 def nearest_step(factor: float) -> int:
     """Index of the SENSITIVITY_STEPS entry closest to `factor`."""
     return min(range(len(SENSITIVITY_STEPS)), key=lambda i: abs(SENSITIVITY_STEPS[i][0] - factor))
-
-
-def scaled_thresholds(factor: float) -> dict[str, float]:
-    """The detector's threshold settings for sensitivity `factor` (defaults / factor)."""
-    if not factor > 0:
-        raise ValueError("sensitivity must be above 0")
-    return {key: round(value / factor, 2) for key, value in _detector_defaults().items()}
 
 
 def quiet_hours_text(ranges: tuple[str, ...]) -> str:
@@ -82,7 +59,7 @@ def parse_quiet_hours_text(text: str) -> list[str]:
 
 def form_from_config(config: Config, start_at_login: bool = False) -> SettingsForm:
     return SettingsForm(
-        sensitivity=sensitivity_of(config.detector),
+        sensitivity=float(config.detector.sensitivity),
         break_after_min=float(config.scheduler.break_after_min),
         prompt_style=config.notifications.prompt_style,
         quiet_hours=quiet_hours_text(config.scheduler.quiet_hours),
@@ -95,13 +72,10 @@ def apply_form(config: Config, form: SettingsForm, where: str) -> Config:
     """`config` with the form's values, validated by the config loader's own path
     (raises ConfigError naming `where` and the refused key)."""
     from posturewatch.config import Config as ConfigClass
-    from posturewatch.core.settings import ConfigError, from_table, to_table
+    from posturewatch.core.settings import from_table, to_table
 
     table = to_table(config)
-    try:
-        table["detector"].update(scaled_thresholds(form.sensitivity))
-    except ValueError as exc:
-        raise ConfigError(f"{where}: [detector] {exc}") from None
+    table["detector"]["sensitivity"] = form.sensitivity
     table["scheduler"]["break_after_min"] = form.break_after_min
     table["scheduler"]["quiet_hours"] = parse_quiet_hours_text(form.quiet_hours)
     table["notifications"]["prompt_style"] = form.prompt_style

@@ -1,0 +1,147 @@
+"""The thresholds in force (core/thresholds.py): one sensitivity factor and the learned
+per-signal factors reach every deciding threshold of both views; a calibration's
+noise and a shown slouch move them within their bounds; the licensed sittings'
+borderline frames follow the factor in the expected direction."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from calibration.real_data import SITTINGS, label_sitting
+from posturewatch.core.baseline import Baseline, calibrate_metrics
+from posturewatch.core.detector import Detector, DetectorSettings, frame_verdict
+from posturewatch.core.metrics import compute_metrics
+from posturewatch.core.thresholds import (
+    FRONT_LIMITS,
+    LIMITS,
+    SIDE_LIMITS,
+    SIGNALS,
+    default_limits,
+    thresholds_in_force,
+)
+from posturewatch.inputs.recording import read_recording
+
+RECORDED = Path(__file__).resolve().parent / "fixtures" / "front_view_sittings.jsonl.gz"
+DEFAULTS = DetectorSettings()
+
+
+def test_the_signals_are_the_agreed_names_and_every_view_threshold_has_one() -> None:
+    assert SIGNALS == ("head_forward", "shoulders_rounded", "sinking", "neck", "lean_in")
+    assert set(FRONT_LIMITS) | set(SIDE_LIMITS) == set(LIMITS)
+    assert set(LIMITS.values()) == set(SIGNALS)
+
+
+@pytest.mark.parametrize("factor", [0.5, 0.8, 1.0, 1.5, 3.0])
+def test_every_threshold_of_both_views_follows_the_one_factor(factor: float) -> None:
+    settings = dataclasses.replace(DEFAULTS, sensitivity=factor)
+    t = thresholds_in_force(settings)
+    base = thresholds_in_force(DEFAULTS)
+    for key in LIMITS:
+        assert t.limit(key) == pytest.approx(base.limit(key) / factor), key
+    # in their public units: degrees and face widths divide, the ratio's distance from 1 does
+    assert t.head_threshold_deg == pytest.approx(DEFAULTS.head_threshold_deg / factor)
+    assert t.shoulder_threshold_deg == pytest.approx(DEFAULTS.shoulder_threshold_deg / factor)
+    assert t.front_shoulder_threshold_deg == pytest.approx(
+        DEFAULTS.front_shoulder_threshold_deg / factor
+    )
+    assert t.sink_head_fw == pytest.approx(DEFAULTS.sink_head_fw / factor)
+    assert t.sink_shoulder_fw == pytest.approx(DEFAULTS.sink_shoulder_fw / factor)
+    assert t.lean_in_deg == pytest.approx(DEFAULTS.lean_in_deg / factor)
+    assert 1 - t.min_neck_ratio == pytest.approx((1 - DEFAULTS.min_neck_ratio) / factor)
+    assert t.hysteresis_deg == pytest.approx(DEFAULTS.hysteresis_deg / factor)
+    # the --sensitivity argument wins over the settings' own
+    assert thresholds_in_force(DEFAULTS, sensitivity=factor).limits == t.limits
+
+
+def test_learned_factors_compose_with_the_sensitivity_per_signal() -> None:
+    settings = dataclasses.replace(DEFAULTS, sensitivity=1.25)
+    learned = {"sinking": 0.5, "neck": 2.0}
+    t = thresholds_in_force(settings, learned=learned)
+    base = default_limits(DEFAULTS)
+    for key, signal in LIMITS.items():
+        expected = base[key] / (1.25 * learned.get(signal, 1.0))
+        assert t.limit(key) == pytest.approx(expected), key
+    assert t.factors["sinking"] == pytest.approx(0.625)
+    with pytest.raises(ValueError, match="slouching"):
+        thresholds_in_force(DEFAULTS, learned={"slouching": 1.0})
+    with pytest.raises(ValueError, match="neck"):
+        thresholds_in_force(DEFAULTS, learned={"neck": 0.0})
+
+
+def test_the_sensitivity_setting_is_checked_with_its_name() -> None:
+    with pytest.raises(ValueError, match="sensitivity"):
+        DetectorSettings(sensitivity=0.0)
+    with pytest.raises(ValueError, match="sensitivity"):
+        DetectorSettings(sensitivity=50.0)
+
+
+def _sittings() -> dict[str, list[tuple[bool, object]]]:
+    observations = read_recording(RECORDED)
+    out = {}
+    for name, folder in SITTINGS:
+        frames = label_sitting(o for o in observations if (o.path or "").startswith(folder + "/"))
+        out[name] = [(f.upright, compute_metrics(f.obs, "front")) for f in frames]
+    return out
+
+
+def _one_frame_baseline(frames: list[tuple[bool, object]]) -> Baseline:
+    first = next(m for upright, m in frames if upright and m is not None)
+    return calibrate_metrics([first], view="front", min_frames=1)  # type: ignore[list-item]
+
+
+def test_very_relaxed_and_very_strict_move_the_licensed_borderline_frames() -> None:
+    """Over both sittings (one upright frame calibrated): a frame poor at a lower
+    sensitivity is poor at every higher one; very strict calls more frames poor
+    than standard and very relaxed fewer, and a frame that changes is a
+    borderline one (its reading near 1 at the standard factor)."""
+    poor: dict[float, int] = {}
+    for frames in _sittings().values():
+        baseline = _one_frame_baseline(frames)
+        for _, m in frames[1:]:
+            verdicts = []
+            for factor in (0.6, 1.0, 1.5):
+                settings = dataclasses.replace(DEFAULTS, sensitivity=factor)
+                v = frame_verdict(m, baseline, settings)  # type: ignore[arg-type]
+                verdicts.append(v.verdict == "poor")
+                poor[factor] = poor.get(factor, 0) + (v.verdict == "poor")
+            assert verdicts == sorted(verdicts), verdicts  # monotone in the factor
+            if verdicts[0] != verdicts[2]:
+                standard = frame_verdict(m, baseline, DEFAULTS)  # type: ignore[arg-type]
+                assert 0.6 <= max(standard.readings.values()) <= 1.5 / 0.6 * 1.01
+    assert poor[1.5] > poor[1.0] > poor[0.6]
+
+
+def test_the_detector_asks_the_thresholds_and_reports_readings() -> None:
+    frames = _sittings()["sitting 1"]
+    baseline = _one_frame_baseline(frames)
+    strict = Detector(baseline, dataclasses.replace(DEFAULTS, sensitivity=2.0))
+    assert strict.thresholds.sink_head_fw == pytest.approx(DEFAULTS.sink_head_fw / 2)
+    detector = Detector(baseline, DEFAULTS)
+    slouched = [m for upright, m in frames if not upright]
+    update = None
+    for i, m in enumerate(slouched * 10):
+        update = detector.update(float(i), m)  # type: ignore[arg-type]
+    assert update is not None and update.state == "poor"
+    assert update.decided_by == "sinking" and update.why.startswith("sinking: head ")
+    assert update.readings is not None and update.readings["sinking"] > 1.0
+    detector.set_learned({"sinking": 0.1})
+    assert detector.thresholds.sink_head_fw == pytest.approx(DEFAULTS.sink_head_fw * 10)
+
+
+def test_a_noisy_calibration_raises_thresholds_within_the_cap() -> None:
+    frames = _sittings()["sitting 2"]
+    upright = [m for u, m in frames if u and m is not None]
+    baseline = calibrate_metrics(upright[:6], view="front")  # type: ignore[arg-type]
+    assert set(baseline.noise) == set(FRONT_LIMITS)
+    t = thresholds_in_force(DEFAULTS, baseline)
+    base = default_limits(DEFAULTS)
+    for key in FRONT_LIMITS:
+        expected = min(DEFAULTS.noise_cap * base[key], max(base[key], 3 * baseline.noise[key]))
+        assert t.limit(key) == pytest.approx(expected), key
+        assert base[key] <= t.limit(key) <= DEFAULTS.noise_cap * base[key]
+    one = _one_frame_baseline(frames)
+    assert one.noise == {}
+    assert thresholds_in_force(DEFAULTS, one).limits == pytest.approx(base)
