@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from posturewatch.core.settings import check_between
+from posturewatch.core.types import DetectorUpdate
 
 SIGNALS = ("head_forward", "shoulders_rounded", "sinking", "neck", "lean_in")
 """The detector's signals, as core/thresholds.py names them."""
@@ -302,3 +303,24 @@ def _signal_map(value: Any, where: str) -> dict[str, float]:
     if not isinstance(value, dict):
         raise ValueError(f"learned.{where}: expected an object")
     return {k: _finite(v, f"{where}.{k}") for k, v in value.items() if k in SIGNALS}
+
+
+def moment_of(update: DetectorUpdate | None) -> Moment:
+    """The moment a detector update describes: its readings, or why it was not
+    judged. Leaning back shows in the front view as the face getting smaller (a
+    negative lean toward the screen past its own threshold): not judged either."""
+    if update is None:
+        return Moment({}, "nothing judged yet")
+    readings = dict(update.readings or {})
+    unjudged = ""
+    if update.recalibrate:
+        unjudged = "setup changed"
+    elif update.state == "away":
+        unjudged = update.reason or "nobody in view"
+    elif update.state == "uncertain":
+        unjudged = update.reason or "not judged"
+    elif readings.get("lean_in", 0.0) <= -1.0:
+        unjudged = "leaning back"
+    elif not readings:
+        unjudged = "nothing judged yet"
+    return Moment(readings, unjudged, update.time_s)

@@ -17,6 +17,8 @@ class Tray(QObject):
     """'15m', '1h' or 'tomorrow'."""
     resume = Signal()
     calibrate = Signal()
+    slouching = Signal()
+    """"I'm slouching now": a slouch it missed, to learn from (core/learning.py)."""
     report = Signal()
     settings = Signal()
     quit = Signal()
@@ -40,6 +42,7 @@ class Tray(QObject):
             "tomorrow": self._item("Pause until tomorrow", lambda: self.pause.emit("tomorrow")),
         }
         self.resume_action = self._item("Resume", self.resume.emit)
+        self.slouching_action = self._item("I'm slouching now", self.slouching.emit)
         self.menu.addSeparator()
         self.calibrate_action = self._item("Calibrate…", self.calibrate.emit)
         self.report_action = self._item("Today's report", self.report.emit)
