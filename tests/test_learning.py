@@ -22,26 +22,40 @@ from tests.samples import side_metrics
 
 
 def test_a_false_alarm_relaxes_only_the_signals_that_fired_in_a_bounded_step() -> None:
-    moment = Moment({"head_forward": 1.3, "sinking": 0.5, "neck": 1.05}, time_s=10.0)
+    moment = Moment(
+        {"head_forward": 1.3, "sinking": 0.5, "neck": 0.9, "lean_in": 0.1},
+        time_s=10.0,
+        decided_by="head_forward",
+    )
     out = learn(Learned(), "not_slouching", moment)
     assert out.applied
     f = out.learned.factors
+    # neck did not fire, but so near (0.9) that the same posture would fire it next
     assert set(f) == {"head_forward", "neck"}
     assert f["head_forward"] == pytest.approx(LearningSettings().relax_step)  # bounded
-    assert f["neck"] == pytest.approx(0.85 / 1.05)  # just enough to clear the threshold
+    assert f["neck"] == pytest.approx(0.75 / 0.9)  # just enough to clear the hysteresis
     assert out.learned.count == 1
     assert out.learned.answers[0].readings["head_forward"] == 1.3
     assert "less sensitive" in out.message
 
 
 def test_a_missed_slouch_tightens_the_signals_that_moved() -> None:
-    moment = Moment({"head_forward": 0.8, "sinking": 0.5, "neck": 0.1, "lean_in": 0.0})
+    moment = Moment({"head_forward": 0.8, "sinking": 0.7, "neck": 0.45, "lean_in": 0.0})
     out = learn(Learned(), "slouching", moment)
     assert out.applied
     step = 1.2 / 0.8
+    # neck twitched (0.45) but far less than the slouch's own signals: left alone
     assert out.learned.factors == {"head_forward": step, "sinking": step}
     # the strongest one now reads above its threshold: the same posture prompts
     assert 0.8 * out.learned.factor("head_forward") > 1.0
+
+
+def test_leaning_back_is_not_learned_as_a_slouch_but_sinking_back_is() -> None:
+    recline = Moment({"head_forward": 0.5, "sinking": 0.1, "lean_in": -1.3})
+    out = learn(Learned(), "slouching", recline)
+    assert not out.applied and "leaning back" in out.message
+    sinking_back = Moment({"head_forward": 0.5, "sinking": 0.8, "lean_in": -1.2})
+    assert learn(Learned(), "slouching", sinking_back).applied
 
 
 @pytest.mark.parametrize(
@@ -62,6 +76,8 @@ def test_refusals_say_why() -> None:
     assert "nothing read as a slouch" in learn(Learned(), "not_slouching", still).message
     firing = Moment({"head_forward": 1.4})
     assert "already reads as a slouch" in learn(Learned(), "slouching", firing).message
+    held = Moment({"sinking": 0.9}, decided_by="sinking")  # out, held by the hysteresis
+    assert "already reads as a slouch" in learn(Learned(), "slouching", held).message
 
 
 def test_the_bounds_hold_whatever_is_answered() -> None:

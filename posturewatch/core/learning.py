@@ -56,9 +56,9 @@ class LearningSettings:
     above the drift of an upright sitter (about half the default thresholds)."""
     relax_step: float = 0.8
     """One false alarm makes a signal at most this much less sensitive..."""
-    relax_target: float = 0.85
-    """...aiming to put that moment's reading this far under its threshold (out of
-    reach of the hysteresis, which releases at about 0.8)."""
+    relax_target: float = 0.75
+    """...aiming to put that moment's reading this far under its threshold (below
+    where the hysteresis lets a signal that is out back in, 0.8 by default)."""
     tighten_step: float = 1.5
     """One missed slouch makes a signal at most this much more sensitive..."""
     tighten_target: float = 1.2
@@ -66,9 +66,16 @@ class LearningSettings:
     threshold, so the same posture prompts the next time."""
     moved_fraction: float = 0.4
     """A signal at this fraction of its threshold or more took part in a missed
-    slouch; below, it did not move beyond an upright sitter's drift."""
-    fired_fraction: float = 1.0
-    """A signal at this fraction or more fired in a false alarm."""
+    slouch; below, it did not move beyond an upright sitter's drift..."""
+    moved_share: float = 0.75
+    """...and at this share of the strongest signal's reading or more: the signals
+    that carry the slouch are tightened, not every one that twitched with it (an
+    upright sitter's head-forward drifts to 0.7 of its threshold on real frames)."""
+    fired_fraction: float = 0.8
+    """A signal at this fraction or more took part in a false alarm: out (the
+    hysteresis keeps a signal out down to 0.8 of its threshold), or so near that,
+    the signal that fired relaxed, the same posture would fire it next (sinking
+    relaxed, the same drop reads as the head lower)."""
     max_answers: int = 50
     """Answers kept in the profile beside the factors (the newest)."""
 
@@ -80,7 +87,8 @@ class LearningSettings:
         check_between("tighten_step", self.tighten_step, 1.0, 10.0)
         check_between("tighten_target", self.tighten_target, 1.0, 10.0)
         check_between("moved_fraction", self.moved_fraction, 0.05, 1.0)
-        check_between("fired_fraction", self.fired_fraction, 0.5, 2.0)
+        check_between("moved_share", self.moved_share, 0.0, 1.0)
+        check_between("fired_fraction", self.fired_fraction, 0.5, 1.0)
         check_between("max_answers", self.max_answers, 1, 1000)
 
 
@@ -95,6 +103,8 @@ class Moment:
     """Why the moment was not judged ('looking down', 'head turned', 'leaning back',
     'standing up', 'nobody in view', ...); '' when it was."""
     time_s: float = 0.0
+    decided_by: str | None = None
+    """The signal that put the moment out of range, when one did."""
 
 
 @dataclass(frozen=True)
@@ -155,7 +165,7 @@ def learn(
         return Outcome(learned, False, "not learned: no signal could be read at that moment")
     top = max(readings, key=lambda k: readings[k])
     if kind == "not_slouching":
-        fired = [k for k, v in readings.items() if v >= s.fired_fraction]
+        fired = [k for k, v in readings.items() if v >= s.fired_fraction or k == moment.decided_by]
         if not fired:
             return Outcome(
                 learned,
@@ -163,17 +173,21 @@ def learn(
                 "not learned: nothing read as a slouch at that moment "
                 f"(nearest: {_reading(top, readings[top])})",
             )
-        steps = {k: max(s.relax_step, s.relax_target / readings[k]) for k in fired}
+        steps = {k: min(1.0, max(s.relax_step, s.relax_target / readings[k])) for k in fired}
     else:
-        if readings[top] >= s.fired_fraction:
+        if readings[top] >= 1.0 or moment.decided_by is not None:
             return Outcome(
                 learned,
                 False,
                 f"not learned: that already reads as a slouch ({_reading(top, readings[top])}); "
                 "a prompt follows if it lasts",
             )
-        moved = [k for k, v in readings.items() if v >= s.moved_fraction]
-        if not moved:
+        if readings.get("lean_in", 0.0) <= -1.0 and readings.get("sinking", 0.0) < s.moved_fraction:
+            # Back from the screen without going down: a recline, not a slouch.
+            return Outcome(learned, False, _not_judged(kind, "leaning back"))
+        floor = max(s.moved_fraction, s.moved_share * readings[top])
+        moved = [k for k, v in readings.items() if v >= floor]
+        if readings[top] < s.moved_fraction:
             return Outcome(
                 learned,
                 False,
@@ -307,8 +321,7 @@ def _signal_map(value: Any, where: str) -> dict[str, float]:
 
 def moment_of(update: DetectorUpdate | None) -> Moment:
     """The moment a detector update describes: its readings, or why it was not
-    judged. Leaning back shows in the front view as the face getting smaller (a
-    negative lean toward the screen past its own threshold): not judged either."""
+    judged."""
     if update is None:
         return Moment({}, "nothing judged yet")
     readings = dict(update.readings or {})
@@ -319,8 +332,6 @@ def moment_of(update: DetectorUpdate | None) -> Moment:
         unjudged = update.reason or "nobody in view"
     elif update.state == "uncertain":
         unjudged = update.reason or "not judged"
-    elif readings.get("lean_in", 0.0) <= -1.0:
-        unjudged = "leaning back"
     elif not readings:
         unjudged = "nothing judged yet"
-    return Moment(readings, unjudged, update.time_s)
+    return Moment(readings, unjudged, update.time_s, update.decided_by)
