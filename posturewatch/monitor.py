@@ -30,10 +30,10 @@ from posturewatch.core.learning import (
     Learned,
     LearningSettings,
     Moment,
+    MomentTracker,
     Outcome,
     describe,
     learn,
-    moment_of,
 )
 from posturewatch.core.metrics import MetricsSettings, compute_metrics
 from posturewatch.core.sampling import SamplingSettings, next_interval
@@ -167,6 +167,7 @@ class Monitor:
         self._moments: OrderedDict[str, Moment] = OrderedDict()
         """Posture prompt id -> the moment it was shown, for a later "Not slouching"."""
         self._last_posture_prompt: Prompt | None = None
+        self._moment = MomentTracker()
         self.on_update = on_update
         self.on_prompt = on_prompt
         self.summary = RunSummary()
@@ -415,6 +416,7 @@ class Monitor:
         if changed:
             self._state_since = now_s
         self._last_update = update
+        self._moment.add(update)
         self._store_call("add_sample", update, metrics)
         for prompt in self.scheduler.step(update):
             self._show(prompt)
@@ -427,7 +429,7 @@ class Monitor:
 
     def _show(self, prompt: Prompt) -> None:
         if prompt.kind == "posture":
-            self._moments[prompt.id] = moment_of(self._last_update)
+            self._moments[prompt.id] = self._moment.moment()
             while len(self._moments) > REMEMBERED_MOMENTS:
                 self._moments.popitem(last=False)
             self._last_posture_prompt = prompt
@@ -461,7 +463,7 @@ class Monitor:
         if answer.answer == "not_slouching":
             moment = self._moments.pop(answer.prompt_id, None)
             if moment is None:  # a prompt from before a restart: this moment, then
-                moment = moment_of(self._last_update)
+                moment = self._moment.moment()
             self._learn("not_slouching", moment)
 
     # -- learning from answers --
@@ -473,7 +475,7 @@ class Monitor:
             message = "what was learned from answers is forgotten: thresholds as calibrated"
             self._event("learning_reset", "")
             return {"applied": True, "message": message + saved, "learned": describe(self.learned)}
-        moment = moment_of(self._last_update)
+        moment = self._moment.moment()
         prompt = self._last_posture_prompt
         if (
             kind == "not_slouching"

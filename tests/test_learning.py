@@ -146,3 +146,49 @@ def test_a_damaged_learned_entry_is_one_line_naming_it(tmp_path: Path) -> None:
     path.write_text(json.dumps(data))
     with pytest.raises(ProfileCorrupt, match=r"learned.factors.neck"):
         load_learned(path)
+
+
+POSES = {
+    "nod": {"head_pitch_deg": 25.0},
+    "head turned": {"head_yaw_deg": 35.0},
+    "leaning back": {"trunk_flex_deg": -20.0},
+    "standing up": {"standing": True},
+    "nobody": {"present": False},
+}
+
+
+@pytest.mark.parametrize("name", sorted(POSES))
+def test_a_nod_a_turn_a_lean_back_standing_or_nobody_is_never_learned_nor_read_poor(
+    name: str,
+) -> None:
+    """Simulated front view (calibration/simulator.py, landmark noise): whatever was
+    learned (every signal at its most sensitive), these never read poor, and a
+    "slouching" said during them teaches nothing."""
+    import numpy as np
+
+    from calibration.simulator import Body, Camera, Posture, simulate
+    from posturewatch.core.baseline import calibrate
+    from posturewatch.core.detector import Detector, DetectorSettings, frame_verdict
+    from posturewatch.core.learning import MomentTracker
+    from posturewatch.core.metrics import compute_metrics
+
+    body, camera = Body(), Camera()
+    baseline = calibrate(
+        [simulate(body, Posture(), camera, np.random.default_rng(i)) for i in range(8)], "front"
+    )
+    most = dict.fromkeys(SIGNALS, LearningSettings().max_factor)
+    posture = Posture(**POSES[name])  # type: ignore[arg-type]
+    exact = compute_metrics(simulate(body, posture, camera), "front")
+    assert frame_verdict(exact, baseline, DetectorSettings(), learned=most).verdict != "poor"
+    most_sensitive = Detector(baseline, DetectorSettings(), most)
+    as_calibrated = Detector(baseline, DetectorSettings())
+    tracker = MomentTracker()
+    for t in range(180):
+        shown = Posture() if t < 30 else posture
+        obs = simulate(body, shown, camera, np.random.default_rng(1000 + t), time_s=float(t))
+        metrics = compute_metrics(obs, "front")
+        assert most_sensitive.update(float(t), metrics).state != "poor", t
+        tracker.add(as_calibrated.update(float(t), metrics))
+        if t >= 45:
+            out = learn(Learned(), "slouching", tracker.moment())
+            assert not out.applied, (t, out.message)

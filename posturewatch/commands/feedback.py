@@ -31,11 +31,10 @@ from posturewatch.core.learning import (
     FeedbackKind,
     Learned,
     Moment,
+    MomentTracker,
     describe,
     learn,
-    moment_of,
 )
-from posturewatch.core.types import DetectorUpdate
 
 LOOK_SECONDS = 3.0
 """How long `feedback` looks at you through the camera when nothing else runs."""
@@ -120,7 +119,7 @@ def _look(args: argparse.Namespace, ctx: Context, path: Path, learned: Learned) 
 
     baseline = load_baseline(path)
     detector = Detector(baseline, ctx.config.detector, learned.factors)
-    last: list[DetectorUpdate] = []
+    tracker = MomentTracker()
     source = source_options(args).open(ctx.config)
     try:
         seconds = (
@@ -130,12 +129,12 @@ def _look(args: argparse.Namespace, ctx: Context, path: Path, learned: Learned) 
 
         def take(obs: Any) -> None:
             metrics = compute_metrics(obs, args.view or baseline.view, ctx.config.metrics)
-            last[:] = [detector.update(obs.time_s, metrics)]
+            tracker.add(detector.update(obs.time_s, metrics))
 
         capture(source, take, seconds, step_s)
     finally:
         source.close()
-    return moment_of(last[0] if last else None)
+    return tracker.moment()
 
 
 def _show(path: Path, ctx: Context) -> int:

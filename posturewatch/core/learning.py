@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from posturewatch.core.settings import check_between
@@ -335,3 +335,34 @@ def moment_of(update: DetectorUpdate | None) -> Moment:
     elif not readings:
         unjudged = "nothing judged yet"
     return Moment(readings, unjudged, update.time_s, update.decided_by)
+
+
+SETTLE_S = 10.0
+"""A moment is learned from only when every update of the last this many seconds
+was judged: a nod or a turn that flickers into a judged frame or two (noise on the
+pitch, the grace the detector gives a blip) is still a nod or a turn."""
+
+
+class MomentTracker:
+    """The moment to learn from, fed the detector's updates in order."""
+
+    def __init__(self, settle_s: float = SETTLE_S) -> None:
+        self.settle_s = settle_s
+        self._last: DetectorUpdate | None = None
+        self._unjudged: tuple[float, str] | None = None
+        """(time, reason) of the latest update that was not judged."""
+
+    def add(self, update: DetectorUpdate) -> None:
+        self._last = update
+        moment = moment_of(update)
+        if moment.unjudged:
+            self._unjudged = (update.time_s, moment.unjudged)
+
+    def moment(self) -> Moment:
+        moment = moment_of(self._last)
+        if moment.unjudged or self._unjudged is None:
+            return moment
+        since, reason = self._unjudged
+        if moment.time_s - since < self.settle_s:
+            return replace(moment, unjudged=f"{reason} {moment.time_s - since:.0f} s ago")
+        return moment
