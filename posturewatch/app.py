@@ -23,7 +23,7 @@ from posturewatch.config import Config
 from posturewatch.core.baseline import Baseline
 from posturewatch.core.detector import Detector, DetectorSettings
 from posturewatch.core.errors import UserError
-from posturewatch.core.learning import FeedbackKind
+from posturewatch.core.learning import FeedbackKind, Learned
 from posturewatch.core.scheduler import Scheduler
 from posturewatch.core.types import DetectorUpdate, Prompt, View
 from posturewatch.inputs.observations import ObservationSource, open_observations
@@ -163,7 +163,11 @@ class Application(Closing):
         )
         path = profile_path(paths, config, options)
         baseline = load_baseline(path)
-        learned = load_learned(path, config.learning)
+        try:
+            learned = load_learned(path, config.learning)
+        except UserError as exc:  # only what answers taught is damaged: judge as calibrated
+            log.warning("what was learned from answers is not used: %s", exc)
+            learned = Learned()
         spec = options.source.spec_or_camera(config)
         with contextlib.ExitStack() as undo:  # a failure half-way releases what was opened
             source = observations or options.source.open(config)

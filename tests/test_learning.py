@@ -144,8 +144,10 @@ def test_a_damaged_learned_entry_is_one_line_naming_it(tmp_path: Path) -> None:
     data = json.loads(path.read_text())
     data["learned"] = {"factors": {"neck": "much"}}
     path.write_text(json.dumps(data))
-    with pytest.raises(ProfileCorrupt, match=r"learned.factors.neck"):
+    with pytest.raises(ProfileCorrupt, match=r"learned.factors.neck.*feedback reset"):
         load_learned(path)
+    save_learned(path, Learned())  # what `posturewatch feedback reset` does: the way out
+    assert load_learned(path) == Learned()
 
 
 POSES = {

@@ -95,11 +95,11 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
             return 0 if answer.get("applied") else 1
     from posturewatch.store.profiles import load_learned, save_learned
 
-    learned = load_learned(path, ctx.config.learning)
-    if args.what == "reset":
+    if args.what == "reset":  # also the way out of a damaged "learned" entry
         save_learned(path, Learned())
         print(f"no posturewatch running: reset in {path} directly; thresholds as calibrated")
         return 0
+    learned = load_learned(path, ctx.config.learning)
     moment = _look(args, ctx, path, learned)
     outcome = learn(learned, KINDS[args.what], moment, ctx.config.learning)
     if outcome.applied:

@@ -93,7 +93,7 @@ def load_learned(path: Path, settings: LearningSettings | None = None) -> Learne
     except ValueError as exc:
         raise ProfileCorrupt(
             f"calibration profile {path}: {exc}; reset what was learned with "
-            "`posturewatch feedback --reset`"
+            "`posturewatch feedback reset`"
         ) from None
 
 
