@@ -26,7 +26,7 @@ import argparse
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -54,9 +54,13 @@ FIXTURE = REPO / "tests" / "fixtures" / "front_view_sittings.jsonl.gz"
 SITTING_1 = "low-isSlouching__high-notSlouching"
 SITTING_2 = "low-isSlouching__middle-notSlouching"
 START = "2026-11-23T09:00"
+"""The first run's start; each later run of a person starts a day later (its own
+day in the store and the report)."""
 LOW_SHARE = 0.7
 SMALL_SHARE = 0.3
 SWAY_PX = 1.0
+ANSWERED_DAY = 1
+"""The run with answers is the day after the run without."""
 SAY_AFTER_MIN = 3.0
 """A "slouching" part's answer comes this far into it."""
 
@@ -147,10 +151,18 @@ def calibrate_on(paths: Paths, frame: Observation) -> Path:
     return path
 
 
-def run_day(paths: Paths, parts: Sequence[Part], recording: Path, answer: bool = True) -> DayRun:
-    """Run the recorded day through the app; with `answer`, the person answers as
-    their parts say."""
-    origin = datetime.fromisoformat(START).timestamp()
+def day_start(day: int) -> str:
+    """START moved `day` days on."""
+    return (datetime.fromisoformat(START) + timedelta(days=day)).isoformat(timespec="minutes")
+
+
+def run_day(
+    paths: Paths, parts: Sequence[Part], recording: Path, answer: bool = True, day: int = 0
+) -> DayRun:
+    """Run the recorded day through the app, `day` days after START; with `answer`,
+    the person answers as their parts say."""
+    start = day_start(day)
+    origin = datetime.fromisoformat(start).timestamp()
     bounds = [sum(p.minutes for p in parts[: i + 1]) for i in range(len(parts))]
     said: set[int] = set()
     result = DayRun()
@@ -177,7 +189,7 @@ def run_day(paths: Paths, parts: Sequence[Part], recording: Path, answer: bool =
             said.add(index)
             result.messages.append(str(holder[0].feedback("slouching")["message"]))
 
-    options = RunOptions(source=SourceOptions(spec=str(recording)), notifier="none", start_at=START)
+    options = RunOptions(source=SourceOptions(spec=str(recording)), notifier="none", start_at=start)
     app = Application.open(paths, config(), options, on_update=on_update, on_prompt=on_prompt)
     holder.append(app)
     with app:
@@ -245,13 +257,13 @@ def simulate(person: Person, folder: Path) -> PersonResult:
     day = folder / "day.jsonl.gz"
     write_day(day, person.parts)
     profile = calibrate_on(paths, person.calibration)
-    without = run_day(paths, person.parts, day, answer=False)
+    without = run_day(paths, person.parts, day, answer=False, day=0)
     calibrate_on(paths, person.calibration)
-    with_answers = run_day(paths, person.parts, day, answer=True)
+    with_answers = run_day(paths, person.parts, day, answer=True, day=ANSWERED_DAY)
     again = (person.parts[person.again],)
     next_day = folder / "next.jsonl.gz"
     write_day(next_day, again, seed=1)
-    restart = run_day(paths, again, next_day, answer=False)
+    restart = run_day(paths, again, next_day, answer=False, day=ANSWERED_DAY + 1)
     learned = load_learned(profile)
     settings = config().learning
     in_bounds = all(
@@ -259,7 +271,7 @@ def simulate(person: Person, folder: Path) -> PersonResult:
         for f in learned.factors.values()
     )
     save_learned(profile, Learned())  # what `posturewatch feedback reset` does
-    reset = run_day(paths, again, next_day, answer=False)
+    reset = run_day(paths, again, next_day, answer=False, day=ANSWERED_DAY + 2)
     return PersonResult(
         person, without, with_answers, restart.in_part(again, 0), reset.in_part(again, 0), in_bounds
     )

@@ -7,16 +7,19 @@ with and without a running background instance."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from calibration.learning_day import (
+    ANSWERED_DAY,
     SITTING_1,
     SMALL_SHARE,
     Part,
     blend,
     calibrate_on,
+    day_start,
     people,
     simulate,
     sitting,
@@ -25,6 +28,8 @@ from calibration.learning_day import (
 from posturewatch.core.learning import Learned, LearningSettings
 from posturewatch.core.types import Observation
 from posturewatch.paths import resolve_paths
+from posturewatch.report.model import build_daily
+from posturewatch.store.database import Store, StoreSettings
 from posturewatch.store.profiles import load_learned, load_profile
 from tests.test_service import cli, status_json, wait_for
 
@@ -54,6 +59,10 @@ def test_two_false_alarms_marked_stop_prompts_for_that_posture_at_that_size(
     # the next day, after a restart: the profile kept it; after a reset: as calibrated
     assert r.after_restart == 0
     assert r.after_reset == r.without.in_part(parts, low_again) >= 1
+    # the day's report counts the prompts marked "not slouching"
+    with Store(tmp_path / "posturewatch.sqlite3", StoreSettings(), read_only=True) as store:
+        report = build_daily(store, datetime.fromisoformat(day_start(ANSWERED_DAY)).date())
+    assert report.prompts.not_slouching == 2
 
 
 def test_a_marked_miss_makes_the_same_slouch_prompt_the_next_time(tmp_path: Path) -> None:
