@@ -127,7 +127,8 @@ def _check_values(value: object, key: str, depth: int) -> None:
         raise ValueError(f"{key or 'the file'} is nested too deeply")
     if isinstance(value, dict):
         for k, v in value.items():
-            _check_values(v, f"{key}.{k}" if key else str(k), depth + 1)
+            name = json.dumps(str(k))[1:-1]  # a key with a line break still makes one line
+            _check_values(v, f"{key}.{name}" if key else name, depth + 1)
     elif isinstance(value, list):
         for i, v in enumerate(value):
             _check_values(v, f"{key}[{i}]", depth + 1)
