@@ -76,7 +76,7 @@ def test_the_sensitivity_slider_sets_the_one_factor() -> None:
 def test_form_round_trips_through_the_config_file(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     form = ds.SettingsForm(
-        sensitivity=0.8,
+        sensitivity=0.6,
         break_after_min=40,
         prompt_style="window",
         quiet_hours="12:00-13:00, 19:00-08:00",

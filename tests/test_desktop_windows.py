@@ -128,7 +128,7 @@ def test_settings_window_shows_a_refusal_and_keeps_open(qtbot) -> None:  # type:
 
 def test_settings_window_form_reflects_the_controls(qtbot) -> None:  # type: ignore[no-untyped-def]
     window = SettingsWindow(
-        SettingsForm(sensitivity=1.25, quiet_hours="", camera="1"), ["/dev/video2"], lambda f: None
+        SettingsForm(sensitivity=1.4, quiet_hours="", camera="1"), ["/dev/video2"], lambda f: None
     )
     qtbot.addWidget(window)
     assert window.sensitivity.value() == 3
@@ -138,7 +138,7 @@ def test_settings_window_form_reflects_the_controls(qtbot) -> None:  # type: ign
     window.camera.setCurrentText("/dev/video2")
     window.login.setChecked(True)
     form = window.form()
-    assert form.sensitivity == 1.25
+    assert form.sensitivity == 1.4
     assert form.quiet_hours == "18:00-09:00"
     assert form.prompt_style == "window"
     assert form.camera == "/dev/video2"

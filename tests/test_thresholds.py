@@ -22,6 +22,7 @@ from posturewatch.core.thresholds import (
     default_limits,
     thresholds_in_force,
 )
+from posturewatch.desktop.settings import SENSITIVITY_STEPS
 from posturewatch.inputs.recording import read_recording
 
 RECORDED = Path(__file__).resolve().parent / "fixtures" / "front_view_sittings.jsonl.gz"
@@ -93,25 +94,34 @@ def _one_frame_baseline(frames: list[tuple[bool, object]]) -> Baseline:
 
 
 def test_very_relaxed_and_very_strict_move_the_licensed_borderline_frames() -> None:
-    """Over both sittings (one upright frame calibrated): a frame poor at a lower
-    sensitivity is poor at every higher one; very strict calls more frames poor
-    than standard and very relaxed fewer, and a frame that changes is a
-    borderline one (its reading near 1 at the standard factor)."""
-    poor: dict[float, int] = {}
+    """Over both sittings (one upright frame calibrated): every signal's reading
+    grows with the factor; a frame poor at a lower sensitivity is poor at every
+    higher one; the settings' very relaxed lets the shallowest slouches pass, its
+    very strict calls the upright frames that drifted most poor; a frame that
+    changes is a borderline one."""
+    factors = tuple(factor for factor, _ in SENSITIVITY_STEPS)
+    assert factors[0] < 1.0 == factors[2] < factors[-1]
+    poor: dict[float, int] = dict.fromkeys(factors, 0)
+    upright_poor: dict[float, int] = dict.fromkeys(factors, 0)
     for frames in _sittings().values():
         baseline = _one_frame_baseline(frames)
-        for _, m in frames[1:]:
+        for upright, m in frames[1:]:
             verdicts = []
-            for factor in (0.6, 1.0, 1.5):
+            standard = frame_verdict(m, baseline, DEFAULTS)  # type: ignore[arg-type]
+            for factor in factors:
                 settings = dataclasses.replace(DEFAULTS, sensitivity=factor)
                 v = frame_verdict(m, baseline, settings)  # type: ignore[arg-type]
+                for signal, reading in v.readings.items():
+                    assert reading == pytest.approx(factor * standard.readings[signal])
                 verdicts.append(v.verdict == "poor")
-                poor[factor] = poor.get(factor, 0) + (v.verdict == "poor")
+                poor[factor] += v.verdict == "poor"
+                upright_poor[factor] += upright and v.verdict == "poor"
             assert verdicts == sorted(verdicts), verdicts  # monotone in the factor
-            if verdicts[0] != verdicts[2]:
-                standard = frame_verdict(m, baseline, DEFAULTS)  # type: ignore[arg-type]
-                assert 0.6 <= max(standard.readings.values()) <= 1.5 / 0.6 * 1.01
-    assert poor[1.5] > poor[1.0] > poor[0.6]
+            if verdicts[0] != verdicts[-1]:
+                assert 1 / factors[-1] <= max(standard.readings.values()) <= 1 / factors[0]
+    very_relaxed, standard_factor, very_strict = factors[0], 1.0, factors[-1]
+    assert poor[very_relaxed] < poor[standard_factor] < poor[very_strict]
+    assert upright_poor[standard_factor] == 0 and upright_poor[very_strict] > 0
 
 
 def test_the_detector_asks_the_thresholds_and_reports_readings() -> None:

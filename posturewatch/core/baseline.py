@@ -26,6 +26,7 @@ from posturewatch.core.errors import UserError
 from posturewatch.core.types import Observation, PostureMetrics, View
 
 if TYPE_CHECKING:
+    from posturewatch.core.detector import DetectorSettings
     from posturewatch.core.metrics import MetricsSettings
 
 FORMAT_NAME = "posturewatch-baseline"
@@ -530,3 +531,92 @@ def _line(label: str, baseline: Baseline, name: str) -> str:
     return (
         f"  {label:<19} {baseline.centre(name):6.1f} deg (spread {baseline.spread(name):.1f} deg)"
     )
+
+
+# --- a shown slouch -----------------------------------------------------------------
+
+SLOUCH_REFUSALS = {
+    "looking down": "that was a glance down (the head tipped, the neck and shoulders "
+    "stayed); sit as you do when tired, eyes on the screen",
+    "looking up": "the head was tipped up; sit as you do when tired, eyes on the screen",
+    "head turned": "the head was turned away from the camera; face the screen",
+    "leaning back": "you leaned back; slump forward or down as you do when tired",
+    "standing up": "you stood up; stay seated and slump as you do when tired",
+    "low quality": "head and shoulders were not clearly in view; improve the light",
+    "view differs from calibration": "the camera sees you from another side than at "
+    "calibration; calibrate again",
+}
+
+
+def add_slouch(
+    baseline: Baseline,
+    samples: Iterable[PostureMetrics | None],
+    settings: DetectorSettings | None = None,
+    *,
+    source: str = "",
+) -> Baseline:
+    """`baseline` with the person's shown slouch (a few seconds of sitting as they do
+    when tired): per threshold, the median deviation of the slouch's usable frames.
+    The thresholds then move toward it (core/thresholds.py). Refused with a
+    CalibrationError saying why when nobody is seen, when most frames are a glance,
+    a turn or standing, or when the slouch moves no signal clearly (no different
+    from sitting well). The desktop's first run and `calibrate --slouch-source`
+    call this."""
+    from posturewatch.core.detector import DetectorSettings, is_standing, unjudgeable_reason
+    from posturewatch.core.thresholds import shown_signals, thresholds_in_force
+
+    s = settings or DetectorSettings()
+    where = f" in {source}" if source else ""
+    present = [m for m in samples if m is not None]
+    if not present:
+        raise CalibrationError(
+            f"slouch not taken: no person found{where}; sit facing the camera with head and "
+            "shoulders in view"
+        )
+    refused: Counter[str] = Counter()
+    usable: list[dict[str, float]] = []
+    for m in present:
+        reason = (
+            "standing up" if is_standing(m, baseline, s) else unjudgeable_reason(m, baseline, s)
+        )
+        distances = limit_distances(m, baseline) if not reason else None
+        if distances is None:
+            refused[reason or "view differs from calibration"] += 1
+        else:
+            usable.append(distances)
+    if len(usable) * 2 < len(present):
+        reason = refused.most_common(1)[0][0]
+        raise CalibrationError(
+            f"slouch not taken: {SLOUCH_REFUSALS.get(reason, reason)} "
+            f"({sum(refused.values())} of {len(present)} frames{where})"
+        )
+    shown = {key: statistics.median(d[key] for d in usable) for key in usable[0]}
+    before = thresholds_in_force(s, replace(baseline, slouch=None), sensitivity=1.0)
+    if not shown_signals(before.calibrated, shown, s):
+        raise CalibrationError(
+            f"slouch not taken: it reads like sitting well{where} (no signal moved even "
+            f"{s.slouch_min:.0%} of the way to its threshold); slump as you do when tired, "
+            "or skip this step"
+        )
+    return replace(baseline, slouch=shown, slouch_frames=len(usable))
+
+
+def describe_slouch(baseline: Baseline, settings: DetectorSettings | None = None) -> str:
+    """What a shown slouch changed, one line per threshold it moved."""
+    from posturewatch.core.detector import DetectorSettings
+    from posturewatch.core.thresholds import thresholds_in_force
+
+    s = settings or DetectorSettings()
+    if baseline.slouch is None:
+        return "no slouch shown"
+    without = thresholds_in_force(s, replace(baseline, slouch=None), sensitivity=1.0).calibrated
+    now = thresholds_in_force(s, baseline, sensitivity=1.0).calibrated
+    moved = [
+        f"  {key:<29} {without[key]:.3g} -> {now[key]:.3g}"
+        for key in now
+        if now[key] < without[key] - 1e-9
+    ]
+    head = f"slouch shown ({baseline.slouch_frames} frames): "
+    if not moved:
+        return head + "the thresholds already catch it; none moved"
+    return head + "thresholds moved toward it\n" + "\n".join(moved)

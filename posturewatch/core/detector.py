@@ -46,13 +46,17 @@ class DetectorSettings:
     """Tunables of the detector; the defaults come from `python -m calibration.evaluate`
     (see calibration/README.md)."""
 
-    head_threshold_deg: float = 10.0
-    """Head-forward angle this far above the baseline is a poor frame (twice the
-    ~5 degree smallest change photo-based head angles can tell)."""
+    head_threshold_deg: float = 7.5
+    """Head-forward angle this far above the baseline is a poor frame. Front view:
+    the reading with the face's own downward tip taken out, or 0.6 of the plain one
+    (core/front.py, judged_head_forward_deg). Upright frames of held-out people stay
+    within 3 degrees of a one-frame calibration, the licensed sittings' within 7.3
+    (224-pixel crops, and a drift over the sitting); their slouches read 6-13
+    (calibration/README.md)."""
     shoulder_threshold_deg: float = 8.0
     """Side view: shoulder-rounding (trunk) angle this far above the baseline is a
     poor frame."""
-    hysteresis_deg: float = 2.0
+    hysteresis_deg: float = 1.5
     """Once out, a deviation counts as back only below threshold minus this; the
     front view's face-width and ratio thresholds release by the same share
     (hysteresis_deg / head_threshold_deg) of their own size."""
@@ -62,16 +66,19 @@ class DetectorSettings:
     (rounding_neck_ratio), is rounded shoulders. Rounding is mostly depth, which a
     front camera hardly sees, so only a clear change counts."""
     rounding_neck_ratio: float = 0.95
-    sink_head_fw: float = 0.25
-    """Front view: sinking in the chair is the nose at least this many face widths
-    (3.6 cm) lower in the picture than calibrated... Upright sitters stay within
-    about 0.2 F, slouches go down 0.4-0.8 F."""
-    sink_shoulder_fw: float = 0.15
-    """...together with the shoulder line at least this much lower (2.2 cm). The
-    head down this far without the shoulders is a forward head."""
-    min_neck_ratio: float = 0.85
+    sink_head_fw: float = 0.18
+    """Front view: sinking in the chair is the ears at least this many face widths
+    (2.6 cm) lower in the picture than calibrated... Upright frames of the licensed
+    sittings stay within 0.17 F, their slouches go down 0.44-0.72 F, a held-out
+    person's 0.24 F."""
+    sink_shoulder_fw: float = 0.10
+    """...together with the shoulder line at least this much lower (1.5 cm; upright
+    <= 0.08 F, a held-out slouch 0.12 F). The nose down sink_head_fw without the
+    shoulders is a forward head."""
+    min_neck_ratio: float = 0.905
     """Front view: ears over the shoulders at this share of their calibrated height
-    or less is a forward head (about 22 degrees more neck inclination)."""
+    or less is a forward head (about 18 degrees more neck inclination; licensed
+    upright frames >= 0.91, a held-out person's slouch 0.90)."""
     lean_in_deg: float = 10.0
     """Front view: trunk leaned toward the screen this far (head about 12 cm nearer,
     from the face's size) is a forward head."""
@@ -92,12 +99,14 @@ class DetectorSettings:
     this many times the person's own noise (sigma) in that signal..."""
     noise_cap: float = 1.6
     """...but to at most this many times the default."""
-    slouch_share: float = 0.5
+    slouch_share: float = 0.7
     """A shown slouch lowers a signal's threshold to this share of the way from
-    neutral to the slouch..."""
-    slouch_floor: float = 0.5
+    neutral to the slouch (the licensed sittings' upright frames drift to 0.6 of
+    the way to their slouch in the ears' ratio after calibration)..."""
+    slouch_floor: float = 0.7
     """...but not below this share of the default (nor below noise_k times the
-    person's noise)."""
+    person's noise): one upright frame says nothing of the noise, and the licensed
+    sittings' upright frames drift to 0.97 of the head threshold."""
     slouch_min: float = 0.5
     """Only the signals a shown slouch moves at least this share of the way to their
     threshold count; a slouch that moves none is refused as no different from

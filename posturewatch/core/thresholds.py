@@ -78,7 +78,7 @@ def default_limits(settings: DetectorSettings) -> dict[str, float]:
 def front_distances(d: FrontDeviation) -> dict[str, float]:
     """A front frame's deviation in the unit of every front threshold (+ = worse)."""
     return {
-        "head_threshold_deg": d.head_forward_deg,
+        "head_threshold_deg": d.judged_head_forward_deg,
         "head_low_fw": d.head_low_fw,
         "front_shoulder_threshold_deg": d.shoulder_rounding_deg,
         "sink_head_fw": d.head_sink_fw,
@@ -206,8 +206,13 @@ def thresholds_in_force(
     calibrated = {
         key: min(s.noise_cap * default, max(default, own[key])) for key, default in defaults.items()
     }
-    for signal in shown_signals(calibrated, slouch, s):
+    shown = shown_signals(calibrated, slouch, s)
+    most = max(shown.values(), default=0.0)
+    for signal in shown:
         for key in (k for k, of in LIMITS.items() if of == signal and k in slouch):
+            share = slouch[key] / calibrated[key] if calibrated[key] > 0 else 0.0
+            if share < max(s.slouch_min, s.slouch_dominance * most):
+                continue  # the signal moved through another of its thresholds
             # Toward the point slouch_share of the way from neutral to the shown
             # slouch; never below the person's noise or slouch_floor of the default.
             target = max(s.slouch_share * slouch[key], own[key], s.slouch_floor * defaults[key])

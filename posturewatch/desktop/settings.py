@@ -20,14 +20,17 @@ if TYPE_CHECKING:
 
 
 SENSITIVITY_STEPS: tuple[tuple[float, str], ...] = (
-    (0.6, "very relaxed"),
-    (0.8, "relaxed"),
+    (0.4, "very relaxed"),
+    (0.6, "relaxed"),
     (1.0, "standard"),
-    (1.25, "strict"),
-    (1.5, "very strict"),
+    (1.4, "strict"),
+    (2.0, "very strict"),
 )
 """(factor, label): `[detector] sensitivity`, the one factor over every threshold of
-both views (core/thresholds.py): a higher sensitivity notices a smaller deviation."""
+both views (core/thresholds.py): a higher sensitivity notices a smaller deviation.
+Very relaxed (thresholds 2.5 times the defaults) lets the licensed sittings' shallowest slouch
+pass, very strict calls their upright frames that drifted most poor
+(`python -m calibration.real_data`, the sensitivity sweep)."""
 
 
 @dataclass(frozen=True)
