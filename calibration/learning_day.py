@@ -9,9 +9,9 @@ replayed at one frame a second with a pixel of sway, through `Application.open`
 recording's own, so a day takes seconds):
 
 * A sits a little low as a matter of course: between their upright frame and their
-  slouched one (landmarks 70 % of the way, LOW_SHARE), which the default
+  slouched one (landmarks 45 % of the way, LOW_SHARE), which the default
   thresholds call sinking. They answer each posture prompt "Not slouching".
-* B slouches only a little (30 % of the way, SMALL_SHARE), which the defaults
+* B slouches only a little (22 % of the way, SMALL_SHARE), which the defaults
   miss; three minutes into it they say "I'm slouching now" once.
 
 Each day runs twice from the same calibration: without answers (the thresholds as
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -34,8 +34,10 @@ import numpy as np
 
 from posturewatch.app import Application, RunOptions, SourceOptions
 from posturewatch.config import Config
-from posturewatch.core.baseline import calibrate
-from posturewatch.core.learning import Learned, describe
+from posturewatch.core.baseline import Baseline, calibrate
+from posturewatch.core.detector import FrameVerdict, frame_verdict
+from posturewatch.core.learning import SIGNAL_WORDS, SIGNALS, Learned, describe
+from posturewatch.core.metrics import compute_metrics
 from posturewatch.core.scheduler import SchedulerSettings
 from posturewatch.core.types import (
     DetectorUpdate,
@@ -56,8 +58,8 @@ SITTING_2 = "low-isSlouching__middle-notSlouching"
 START = "2026-11-23T09:00"
 """The first run's start; each later run of a person starts a day later (its own
 day in the store and the report)."""
-LOW_SHARE = 0.7
-SMALL_SHARE = 0.3
+LOW_SHARE = 0.45
+SMALL_SHARE = 0.22
 SWAY_PX = 1.0
 ANSWERED_DAY = 1
 """The run with answers is the day after the run without."""
@@ -291,6 +293,10 @@ def render(results: Sequence[PersonResult]) -> str:
                 f"{r.without.in_part(p.parts, i):>8} {r.with_answers.in_part(p.parts, i):>5}"
             )
         lines.append(f"  learned: {describe(r.with_answers.learned)}")
+        for a in r.with_answers.learned.answers:
+            shown = sorted(a.readings.items(), key=lambda kv: -kv[1])[:3]
+            read = ", ".join(f"{SIGNAL_WORDS[k]} {v:.2f}" for k, v in shown)
+            lines.append(f"  {a.kind.replace('_', ' ')} said while reading: {read}")
         for message in r.with_answers.messages:
             lines.append(f"  said: {message}")
         label = p.parts[p.again].label
@@ -298,6 +304,42 @@ def render(results: Sequence[PersonResult]) -> str:
             f"  next day, {label} ({p.parts[p.again].minutes:g} min): {r.after_restart} prompts "
             f"after a restart, {r.after_reset} after a reset; factors within bounds: "
             f"{'yes' if r.factors_in_bounds else 'NO'}"
+        )
+    return "\n".join(lines)
+
+
+def _verdicts(
+    frames: Sequence[Observation], baseline: Baseline, learned: Mapping[str, float] | None = None
+) -> list[FrameVerdict]:
+    detector = config().detector
+    return [frame_verdict(compute_metrics(o, "front"), baseline, detector, learned) for o in frames]
+
+
+def _most(verdicts: Sequence[FrameVerdict], signal: str) -> float:
+    return max(value for v in verdicts for key, value in v.readings.items() if key == signal)
+
+
+def bounds_on_real_sittings() -> str:
+    """What the bounds do to the licensed sittings' own frames, each calibrated on
+    its first upright frame: every factor at the least sensitive bound against the
+    slouched frames, sinking at the most sensitive against the upright ones."""
+    bounds = config().learning
+    least = dict.fromkeys(SIGNALS, bounds.min_factor)
+    most = {"sinking": bounds.max_factor}
+    lines = ["the bounds on the licensed sittings (one upright frame calibrated):"]
+    for label, name in (("sitting 1", SITTING_1), ("sitting 2", SITTING_2)):
+        upright, slouched = sitting(name)
+        baseline = calibrate([upright[0]], "front", min_frames=1)
+        plain_up = _verdicts(upright[1:], baseline)
+        sink_min = min(v.readings["sinking"] for v in _verdicts(slouched, baseline))
+        relaxed = [v.verdict for v in _verdicts(slouched, baseline, least)].count("poor")
+        tightened = [v.verdict for v in _verdicts(upright[1:], baseline, most)].count("good")
+        lines.append(
+            f"  {label}: every factor at {bounds.min_factor:g}: slouched poor {relaxed} of "
+            f"{len(slouched)} (sinking reads >= {sink_min:.2f}); sinking at "
+            f"{bounds.max_factor:g}: upright good {tightened} of {len(plain_up)} (upright "
+            f"reads at most: sinking {_most(plain_up, 'sinking'):.2f}, head forward "
+            f"{_most(plain_up, 'head_forward'):.2f}, ears {_most(plain_up, 'neck'):.2f})"
         )
     return "\n".join(lines)
 
@@ -310,6 +352,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for i, person in enumerate(people()):
             results.append(simulate(person, Path(tmp) / f"person{i}"))
     print(render(results))
+    print()
+    print(bounds_on_real_sittings())
     return 0
 
 

@@ -157,3 +157,21 @@ def test_feedback_goes_to_the_running_instance_which_learns_at_once(
     finally:
         stopped = cli(data, "stop")
     assert stopped.returncode == 0, stopped.stderr
+
+
+def test_the_bounds_keep_real_slouches_poor_and_real_upright_sitting_good() -> None:
+    """On the licensed sittings' real landmarks: however far answers relax every
+    signal, each slouched frame reads poor; however far they tighten sinking, each
+    upright frame reads good."""
+    from calibration.learning_day import SITTING_2, _verdicts
+    from posturewatch.core.baseline import calibrate
+    from posturewatch.core.learning import SIGNALS
+
+    bounds = LearningSettings()
+    for name in (SITTING_1, SITTING_2):
+        upright, slouched = sitting(name)
+        baseline = calibrate([upright[0]], "front", min_frames=1)
+        least = dict.fromkeys(SIGNALS, bounds.min_factor)
+        assert {v.verdict for v in _verdicts(slouched, baseline, least)} == {"poor"}, name
+        most = {"sinking": bounds.max_factor}
+        assert {v.verdict for v in _verdicts(upright[1:], baseline, most)} == {"good"}, name

@@ -54,7 +54,7 @@ class LearningSettings:
     max_factor: float = 1.6
     """Most sensitivity (threshold at 1/1.6 = 62 % of the calibrated one): still
     above the drift of an upright sitter (about half the default thresholds)."""
-    relax_step: float = 0.8
+    relax_step: float = 0.75
     """One false alarm makes a signal at most this much less sensitive..."""
     relax_target: float = 0.75
     """...aiming to put that moment's reading this far under its threshold (below
