@@ -462,6 +462,8 @@ class Monitor:
         self._store_call("add_answer", answer)
         if answer.answer == "not_slouching":
             moment = self._moments.pop(answer.prompt_id, None)
+            if any(p.id == answer.prompt_id and p.kind != "posture" for p in self.summary.prompts):
+                return  # a break is not a verdict on posture: nothing to learn
             if moment is None:  # a prompt from before a restart: this moment, then
                 moment = self._moment.moment()
             self._learn("not_slouching", moment)
