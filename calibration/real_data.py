@@ -62,6 +62,8 @@ SIGNALS: tuple[str, ...] = (
     *(f.name for f in fields(FrontDeviation)),
     "head_sink_fw",
     "shoulder_sink_fw",
+    "head_low_fw",
+    "judged_head_forward_deg",
 )
 LOWER_IS_WORSE = frozenset({"neck_ratio"})
 

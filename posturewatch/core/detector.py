@@ -79,9 +79,10 @@ class DetectorSettings:
     """Front view: ears over the shoulders at this share of their calibrated height
     or less is a forward head (about 18 degrees more neck inclination; licensed
     upright frames >= 0.91, a held-out person's slouch 0.90)."""
-    lean_in_deg: float = 10.0
-    """Front view: trunk leaned toward the screen this far (head about 12 cm nearer,
-    from the face's size) is a forward head."""
+    lean_in_deg: float = 7.5
+    """Front view: trunk leaned toward the screen this far (head about 9 cm nearer,
+    from the face's size) is a forward head (licensed upright frames <= 3.2; the
+    simulated day's weakest hunch 8)."""
     nod_deg: float = 12.0
     """Front view: head tipped down this much more than calibrated while the ears keep
     their height over the shoulders (nod_neck_ratio) and the shoulders stay up is a
