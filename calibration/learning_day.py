@@ -66,7 +66,7 @@ ANSWERED_DAY = 1
 SAY_AFTER_MIN = 3.0
 """A "slouching" part's answer comes this far into it."""
 
-Answering = Literal["", "not_slouching", "slouching"]
+Answering = Literal["", "not_slouching", "fine", "slouching"]
 
 
 @dataclass(frozen=True)
@@ -75,8 +75,9 @@ class Part:
     frame: Observation
     minutes: float
     answer: Answering = ""
-    """not_slouching: every posture prompt in this part is answered so; slouching:
-    "I'm slouching now" once, SAY_AFTER_MIN into it."""
+    """not_slouching: every posture prompt in this part is answered so (its button);
+    fine: `posturewatch feedback fine` a minute after each; slouching: "I'm slouching
+    now" once, SAY_AFTER_MIN into it."""
 
 
 @dataclass
@@ -167,6 +168,8 @@ def run_day(
     origin = datetime.fromisoformat(start).timestamp()
     bounds = [sum(p.minutes for p in parts[: i + 1]) for i in range(len(parts))]
     said: set[int] = set()
+    unanswered: list[float] = []
+    """Times of prompts in a "fine" part not yet answered."""
     result = DayRun()
     holder: list[Application] = []
 
@@ -183,6 +186,8 @@ def run_day(
         if answer and parts[index].answer == "not_slouching":
             reply = PromptAnswer(prompt.id, "not_slouching", prompt.time_s + 10.0)
             holder[0].monitor.answer(reply)
+        elif answer and parts[index].answer == "fine":
+            unanswered.append(prompt.time_s)
 
     def on_update(update: DetectorUpdate) -> None:
         index, into = part_at(update.time_s)
@@ -190,6 +195,9 @@ def run_day(
         if answer and part.answer == "slouching" and index not in said and into >= SAY_AFTER_MIN:
             said.add(index)
             result.messages.append(str(holder[0].feedback("slouching")["message"]))
+        if unanswered and update.time_s - unanswered[0] >= 60.0:
+            unanswered.pop(0)
+            result.messages.append(str(holder[0].feedback("not_slouching")["message"]))
 
     options = RunOptions(source=SourceOptions(spec=str(recording)), notifier="none", start_at=start)
     app = Application.open(paths, config(), options, on_update=on_update, on_prompt=on_prompt)

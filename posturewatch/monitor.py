@@ -456,17 +456,20 @@ class Monitor:
             else:
                 self._record_answer(answer)
 
-    def _record_answer(self, answer: PromptAnswer) -> None:
+    def _record_answer(self, answer: PromptAnswer) -> Outcome | None:
+        """Apply, store and count an answer; "Not slouching" on a posture prompt is
+        also learned from (the moment the prompt was shown), and its outcome returned."""
         self.scheduler.answer(answer)
         self.summary.answers.append(answer)
         self._store_call("add_answer", answer)
-        if answer.answer == "not_slouching":
-            moment = self._moments.pop(answer.prompt_id, None)
-            if any(p.id == answer.prompt_id and p.kind != "posture" for p in self.summary.prompts):
-                return  # a break is not a verdict on posture: nothing to learn
-            if moment is None:  # a prompt from before a restart: this moment, then
-                moment = self._moment.moment()
-            self._learn("not_slouching", moment)
+        if answer.answer != "not_slouching":
+            return None
+        moment = self._moments.pop(answer.prompt_id, None)
+        if any(p.id == answer.prompt_id and p.kind != "posture" for p in self.summary.prompts):
+            return None  # a break is not a verdict on posture: nothing to learn
+        if moment is None:  # a prompt from before a restart: this moment, then
+            moment = self._moment.moment()
+        return self._learn("not_slouching", moment)
 
     # -- learning from answers --
 
@@ -477,17 +480,20 @@ class Monitor:
             message = "what was learned from answers is forgotten: thresholds as calibrated"
             self._event("learning_reset", "")
             return {"applied": True, "message": message + saved, "learned": describe(self.learned)}
-        moment = self._moment.moment()
         prompt = self._last_posture_prompt
+        now = self.clock.now()
+        outcome: Outcome | None = None
         if (
             kind == "not_slouching"
             and prompt is not None
             and prompt.id in self._moments
-            and self.clock.now() - prompt.time_s <= FEEDBACK_PROMPT_S
+            and now - prompt.time_s <= FEEDBACK_PROMPT_S
         ):
-            # "That prompt was wrong": learn from the moment it was shown.
-            moment = self._moments.pop(prompt.id)
-        outcome = self._learn(kind, moment)
+            # "That prompt was wrong": the prompt is answered so (the report counts
+            # it), and learned from the moment it was shown.
+            outcome = self._record_answer(PromptAnswer(prompt.id, "not_slouching", now))
+        if outcome is None:
+            outcome = self._learn(kind, self._moment.moment())
         return {
             "applied": outcome.applied,
             "message": outcome.message,

@@ -175,3 +175,29 @@ def test_the_bounds_keep_real_slouches_poor_and_real_upright_sitting_good() -> N
         assert {v.verdict for v in _verdicts(slouched, baseline, least)} == {"poor"}, name
         most = {"sinking": bounds.max_factor}
         assert {v.verdict for v in _verdicts(upright[1:], baseline, most)} == {"good"}, name
+
+
+def test_feedback_fine_answers_the_last_prompt_and_learns_from_its_moment(
+    tmp_path: Path,
+) -> None:
+    """`posturewatch feedback fine` a minute after each prompt (Monitor.feedback, as
+    the control channel calls it) does what the prompt's own button does: the
+    prompt is marked "not slouching" in the store, and two of them stop the prompts."""
+    from dataclasses import replace
+
+    from calibration.learning_day import run_day
+    from posturewatch.report.model import build_daily
+
+    person = people()[0]
+    parts = tuple(replace(p, answer="fine") if p.answer else p for p in person.parts)
+    paths = resolve_paths(tmp_path)
+    paths.ensure()
+    calibrate_on(paths, person.calibration)
+    day = tmp_path / "day.jsonl.gz"
+    write_day(day, parts)
+    run = run_day(paths, parts, day, answer=True)
+    assert run.in_part(parts, 1) == 2 and run.in_part(parts, 3) == 0
+    assert all(m.startswith("learned:") for m in run.messages), run.messages
+    with Store(paths.database, StoreSettings(), read_only=True) as store:
+        report = build_daily(store, datetime.fromisoformat(day_start(0)).date())
+    assert report.prompts.not_slouching == 2
