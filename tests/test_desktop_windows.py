@@ -259,6 +259,7 @@ def test_tray_menu_follows_the_state(qtbot) -> None:  # type: ignore[no-untyped-
     tray.set_state("paused", "posturewatch: paused until 11:00")
     assert tray.resume_action.isVisible()
     assert not tray.pause_actions["15m"].isVisible()
+    assert not tray.slouching_action.isVisible()
     assert tray.headline.text() == "Paused until 11:00"
     tray.set_state("good", "posturewatch: posture good")
     assert not tray.resume_action.isVisible()
@@ -268,6 +269,7 @@ def test_tray_menu_follows_the_state(qtbot) -> None:  # type: ignore[no-untyped-
         tray.pause_actions["1h"].trigger()
     assert blocker.args == ["1h"]
     assert tray.slouching_action.text() == "I'm slouching now"
+    assert tray.slouching_action.isVisible()
     with qtbot.waitSignal(tray.slouching):
         tray.slouching_action.trigger()
 

@@ -99,6 +99,7 @@ class Tray(QObject):
         self.headline.setText(tip.removeprefix("posturewatch: ").capitalize())
         paused = state == "paused"
         self.resume_action.setVisible(paused)
+        self.slouching_action.setVisible(not paused)  # nothing is watched to learn from
         for action in self.pause_actions.values():
             action.setVisible(not paused)
 
