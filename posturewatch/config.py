@@ -21,6 +21,7 @@ from posturewatch.core.metrics import MetricsSettings
 from posturewatch.core.sampling import SamplingSettings
 from posturewatch.core.scheduler import SchedulerSettings
 from posturewatch.core.settings import ConfigError, from_table, to_table
+from posturewatch.core.thresholds import migrate_detector_table
 from posturewatch.inputs.pose import PoseSettings
 from posturewatch.inputs.sources import CameraSettings
 from posturewatch.notifiers import NotifierSettings
@@ -60,6 +61,8 @@ def parse_config(text: str, name: str) -> Config:
         table: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{name}: not valid TOML ({exc})") from None
+    if isinstance(table.get("detector"), dict):
+        table["detector"] = migrate_detector_table(table["detector"])
     return from_table(Config, table, name)
 
 

@@ -367,3 +367,21 @@ def test_ctrl_c_ends_a_camera_session_cleanly(
     assert code == 0, err
     assert len(out.splitlines()) == 2
     assert camera.closed
+
+
+def test_a_sensitivity_out_of_range_is_one_line(
+    session: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calibration_frames = read_recording(_record(tmp_path / "calib.jsonl", [UPRIGHT] * 6))
+    profile = tmp_path / "profile.json"
+    save_profile(profile, calibrate(calibration_frames, source="test"))
+    for command in (
+        ["analyze", str(session), "--calibration", str(profile)],
+        ["run", "--no-store", "--notifier", "none", "--source", str(session)],
+    ):
+        argv = ["--data-dir", str(tmp_path), *command, "--sensitivity", "9"]
+        if command[0] == "run":
+            argv += ["--calibration", str(profile)]
+        code, _, err = _run(argv, capsys)
+        lines = [line for line in err.splitlines() if line.strip()]
+        assert code == 2 and lines == ["posturewatch: --sensitivity: must be between 0.2 and 5"]

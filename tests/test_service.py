@@ -229,6 +229,7 @@ def test_background_command_is_start_foreground_with_absolute_paths(tmp_path: Pa
         profile=None,
         model=None,
         calibration=Path("prof.json"),
+        sensitivity=1.4,
     )
     argv = background_argv(args)
     assert argv[:5] == [sys.executable, "-m", "posturewatch", "--data-dir", str(tmp_path / "d")]
@@ -237,6 +238,7 @@ def test_background_command_is_start_foreground_with_absolute_paths(tmp_path: Pa
     assert tail[tail.index("--source") + 1] == str(folder)
     assert Path(tail[tail.index("--calibration") + 1]).is_absolute()
     assert tail[tail.index("--fps") + 1] == "2.0"
+    assert tail[tail.index("--sensitivity") + 1] == "1.4"  # the one factor reaches the child
     assert "--view" not in tail
 
 

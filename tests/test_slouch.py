@@ -17,6 +17,7 @@ from posturewatch.cli import main
 from posturewatch.core.baseline import (
     Baseline,
     CalibrationError,
+    ProfileCorrupt,
     add_slouch,
     baseline_from_json,
     calibrate_metrics,
@@ -153,3 +154,51 @@ def test_licensed_sittings_with_one_upright_and_one_slouched_frame() -> None:
         poor_slouched = [frame_verdict(m, baseline, SETTINGS).verdict for m in slouched[1:]]
         assert poor_slouched.count("poor") == len(slouched) - 1
         assert poor_upright.count("poor") <= 1
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "said"),
+    [
+        ("slouch_frames", [1], "slouch_frames: expected a whole number"),
+        ("slouch_frames", -2, "slouch_frames: expected a whole number"),
+        ("noise", {"sink_head_fw": -0.1}, "noise.sink_head_fw: must not be negative"),
+        ("noise", [0.1], "noise: expected an object of numbers"),
+        ("slouch", {"lean_in_deg": "far"}, "slouch.lean_in_deg: expected a finite number"),
+    ],
+)
+def test_a_damaged_slouch_or_noise_is_named_in_one_line(
+    tmp_path: Path, key: str, value: object, said: str
+) -> None:
+    path = tmp_path / "p.json"
+    save_profile(
+        path, add_slouch(upright_baseline(), simulated([Posture(head_forward_deg=28.0)] * 6))
+    )
+    data = json.loads(path.read_text())
+    data[key] = value
+    path.write_text(json.dumps(data))
+    with pytest.raises(ProfileCorrupt) as caught:
+        load_profile(path)
+    assert said in str(caught.value) and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("spec", "said"),
+    [
+        ("missing.mp4", "source not found"),
+        ("http://example.com/slouch.mp4", "network address"),
+        (" ", "--slouch-source: empty"),
+    ],
+)
+def test_a_bad_slouch_source_is_one_line_and_keeps_the_profile(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], spec: str, said: str
+) -> None:
+    upright = _write(tmp_path / "up.jsonl", [UPRIGHT] * 8, 1)
+    base = ["--data-dir", str(tmp_path), "calibrate", "--source", str(upright)]
+    assert main(base) == 0
+    profile = tmp_path / "profiles" / "default.json"
+    before = profile.read_bytes()
+    capsys.readouterr()
+    assert main([*base, "--slouch-source", spec]) == 2
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(err) == 1 and err[0].startswith("posturewatch: ") and said in err[0], err
+    assert profile.read_bytes() == before

@@ -13,8 +13,9 @@ import pytest
 
 from calibration.real_data import SITTINGS, label_sitting
 from calibration.simulator import Body, Camera, Posture, simulate
+from posturewatch.config import parse_config
 from posturewatch.core.baseline import Baseline, calibrate, calibrate_metrics
-from posturewatch.core.detector import Detector, DetectorSettings, frame_verdict
+from posturewatch.core.detector import Detector, DetectorSettings, explain, frame_verdict
 from posturewatch.core.metrics import compute_metrics
 from posturewatch.core.thresholds import (
     FRONT_LIMITS,
@@ -201,3 +202,57 @@ def test_leaning_back_with_the_eyes_on_the_screen_is_not_poor() -> None:
                 obs = simulate(Body(), posture, Camera(), rng, time_s=float(i), index=i)
                 states.add(detector.update(float(i), compute_metrics(obs, "front")).state)
             assert "poor" not in states, (neck, trunk, tip, states)
+
+
+def test_each_deciding_signal_is_said_in_words_with_its_numbers() -> None:
+    t = thresholds_in_force(DEFAULTS)
+    dist = {key: 0.0 for key in FRONT_LIMITS}
+    said = {
+        "sinking": ({"sink_head_fw": 0.31, "sink_shoulder_fw": 0.22}, "sinking: head 0.31 and "
+                    "shoulders 0.22 face widths lower than calibrated"),
+        "neck": ({"min_neck_ratio": 0.12}, "head forward: ears at 0.88 of their calibrated "
+                 "height over the shoulders"),
+        "lean_in": ({"lean_in_deg": 9.4}, "leaning in: 9 degrees toward the screen"),
+        "head_forward": ({"head_threshold_deg": 11.2}, "head forward: 11 degrees more than "
+                         "calibrated"),
+    }  # fmt: skip
+    for signal, (changes, words) in said.items():
+        assert explain(signal, {**dist, **changes}, t) == words  # type: ignore[arg-type]
+    low = {**dist, "head_low_fw": 0.3, "head_threshold_deg": 2.0}
+    assert explain("head_forward", low, t) == (
+        "head forward: head 0.30 face widths lower, shoulders in place"
+    )
+
+
+def _old_detector_table(step: float) -> str:
+    scaled = {"head_threshold_deg": 10.0, "shoulder_threshold_deg": 8.0, "hysteresis_deg": 2.0}
+    rows = {k: round(v / step, 2) for k, v in scaled.items()}
+    rows |= {
+        "front_shoulder_threshold_deg": 20.0,
+        "sink_head_fw": 0.25,
+        "sink_shoulder_fw": 0.15,
+        "min_neck_ratio": 0.85,
+        "lean_in_deg": 10.0,
+        "window_s": 120.0,
+    }
+    return "[detector]\n" + "\n".join(f"{k} = {v}" for k, v in rows.items()) + "\n"
+
+
+@pytest.mark.parametrize("step", [0.6, 1.0, 1.25, 1.5])
+def test_a_config_saved_by_the_old_slider_keeps_its_position_over_the_new_defaults(
+    step: float,
+) -> None:
+    config = parse_config(_old_detector_table(step), "config.toml")
+    d = config.detector
+    assert d.sensitivity == step
+    assert d.window_s == 120.0  # anything else is kept
+    for key in ("head_threshold_deg", "sink_head_fw", "min_neck_ratio", "lean_in_deg"):
+        assert getattr(d, key) == getattr(DEFAULTS, key), key
+
+
+def test_a_threshold_set_by_hand_is_kept() -> None:
+    text = _old_detector_table(1.0).replace("sink_head_fw = 0.25", "sink_head_fw = 0.3")
+    d = parse_config(text, "config.toml").detector
+    assert d.sensitivity == 1.0 and d.sink_head_fw == 0.3 and d.head_threshold_deg == 10.0
+    d = parse_config("[detector]\nsensitivity = 1.4\nhead_threshold_deg = 10.0\n", "c").detector
+    assert d.sensitivity == 1.4 and d.head_threshold_deg == 10.0

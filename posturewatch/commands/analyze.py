@@ -8,6 +8,7 @@ other programs (`--json`, one object per line). Nothing is written anywhere.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -313,10 +314,12 @@ def _make_judge(path: Path, ctx: Context, sensitivity: float | None = None) -> t
 
     baseline = load_profile(path)
     settings = ctx.config.detector
-    try:
-        thresholds = thresholds_in_force(settings, baseline, sensitivity=sensitivity)
-    except ValueError as exc:
-        raise UserError(f"--{exc}") from None
+    if sensitivity is not None:
+        try:
+            settings = dataclasses.replace(settings, sensitivity=sensitivity)
+        except ValueError as exc:
+            raise UserError(f"--{exc}") from None
+    thresholds = thresholds_in_force(settings, baseline)
 
     def judge(metrics: PostureMetrics | None) -> FrameVerdict:
         return frame_verdict(metrics, baseline, settings, thresholds=thresholds)

@@ -36,6 +36,7 @@ from posturewatch.core.baseline import (
     describe,
     describe_slouch,
 )
+from posturewatch.core.errors import UserError
 from posturewatch.core.types import Observation, PostureMetrics
 from posturewatch.inputs.pacing import capture
 from posturewatch.store.profiles import check_existing, save_profile
@@ -113,6 +114,8 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
     path: Path = args.output or ctx.paths.profile_file(profile)
     corrupt = check_existing(path, force=args.force)
 
+    if args.slouch_source is not None and not args.slouch_source.strip():
+        raise UserError("--slouch-source: empty; give a camera, a file or a folder")
     options = source_options(args)
     source = options.open(ctx.config)
     samples, description = _capture(source, args, ctx, INSTRUCTIONS)

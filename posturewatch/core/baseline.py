@@ -472,8 +472,14 @@ def baseline_from_json(data: Any) -> Baseline:
         version=version,
         noise=_limits(data, "noise") or {},
         slouch=_limits(data, "slouch"),
-        slouch_frames=int(data.get("slouch_frames", 0) or 0),
+        slouch_frames=_whole(data.get("slouch_frames", 0) or 0, "slouch_frames"),
     )
+
+
+def _whole(value: object, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{key}: expected a whole number, got {value!r}")
+    return value
 
 
 def _limits(data: dict[str, Any], key: str) -> dict[str, float] | None:
@@ -490,6 +496,8 @@ def _limits(data: dict[str, Any], key: str) -> dict[str, float] | None:
         if name not in LIMITS:
             raise ValueError(f"{key}.{name}: not a threshold (known: {', '.join(LIMITS)})")
         out[name] = _number(table, name, key)
+        if key == "noise" and out[name] < 0:
+            raise ValueError(f"noise.{name}: must not be negative")
     return out
 
 
@@ -616,7 +624,8 @@ def describe_slouch(baseline: Baseline, settings: DetectorSettings | None = None
         for key in now
         if now[key] < without[key] - 1e-9
     ]
-    head = f"slouch shown ({baseline.slouch_frames} frames): "
+    frames = baseline.slouch_frames
+    head = f"slouch shown ({frames} frame{'' if frames == 1 else 's'}): "
     if not moved:
         return head + "the thresholds already catch it; none moved"
     return head + "thresholds moved toward it\n" + "\n".join(moved)

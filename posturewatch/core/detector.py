@@ -78,7 +78,7 @@ class DetectorSettings:
     min_neck_ratio: float = 0.905
     """Front view: ears over the shoulders at this share of their calibrated height
     or less is a forward head (about 18 degrees more neck inclination; licensed
-    upright frames >= 0.91, a held-out person's slouch 0.90)."""
+    upright frames >= 0.905, a held-out person's slouch 0.90)."""
     lean_in_deg: float = 7.5
     """Front view: trunk leaned toward the screen this far (head about 9 cm nearer,
     from the face's size) is a forward head (licensed upright frames <= 3.2; the
@@ -319,9 +319,7 @@ def front_judgement(
 
     # Drops that leaning back explains (the face got smaller) are not sinking.
     if out("sink_head_fw", was_sink) and out("sink_shoulder_fw", was_sink):
-        return Judgement(
-            False, False, True, readings, "sinking", explain("sinking", dist, d.neck_ratio)
-        )
+        return Judgement(False, False, True, readings, "sinking", explain("sinking", dist))
     signal_out: dict[Signal, bool] = {
         "head_forward": out("head_threshold_deg", was_head) or out("head_low_fw", was_head),
         "neck": out("min_neck_ratio", was_head),
@@ -332,7 +330,7 @@ def front_judgement(
     }
     head = signal_out["head_forward"] or signal_out["neck"] or signal_out["lean_in"]
     decided = deciding_signal(readings, signal_out)
-    why = explain(decided, dist, d.neck_ratio, readings) if decided else ""
+    why = explain(decided, dist, t) if decided else ""
     return Judgement(head, signal_out["shoulders_rounded"], False, readings, decided, why)
 
 
@@ -353,30 +351,27 @@ def side_judgement(
     return Judgement(head, shoulder, False, readings, decided, why)
 
 
-def explain(
-    signal: Signal,
-    dist: dict[str, float],
-    neck_ratio: float | None = None,
-    readings: dict[Signal, float] | None = None,
-) -> str:
-    """A poor verdict in words, with the numbers that decided it."""
+def explain(signal: Signal, dist: dict[str, float], thresholds: Thresholds | None = None) -> str:
+    """A poor verdict in words, with the numbers that decided it (`dist`: the
+    deviations in every threshold's unit, core/thresholds.py)."""
     if signal == "sinking":
         return (
             f"sinking: head {dist['sink_head_fw']:.2f} and shoulders "
             f"{dist['sink_shoulder_fw']:.2f} face widths lower than calibrated"
         )
-    if signal == "neck" and neck_ratio is not None:
-        return (
-            f"head forward: ears at {neck_ratio:.2f} of their calibrated height over the shoulders"
-        )
+    if signal == "neck":
+        ratio = 1.0 - dist["min_neck_ratio"]
+        return f"head forward: ears at {ratio:.2f} of their calibrated height over the shoulders"
     if signal == "lean_in":
         return f"leaning in: {dist['lean_in_deg']:.0f} degrees toward the screen"
     if signal == "shoulders_rounded":
         deg = dist.get("front_shoulder_threshold_deg", dist.get("shoulder_threshold_deg", 0.0))
         return f"rounded shoulders: {deg:.0f} degrees more than calibrated"
     low = dist.get("head_low_fw")
-    if low is not None and low > 0 and dist["head_threshold_deg"] <= 0:
-        return f"head forward: head {low:.2f} face widths lower, shoulders in place"
+    if low is not None and thresholds is not None:
+        by_drop = low / thresholds.head_low_fw
+        if by_drop > dist["head_threshold_deg"] / thresholds.head_threshold_deg:
+            return f"head forward: head {low:.2f} face widths lower, shoulders in place"
     return f"head forward: {dist['head_threshold_deg']:.0f} degrees more than calibrated"
 
 

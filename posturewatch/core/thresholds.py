@@ -265,3 +265,47 @@ def deciding_signal(readings: Mapping[Signal, float], out: Mapping[Signal, bool]
     if not candidates:
         return None
     return max(candidates, key=lambda signal: readings.get(signal, 0.0))
+
+
+# --- config files written before the one factor ----------------------------------------
+
+PRE_17_LIMITS: Mapping[str, float] = {
+    "head_threshold_deg": 10.0,
+    "shoulder_threshold_deg": 8.0,
+    "hysteresis_deg": 2.0,
+    "front_shoulder_threshold_deg": 20.0,
+    "sink_head_fw": 0.25,
+    "sink_shoulder_fw": 0.15,
+    "min_neck_ratio": 0.85,
+    "lean_in_deg": 10.0,
+}
+"""The deciding thresholds' defaults before the one sensitivity factor. The settings
+window and `config --init` wrote every key, so a config file saved then pins them."""
+PRE_17_SCALED = ("head_threshold_deg", "shoulder_threshold_deg", "hysteresis_deg")
+PRE_17_STEPS = (0.6, 0.8, 1.0, 1.25, 1.5)
+"""The old slider divided PRE_17_SCALED by one of these (rounded to 2 decimals)."""
+
+
+def migrate_detector_table(table: dict[str, object]) -> dict[str, object]:
+    """A [detector] table as written before the one factor (every threshold at its
+    old default, the three the old slider scaled divided by one of its steps, no
+    `sensitivity`) becomes that step as `sensitivity` over today's defaults: the
+    user keeps the slider position chosen, not defaults that were never chosen. A
+    table with any other threshold value (set by hand) is left as it is."""
+    if "sensitivity" in table:
+        return table
+    present = {key: table[key] for key in PRE_17_LIMITS if key in table}
+    if not present or not all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in present.values()
+    ):
+        return table
+    for step in PRE_17_STEPS:
+        expected = {
+            key: round(old / step, 2) if key in PRE_17_SCALED else old
+            for key, old in PRE_17_LIMITS.items()
+        }
+        if all(abs(float(v) - expected[k]) < 0.006 for k, v in present.items()):  # type: ignore[arg-type]
+            kept = {k: v for k, v in table.items() if k not in PRE_17_LIMITS}
+            kept["sensitivity"] = step
+            return kept
+    return table
