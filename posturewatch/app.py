@@ -27,6 +27,7 @@ from posturewatch.core.learning import FeedbackKind, Learned
 from posturewatch.core.scheduler import Scheduler
 from posturewatch.core.types import DetectorUpdate, Prompt, View
 from posturewatch.inputs.observations import ObservationSource, open_observations
+from posturewatch.inputs.power import PowerWatch, open_power
 from posturewatch.monitor import Message, Monitor, RunSummary
 from posturewatch.notifiers import Notifier, make_notifier
 from posturewatch.paths import Paths
@@ -84,6 +85,9 @@ class RunOptions:
     """Also save the landmarks to this file."""
     keep_store: bool = True
     """Write every sample, prompt and answer to the database."""
+    wait_for_camera: bool = False
+    """A camera missing from the start is waited for with backoff (the desktop app)
+    instead of ending the run."""
     sensitivity: float | None = None
     """The one factor over every threshold; None: [detector] sensitivity."""
 
@@ -115,6 +119,14 @@ def load_baseline(path: Path) -> Baseline:
             f"no calibration profile at {path}: sit well and run `posturewatch calibrate` first"
         )
     return load_profile(path)
+
+
+def _power_watch(config: Config) -> PowerWatch | None:
+    """A camera's run looks less often (or not) on battery; a recording replays
+    as recorded, whatever the machine's power."""
+    if config.power.on_battery == "normal":
+        return None
+    return PowerWatch(open_power(config.power), config.power)
 
 
 def make_clock(source: ObservationSource, options: RunOptions) -> Clock:
@@ -214,6 +226,10 @@ class Application(Closing):
                 profile_path=path,
                 learned=learned,
                 learning_settings=config.learning,
+                wait_for_camera=options.wait_for_camera,
+                profiles_dir=paths.profiles_dir if options.calibration is None else None,
+                setup_settings=config.setups,
+                power=_power_watch(config) if source.live else None,
             )
             undo.pop_all()
 

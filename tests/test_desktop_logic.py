@@ -43,8 +43,27 @@ def test_today_lines() -> None:
     )
     assert lines == [
         "Today: seated 2 h 05 min, 81 % upright",
-        "Poor posture 12 min, breaks 2 of 3 prompts",
+        "Poor posture 12 min, 3 prompts, 2 followed",
     ]
+    # A day with minutes has figures, also before any prompt.
+    assert st.today_lines({"seated_min": 12.0, "good_share": 1.0, "poor_min": 0}) == [
+        "Today: seated 12 min, 100 % upright",
+        "Poor posture 0 min, no prompts yet",
+    ]
+    assert st.today_lines({"seated_min": 0.0, "prompts": 0}) == ["Today: no figures yet"]
+
+
+def test_the_tray_says_when_the_camera_is_tried_again_and_a_snooze() -> None:
+    now = datetime(2026, 3, 2, 10, 0).timestamp()
+    status = {"camera_unavailable_since": now - 30, "camera_retry_at_s": now + 115}
+    assert st.tray_state(status, profile_missing=True) == "camera"
+    tip = st.tooltip("camera", status, now)
+    assert tip == "posturewatch: camera busy or missing, trying again in 2 min"
+    assert st.next_step(status, now) == "Next: trying the camera again in 2 min."
+    assert st.snooze_line({"scheduler": {"snoozed_until": now + 900}}, now) == (
+        "Prompts snoozed until 10:15"
+    )
+    assert st.snooze_line({"scheduler": {"snoozed_until": None}}, now) == ""
 
 
 def test_pause_until_tomorrow_ends_at_midnight() -> None:
@@ -83,9 +102,21 @@ def test_form_round_trips_through_the_config_file(tmp_path: Path) -> None:
         camera="/dev/video2",
     )
     config = ds.apply_form(Config(), form, str(path))
-    ds.save_config(path, config)
+    changed = ds.save_config(path, Config(), config)
+    assert "scheduler.break_after_min" in changed and "camera.device" in changed
+    assert ds.needs_restart(changed)
     loaded = load_config(path)
     assert loaded == config
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    # Only what changed is written: no defaults.
+    assert "cooldown_min" not in path.read_text() and "[store]" not in path.read_text()
+    # A key the user wrote by hand stays as written when another one changes.
+    path.write_text(path.read_text() + "\n[store]\nretention_days = 30\n")
+    hand = load_config(path)
+    again = ds.apply_form(hand, dataclasses.replace(form, break_after_min=45), str(path))
+    assert ds.save_config(path, hand, again) == ["scheduler.break_after_min"]
+    assert "retention_days = 30" in path.read_text()
+    assert ds.save_config(path, again, again) == []
     back = ds.form_from_config(loaded)
     assert back.prompt_style == "window"
     assert back.quiet_hours == "12:00-13:00, 19:00-08:00"

@@ -10,10 +10,9 @@ with the loader's own message naming the key, and nothing is written.
 from __future__ import annotations
 
 import dataclasses
-import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from posturewatch.config import Config
@@ -90,16 +89,80 @@ def with_camera(config: Config, device: str) -> Config:
     return dataclasses.replace(config, camera=dataclasses.replace(config.camera, device=device))
 
 
-def save_config(path: Path, config: Config) -> None:
-    """Write `config` to `path` atomically; the text is checked by the loader first."""
-    from posturewatch.config import dump_config, parse_config
+def changed_keys(old: Config, new: Config) -> dict[str, dict[str, Any]]:
+    """{section: {key: new value}} for every setting that differs."""
+    from posturewatch.core.settings import to_table
 
-    text = dump_config(config)
+    before, after = to_table(old), to_table(new)
+    changed: dict[str, dict[str, Any]] = {}
+    for section, table in after.items():
+        if not isinstance(table, dict):
+            continue
+        for key, value in table.items():
+            if before.get(section, {}).get(key) != value:
+                changed.setdefault(section, {})[key] = value
+    return changed
+
+
+def save_config(path: Path, old: Config, new: Config) -> list[str]:
+    """Write to `path` only what differs between `old` and `new`, over what the file
+    already holds (the rest stays as the user wrote it, defaults stay out), user-only
+    (0600) and atomically; the text is checked by the loader first. Returns the
+    changed keys as `section.key`."""
+    import tomllib
+
+    from posturewatch.config import dump_table, parse_config
+    from posturewatch.core.settings import ConfigError
+    from posturewatch.files import private_dir, write_atomic
+
+    changed = changed_keys(old, new)
+    if not changed:
+        return []
+    table: dict[str, Any] = {}
+    if path.exists():
+        try:
+            table = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot be read to update it ({exc})") from None
+    for section, values in changed.items():
+        table.setdefault(section, {}).update(values)
+    text = dump_table(table)
     parse_config(text, str(path))  # what the loader would say of it, before writing
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    private_dir(path.parent)
+    write_atomic(path, text)
+    return [f"{section}.{key}" for section, values in changed.items() for key in values]
+
+
+RESTART_KEYS = frozenset({"camera.device", "camera.width", "camera.height"})
+"""Settings the running monitor cannot take over: a new camera restarts it (the
+day's figures are in the database; its cooldown starts afresh). The prompt style is
+read at each prompt."""
+
+
+def needs_restart(changed: list[str]) -> bool:
+    return any(key in RESTART_KEYS for key in changed)
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    """What the settings window says after Save: `ok` False keeps the window's
+    values for the user to fix; `message` is shown either way."""
+
+    ok: bool
+    message: str
+
+
+def saved_message(changed: list[str], restarted: bool, at: str) -> str:
+    if not changed:
+        return "Nothing changed."
+    if restarted:
+        return f"Saved at {at}. Watching again with the new camera."
+    return f"Saved at {at}, in effect now (today's figures, pauses and snoozes kept)."
+
+
+def plain_refusal(message: str, where: str) -> str:
+    """A ConfigError without the file path in front (the window is the context)."""
+    return message.removeprefix(where).lstrip(".: ") or message
 
 
 def camera_device(spec: str) -> str:
