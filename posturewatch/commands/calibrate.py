@@ -16,6 +16,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,6 +48,8 @@ if TYPE_CHECKING:
 CAMERA_SECONDS = 10.0
 CAMERA_FPS = 4.0
 COUNTDOWN_S = 3
+SECOND_MONITOR_YAW_DEG = 60.0
+"""How far a second monitor's calibration may have the head turned from the camera."""
 
 INSTRUCTIONS = """\
 Calibration: sit the way you mean to sit.
@@ -74,6 +77,8 @@ def register(sub: Subparsers) -> None:
             "posturewatch calibrate --profile desk --preview",
             "posturewatch calibrate --slouch        # then show how you slouch",
             "posturewatch calibrate --source upright.mp4 --slouch-source slouched.mp4",
+            "posturewatch calibrate --profile laptop      # one profile per setup",
+            "posturewatch calibrate --profile monitor2 --second-monitor",
         ],
         handler=handle,
     )
@@ -103,6 +108,13 @@ def register(sub: Subparsers) -> None:
         help="show the detected landmarks in a window while capturing (needs a display)",
     )
     p.add_argument(
+        "--second-monitor",
+        action="store_true",
+        help="calibrate facing a second screen beside the camera (head turned up to "
+        f"{SECOND_MONITOR_YAW_DEG:g} degrees); a head turned to it is then judged "
+        "against this profile instead of as looking away",
+    )
+    p.add_argument(
         "--force",
         action="store_true",
         help="replace a corrupt existing profile (it is kept as <name>.json.corrupt-<time>)",
@@ -120,6 +132,10 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
     source = options.open(ctx.config)
     samples, description = _capture(source, args, ctx, INSTRUCTIONS)
     settings: CalibrationSettings = ctx.config.calibration
+    if args.second_monitor:
+        settings = replace(
+            settings, max_abs_yaw_deg=max(settings.max_abs_yaw_deg, SECOND_MONITOR_YAW_DEG)
+        )
     baseline = calibrate_metrics(
         samples,
         view=args.view,
@@ -146,6 +162,10 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
         print(describe_slouch(baseline, ctx.config.detector))
     backup = f" (previous kept as {path.name}.bak)" if had_previous else ""
     print(f"saved {path}{backup}")
+    if args.output is None and profile != ctx.config.profile:
+        print(
+            f"setup '{profile}' added: a running posturewatch switches to it when you sit this way"
+        )
     return 0
 
 
