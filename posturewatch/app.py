@@ -23,6 +23,7 @@ from posturewatch.config import Config
 from posturewatch.core.baseline import Baseline
 from posturewatch.core.detector import Detector, DetectorSettings
 from posturewatch.core.errors import UserError
+from posturewatch.core.learning import FeedbackKind, Learned
 from posturewatch.core.scheduler import Scheduler
 from posturewatch.core.types import DetectorUpdate, Prompt, View
 from posturewatch.inputs.observations import ObservationSource, open_observations
@@ -183,6 +184,7 @@ class Application(Closing):
         `notifier` replace the ones they name (the demo reuses photos it already
         estimated; the desktop app shows prompts itself)."""
         from posturewatch.inputs.routines_file import load_routines
+        from posturewatch.store.profiles import load_learned
 
         routines = load_routines(
             Path(config.routines_file).expanduser() if config.routines_file else None
@@ -196,6 +198,11 @@ class Application(Closing):
             check_backend_name(options.notifier or config.notifications.backend)
         path = profile_path(paths, config, options)
         baseline = load_baseline(path)
+        try:
+            learned = load_learned(path, config.learning)
+        except UserError as exc:  # only what answers taught is damaged: judge as calibrated
+            log.warning("what was learned from answers is not used: %s", exc)
+            learned = Learned()
         with contextlib.ExitStack() as undo:  # a failure half-way releases what was opened
             source = observations or options.source.open(config)
             undo.callback(source.close)
@@ -234,7 +241,7 @@ class Application(Closing):
             monitor = Monitor(
                 source=source,
                 clock=clock,
-                detector=Detector(baseline, detector_settings(config, options)),
+                detector=Detector(baseline, detector_settings(config, options), learned.factors),
                 scheduler=Scheduler(config.scheduler, routines),
                 notifier=notifier,
                 store=store,
@@ -244,6 +251,8 @@ class Application(Closing):
                 on_prompt=on_prompt,
                 metrics_settings=config.metrics,
                 profile_path=path,
+                learned=learned,
+                learning_settings=config.learning,
                 wait_for_camera=options.wait_for_camera,
                 profiles_dir=paths.profiles_dir if options.calibration is None else None,
                 setup_settings=config.setups,
@@ -277,6 +286,11 @@ class Application(Closing):
 
     def resume(self) -> None:
         self.monitor.resume()
+
+    def feedback(self, kind: FeedbackKind | None) -> dict[str, Any]:
+        """ "slouching" / "not_slouching" now, or None to forget what answers taught
+        (core/learning.py); applied by the loop at once."""
+        return self.monitor.feedback(kind)
 
     @property
     def clock(self) -> Clock:

@@ -29,6 +29,7 @@ COMMANDS = (
     "gui",
     "report",
     "service",
+    "feedback",
     "autostart",
     "doctor",
     "config",

@@ -16,6 +16,7 @@ from typing import Any
 from posturewatch.background.service import ServiceSettings
 from posturewatch.core.baseline import CalibrationSettings
 from posturewatch.core.detector import DetectorSettings
+from posturewatch.core.learning import LearningSettings
 from posturewatch.core.metrics import MetricsSettings
 from posturewatch.core.sampling import SamplingSettings
 from posturewatch.core.scheduler import SchedulerSettings
@@ -49,6 +50,7 @@ class Config:
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     calibration: CalibrationSettings = field(default_factory=CalibrationSettings)
     detector: DetectorSettings = field(default_factory=DetectorSettings)
+    learning: LearningSettings = field(default_factory=LearningSettings)
     setups: SetupSettings = field(default_factory=SetupSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     notifications: NotifierSettings = field(default_factory=NotifierSettings)

@@ -19,12 +19,22 @@ import logging
 import math
 import queue
 import threading
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from posturewatch.clock import Clock
+from posturewatch.core.learning import (
+    FeedbackKind,
+    Learned,
+    LearningSettings,
+    Moment,
+    MomentTracker,
+    Outcome,
+    describe,
+    learn,
+)
 from posturewatch.core.metrics import MetricsSettings, compute_metrics
 from posturewatch.core.sampling import SamplingSettings, next_interval
 from posturewatch.core.scheduler import heads_up_text
@@ -62,6 +72,11 @@ STATUS_WAIT_S = 0.5
 may be inside a camera open, which can take seconds)."""
 SNAPSHOT_EVERY_S = 5.0
 """How often the loop refreshes the status it gives while busy."""
+FEEDBACK_PROMPT_S = 15 * 60.0
+"""`feedback fine` is about the last posture prompt when it came this recently
+(and was not answered "Not slouching" already); otherwise about this moment."""
+REMEMBERED_MOMENTS = 32
+"""Posture prompts whose moment is kept for a later "Not slouching"."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +118,17 @@ class StatusRequest:
     reply: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class Feedback:
+    """The user says how they sit now: "slouching" (a missed slouch), "not_slouching"
+    (a false alarm), or None to forget what answers taught. `reply` holds
+    {"applied": bool, "message": str, "learned": str} once `done` is set."""
+
+    kind: FeedbackKind | None
+    done: threading.Event = field(default_factory=threading.Event)
+    reply: dict[str, Any] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class UseProfile:
     """Judge against the saved profile `name` from now on (a setup just added)."""
@@ -110,7 +136,7 @@ class UseProfile:
     name: str
 
 
-Message = Pause | Resume | Answer | Reconfigure | StatusRequest | UseProfile
+Message = Pause | Resume | Answer | Reconfigure | StatusRequest | UseProfile | Feedback
 
 
 def _mtime(path: Path | None) -> float | None:
@@ -152,6 +178,8 @@ class Monitor:
         on_prompt: Callable[[Prompt], None] | None = None,
         metrics_settings: MetricsSettings | None = None,
         profile_path: Path | None = None,
+        learned: Learned | None = None,
+        learning_settings: LearningSettings | None = None,
         profiles_dir: Path | None = None,
         setup_settings: SetupSettings | None = None,
         power: PowerWatch | None = None,
@@ -172,6 +200,13 @@ class Monitor:
         self.profile_path = profile_path
         self._profile_mtime = _mtime(profile_path)
         self._profile_checked_s = -math.inf
+        self.learned = learned or Learned()
+        """What answers taught (core/learning.py), kept in the profile."""
+        self.learning_settings = learning_settings or LearningSettings()
+        self._moments: OrderedDict[str, Moment] = OrderedDict()
+        """Posture prompt id -> the moment it was shown, for a later "Not slouching"."""
+        self._last_posture_prompt: Prompt | None = None
+        self._moment = MomentTracker()
         self.profiles_dir = profiles_dir
         """The saved profiles a changed setup may switch to; None: never switch."""
         self.profile_name = profile_path.stem if profile_path is not None else None
@@ -190,6 +225,8 @@ class Monitor:
         self._source_delivered = False
         """Has the source given one observation? A camera that never did is an error."""
         self._running = False
+        self._loop_thread: threading.Thread | None = None
+        """The thread in run(): its own callbacks (on_update) apply feedback directly."""
         self._stop = threading.Event()
         self._paused = False
         self._paused_until: float | None = None
@@ -219,6 +256,18 @@ class Monitor:
     def answer(self, answer: PromptAnswer) -> None:
         """An answer given outside the notification (a window, the tray, the CLI)."""
         self.post(Answer(answer))
+
+    def feedback(self, kind: FeedbackKind | None, timeout_s: float = 5.0) -> dict[str, Any]:
+        """Learn from "slouching" / "not_slouching" now (None: forget what was
+        learned); the loop applies it at once and says what it did."""
+        request = Feedback(kind)
+        if not self._running or threading.current_thread() is self._loop_thread:
+            self._apply(request)
+            return request.reply
+        self.post(request)
+        if not request.done.wait(timeout_s):
+            return {"applied": False, "message": "the monitor did not answer in time"}
+        return request.reply
 
     def stop(self) -> None:
         """End run() soon (the store is flushed, the camera let go)."""
@@ -257,6 +306,9 @@ class Monitor:
                 self._event("resume", "")
         elif isinstance(message, Answer):
             self._record_answer(message.answer)
+        elif isinstance(message, Feedback):
+            message.reply = self._feedback(message.kind)
+            message.done.set()
         elif isinstance(message, Reconfigure):
             self.detector.set_settings(message.detector)
             self.scheduler.set_settings(message.scheduler)
@@ -297,6 +349,8 @@ class Monitor:
             "next_check_s": self._next_check_s,
             "samples": self.summary.samples,
             "prompts": len(self.summary.prompts),
+            "learned": describe(self.learned),
+            "learned_answers": self.learned.count,
             "scheduler": self.scheduler.status(self.clock.now()),
         }
 
@@ -383,6 +437,7 @@ class Monitor:
         pacer = Pacer(self.source, self._sleep, self.clock.now)
         step_s: float | None = None
         retry_s = self.settings.camera_retry_s
+        self._loop_thread = threading.current_thread()
         self._running = True
         try:
             while True:
@@ -462,6 +517,7 @@ class Monitor:
             log.warning("kept the previous calibration: %s", exc)
         else:
             self.detector.set_baseline(baseline)
+            self._set_learned(self._load_learned())
             self.summary.recalibrate_requested = False
             self._event("calibration", str(self.profile_path))
             log.warning("new calibration loaded from %s", self.profile_path)
@@ -518,6 +574,11 @@ class Monitor:
         self.profile_path = self.profiles_dir / f"{name}.json"
         self._profile_mtime = _mtime(self.profile_path)
         self.profile_name = name
+        # What answers taught belongs to each setup's profile; readings taken against
+        # the old one say nothing about the new.
+        self._set_learned(self._load_learned())
+        self._moment = MomentTracker()
+        self._moments.clear()
         self.setups.reset()
         self.summary.profile_switches.append(name)
         self.summary.recalibrate_requested = False
@@ -555,6 +616,7 @@ class Monitor:
         if changed:
             self._state_since = now_s
         self._last_update = update
+        self._moment.add(update)
         self._store_call("add_sample", update, metrics)
         for prompt in self.scheduler.step(update):
             self._show(prompt)
@@ -569,6 +631,11 @@ class Monitor:
         return update
 
     def _show(self, prompt: Prompt) -> None:
+        if prompt.kind == "posture":
+            self._moments[prompt.id] = self._moment.moment()
+            while len(self._moments) > REMEMBERED_MOMENTS:
+                self._moments.popitem(last=False)
+            self._last_posture_prompt = prompt
         self.summary.prompts.append(prompt)
         self._store_call("add_prompt", prompt)
         try:
@@ -599,10 +666,91 @@ class Monitor:
             else:
                 self._record_answer(answer)
 
-    def _record_answer(self, answer: PromptAnswer) -> None:
+    def _record_answer(self, answer: PromptAnswer) -> Outcome | None:
+        """Apply, store and count an answer; "Not slouching" on a posture prompt is
+        also learned from (the moment the prompt was shown), and its outcome returned."""
         self.scheduler.answer(answer)
         self.summary.answers.append(answer)
         self._store_call("add_answer", answer)
+        if answer.answer != "not_slouching":
+            return None
+        moment = self._moments.pop(answer.prompt_id, None)
+        if any(p.id == answer.prompt_id and p.kind != "posture" for p in self.summary.prompts):
+            return None  # a break is not a verdict on posture: nothing to learn
+        if moment is None:  # a prompt from before a restart: this moment, then
+            moment = self._moment.moment()
+        return self._learn("not_slouching", moment)
+
+    # -- learning from answers --
+
+    def _feedback(self, kind: FeedbackKind | None) -> dict[str, Any]:
+        if kind is None:
+            self._set_learned(Learned())
+            saved = self._save_learned()
+            message = "what was learned from answers is forgotten: thresholds as calibrated"
+            self._event("learning_reset", "")
+            return {"applied": True, "message": message + saved, "learned": describe(self.learned)}
+        prompt = self._last_posture_prompt
+        now = self.clock.now()
+        outcome: Outcome | None = None
+        if (
+            kind == "not_slouching"
+            and prompt is not None
+            and prompt.id in self._moments
+            and now - prompt.time_s <= FEEDBACK_PROMPT_S
+        ):
+            # "That prompt was wrong": the prompt is answered so (the report counts
+            # it), and learned from the moment it was shown.
+            outcome = self._record_answer(PromptAnswer(prompt.id, "not_slouching", now))
+        if outcome is None:
+            outcome = self._learn(kind, self._moment.moment())
+        return {
+            "applied": outcome.applied,
+            "message": outcome.message,
+            "learned": describe(self.learned),
+        }
+
+    def _learn(self, kind: FeedbackKind, moment: Moment) -> Outcome:
+        outcome = learn(self.learned, kind, moment, self.learning_settings)
+        if outcome.applied:
+            self._set_learned(outcome.learned)
+            saved = self._save_learned()
+            outcome = Outcome(outcome.learned, True, outcome.message + saved)
+        log.warning("%s", outcome.message)
+        self._event("feedback", f"{kind}: {outcome.message}")
+        return outcome
+
+    def _set_learned(self, learned: Learned) -> None:
+        self.learned = learned
+        self.detector.set_learned(learned.factors)
+
+    def _load_learned(self) -> Learned:
+        if self.profile_path is None:
+            return Learned()
+        from posturewatch.core.errors import UserError
+        from posturewatch.store.profiles import load_learned
+
+        try:
+            return load_learned(self.profile_path, self.learning_settings)
+        except UserError as exc:
+            log.warning("what was learned from answers is not used: %s", exc)
+            return Learned()
+
+    def _save_learned(self) -> str:
+        """Keep what was learned in the profile ('' when saved, else why not, as a
+        clause for the message); the loop's own write is not a new calibration."""
+        if self.profile_path is None:
+            return " (for this run only: no profile file)"
+        from posturewatch.core.errors import UserError
+        from posturewatch.store.profiles import save_learned
+
+        try:
+            save_learned(self.profile_path, self.learned)
+        except (UserError, OSError) as exc:
+            log.warning("could not keep what was learned in the profile: %s", exc)
+            return f" (for this run only: the profile could not be written: {exc})"
+        self._profile_mtime = _mtime(self.profile_path)
+        return ""
 
     def _camera_lost(self, why: str) -> None:
         if self._camera_down_since is None:

@@ -164,6 +164,10 @@ def test_tray_icon_menu_and_the_cli_against_the_gui_instance(
         status = json.loads(_cli(env, "status", "--json").stdout)
         assert status["pause_reason"] == "paused by you"
         assert _cli(env, "resume").returncode == 0
+        # Answers reach the app's own monitor over the same channel, and it says
+        # what it made of them (learned, or why not).
+        told = _cli(env, "feedback", "fine")
+        assert told.stdout.startswith("the running posturewatch "), told.stderr
 
         stopped = _cli(env, "stop")
         assert stopped.returncode == 0, stopped.stderr

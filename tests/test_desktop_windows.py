@@ -52,11 +52,56 @@ def test_break_window_shows_steps_safety_and_answers(qtbot) -> None:  # type: ig
     texts = " ".join(label.text() for label in window.findChildren(type(window.timer_label)))
     assert "Glide your chin back." in texts
     assert "Move slowly." in texts
-    assert set(window.buttons) == {"done", "snooze_15m", "snooze_1h", "snooze_day", "skipped"}
+    assert set(window.buttons) == {
+        "done",
+        "snooze_15m",
+        "snooze_1h",
+        "snooze_day",
+        "skipped",
+        "not_slouching",
+    }
     with qtbot.waitSignal(window.answered) as blocker:
         qtbot.mouseClick(window.buttons["skipped"], Qt.MouseButton.LeftButton)
     assert blocker.args == ["skipped"]
     assert not window.isVisible()
+
+
+def test_break_window_not_slouching_on_posture_prompts_only(qtbot) -> None:  # type: ignore[no-untyped-def]
+    window = BreakWindow(PROMPT)
+    qtbot.addWidget(window)
+    assert window.buttons["not_slouching"].text() == "Not slouching"
+    with qtbot.waitSignal(window.answered) as blocker:
+        qtbot.mouseClick(window.buttons["not_slouching"], Qt.MouseButton.LeftButton)
+    assert blocker.args == ["not_slouching"]
+    walk = BreakWindow(Prompt("p2", 0.0, "break", ROUTINE, "Seated for 50 minutes", "Walk."))
+    qtbot.addWidget(walk)
+    assert "not_slouching" not in walk.buttons
+
+
+def test_settings_window_shows_what_was_learned_with_a_reset(qtbot) -> None:  # type: ignore[no-untyped-def]
+    resets: list[bool] = []
+
+    def reset() -> str:
+        resets.append(True)
+        return "as calibrated"
+
+    window = SettingsWindow(
+        SettingsForm(),
+        [],
+        lambda form: None,
+        learned="adjusted from 3 answers: sinking in the chair x0.64",
+        reset_learned=reset,
+    )
+    qtbot.addWidget(window)
+    assert window.learned.text().startswith("adjusted from 3 answers")
+    assert window.reset_learned.isEnabled()
+    qtbot.mouseClick(window.reset_learned, Qt.MouseButton.LeftButton)
+    assert resets == [True]
+    assert window.learned.text() == "as calibrated"
+    assert not window.reset_learned.isEnabled()
+    plain = SettingsWindow(SettingsForm(), [], lambda form: None)
+    qtbot.addWidget(plain)
+    assert plain.learned.text() == "as calibrated" and not plain.reset_learned.isEnabled()
 
 
 def test_break_window_timer_counts_down(qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -313,6 +358,7 @@ def test_tray_menu_follows_the_state(qtbot) -> None:  # type: ignore[no-untyped-
     tray.set_state("paused", "posturewatch: paused until 11:00")
     assert tray.resume_action.isVisible()
     assert not tray.pause_actions["15m"].isVisible()
+    assert not tray.slouching_action.isVisible()
     assert tray.headline.text() == "Paused until 11:00"
     tray.set_state("good", "posturewatch: posture good")
     assert not tray.resume_action.isVisible()
@@ -328,6 +374,10 @@ def test_tray_menu_follows_the_state(qtbot) -> None:  # type: ignore[no-untyped-
     with qtbot.waitSignal(tray.pause) as blocker:
         tray.pause_actions["1h"].trigger()
     assert blocker.args == ["1h"]
+    assert tray.slouching_action.text() == "I'm slouching now"
+    assert tray.slouching_action.isVisible()
+    with qtbot.waitSignal(tray.slouching):
+        tray.slouching_action.trigger()
 
 
 def test_each_tray_look_has_its_own_colour(qtbot) -> None:  # type: ignore[no-untyped-def]

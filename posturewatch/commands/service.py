@@ -304,6 +304,9 @@ def format_status(status: dict[str, Any]) -> str:
     lines.append(
         f"this run: {monitor.get('samples', 0)} checks, {monitor.get('prompts', 0)} prompts"
     )
+    learned = monitor.get("learned")
+    if learned and learned != "as calibrated":
+        lines.append(f"thresholds {learned} (`posturewatch feedback reset` to undo)")
     next_check = monitor.get("next_check_s")
     if next_check is not None and state != "paused":
         lines.append(f"next check: {_clock_text(float(next_check))}")

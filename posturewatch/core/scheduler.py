@@ -404,6 +404,9 @@ class Scheduler:
                 self._reset_sitting(answer.time_s)
             elif kind == "posture":
                 self._poor_since = self._deviating_since = None
+        elif answer.answer == "not_slouching" and kind == "posture":
+            # A false alarm: this episode is over; a new one must build up afresh.
+            self._poor_since = self._deviating_since = None
 
     def set_settings(self, settings: SchedulerSettings) -> None:
         """New settings (the settings window) keep the day's state: sitting time,

@@ -193,9 +193,18 @@ class DetectorUpdate:
 RoutineTarget = Literal["head_forward", "shoulder_rounding", "sinking", "long_sitting"]
 PromptKind = Literal["posture", "break"]
 AnswerKind = Literal[
-    "done", "snooze_15m", "snooze_1h", "snooze_day", "ignored", "dismissed", "skipped"
+    "done",
+    "snooze_15m",
+    "snooze_1h",
+    "snooze_day",
+    "ignored",
+    "dismissed",
+    "skipped",
+    "not_slouching",
 ]
-"""skipped: declined in the break window ("Skip"), unlike dismissed (a notification closed)."""
+"""skipped: declined in the break window ("Skip"), unlike dismissed (a notification closed).
+not_slouching: a posture prompt marked a false alarm; the thresholds learn from it
+(core/learning.py)."""
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,7 @@ class _Signals(QObject):
     status = Signal(object)
     today = Signal(object)
     finished = Signal(int, str)
+    feedback = Signal(object)
     observation = Signal(object)
     report = Signal(str, object)
 
@@ -114,6 +115,7 @@ class DesktopApp:
         self.signals.status.connect(self._on_status)
         self.signals.today.connect(self._on_today)
         self.signals.finished.connect(self._on_finished)
+        self.signals.feedback.connect(self._on_feedback)
         self.signals.observation.connect(self._on_observation)
         self.signals.report.connect(self._on_report)
         from posturewatch.desktop.tray_icon import Tray
@@ -122,6 +124,7 @@ class DesktopApp:
         self.tray.pause.connect(self.pause)
         self.tray.resume.connect(self.resume)
         self.tray.calibrate.connect(self.calibrate)
+        self.tray.slouching.connect(self.slouching_now)
         self.tray.report.connect(self.open_report)
         self.tray.settings.connect(self.open_settings)
         self.tray.live_view.connect(self.open_live_view)
@@ -718,8 +721,61 @@ class DesktopApp:
             for spec, label in self._cameras()
             if spec.startswith("camera:")
         ]
-        window = SettingsWindow(form, cameras, self.save_settings, add_setup=self.add_setup)
+        window = SettingsWindow(
+            form,
+            cameras,
+            self.save_settings,
+            add_setup=self.add_setup,
+            learned=self._learned_text(),
+            reset_learned=self.reset_learned,
+        )
         self._keep("settings", window)
+
+    # ------------------------------------------------------------------ learning
+
+    def slouching_now(self) -> None:
+        """The tray's "I'm slouching now": the running monitor learns from this
+        moment (in a thread: it may be inside a camera read); the answer is told."""
+        hooks = self.hooks
+        if hooks is None or hooks.feedback is None:
+            self._tell("posturewatch", "Not watching right now: nothing to learn from.")
+            return
+        signals = self.signals
+        threading.Thread(
+            target=lambda: signals.feedback.emit(hooks.feedback("slouching")),
+            name="posturewatch-feedback",
+            daemon=True,
+        ).start()
+
+    def _on_feedback(self, reply: dict[str, Any]) -> None:
+        self._tell("posturewatch", str(reply.get("message", "")))
+
+    def _learned_text(self) -> str:
+        from posturewatch.core.errors import UserError
+        from posturewatch.core.learning import describe
+        from posturewatch.store.profiles import load_learned
+
+        try:
+            return describe(load_learned(self.profile(), self.config.learning))
+        except UserError:
+            return "as calibrated"
+
+    def reset_learned(self) -> str:
+        """The settings' Reset: back to the calibrated thresholds, in the running
+        monitor when there is one, else in the profile."""
+        from posturewatch.core.errors import UserError
+        from posturewatch.core.learning import Learned
+        from posturewatch.store.profiles import save_learned
+
+        hooks = self.hooks
+        if hooks is not None and hooks.feedback is not None:
+            hooks.feedback(None)
+        else:
+            try:
+                save_learned(self.profile(), Learned())
+            except (UserError, OSError) as exc:
+                return f"not reset: {exc}"
+        return self._learned_text()
 
     def save_settings(self, form: SettingsForm) -> SaveOutcome:
         """Validate with the loader, write the changed keys to config.toml, set the

@@ -55,10 +55,13 @@ class SettingsWindow(AppWindow):
         save: Callable[[SettingsForm], SaveOutcome],
         parent: QWidget | None = None,
         add_setup: Callable[[str], str | None] | None = None,
+        learned: str = "",
+        reset_learned: Callable[[], str] | None = None,
     ) -> None:
         super().__init__("posturewatch settings", parent)
         self._save = save
         self._add_setup = add_setup
+        self._reset_learned = reset_learned
 
         self.sensitivity = QSlider(Qt.Orientation.Horizontal)
         self.sensitivity.setRange(0, len(SENSITIVITY_STEPS) - 1)
@@ -117,6 +120,18 @@ class SettingsWindow(AppWindow):
         grid.addRow("Quiet hours", quiet_row)
         grid.addRow("Camera", self.camera)
         grid.addRow("", self.login)
+        # What "Not slouching" and "I'm slouching now" taught (core/learning.py).
+        self.learned = QLabel(learned or "as calibrated")
+        self.learned.setObjectName("learned")
+        self.learned.setWordWrap(True)
+        self.reset_learned = QPushButton("Reset")
+        self.reset_learned.setToolTip("Forget what was learned: back to the calibrated thresholds")
+        self.reset_learned.setEnabled(reset_learned is not None and learned.startswith("adjusted"))
+        self.reset_learned.clicked.connect(self.on_reset_learned)
+        learned_row = QHBoxLayout()
+        learned_row.addWidget(self.learned, 1)
+        learned_row.addWidget(self.reset_learned)
+        grid.addRow("Learned from your answers", learned_row)
         if add_setup is not None:  # another desk, the laptop, a second monitor
             self.setup_name = QLineEdit()
             self.setup_name.setPlaceholderText("laptop, standing desk, monitor2")
@@ -176,6 +191,11 @@ class SettingsWindow(AppWindow):
             camera=str(self.camera.currentData()),
             start_at_login=self.login.isChecked(),
         )
+
+    def on_reset_learned(self) -> None:
+        if self._reset_learned is not None:
+            self.learned.setText(self._reset_learned())
+        self.reset_learned.setEnabled(False)
 
     def on_add_setup(self) -> None:
         assert self._add_setup is not None

@@ -17,6 +17,8 @@ class Tray(QObject):
     """'15m', '1h' or 'tomorrow'."""
     resume = Signal()
     calibrate = Signal()
+    slouching = Signal()
+    """"I'm slouching now": a slouch it missed, to learn from (core/learning.py)."""
     report = Signal()
     settings = Signal()
     live_view = Signal()
@@ -45,6 +47,7 @@ class Tray(QObject):
             "tomorrow": self._item("Pause until tomorrow", lambda: self.pause.emit("tomorrow")),
         }
         self.resume_action = self._item("Resume", self.resume.emit)
+        self.slouching_action = self._item("I'm slouching now", self.slouching.emit)
         self.menu.addSeparator()
         self.live_action = self._item("Live view…", self.live_view.emit)
         self.calibrate_action = self._item("Calibrate…", self.calibrate.emit)
@@ -102,6 +105,7 @@ class Tray(QObject):
         self.headline.setText(tip.removeprefix("posturewatch: ").capitalize())
         paused = state == "paused"
         self.resume_action.setVisible(paused)
+        self.slouching_action.setVisible(not paused)  # nothing is watched to learn from
         for action in self.pause_actions.values():
             action.setVisible(not paused)
 
