@@ -178,6 +178,8 @@ class Application(Closing):
                 if source.live:  # never prune on a replay dated in the past
                     store.prune(origin)
                 store.add_event(origin, "start", spec)
+            from posturewatch.meeting.signals import make_meeting_detector
+
             monitor = Monitor(
                 source=source,
                 clock=clock,
@@ -191,6 +193,7 @@ class Application(Closing):
                 on_prompt=on_prompt,
                 metrics_settings=config.metrics,
                 profile_path=path,
+                meeting=make_meeting_detector(config.meeting),
             )
             undo.pop_all()
 

@@ -22,6 +22,7 @@ from posturewatch.core.scheduler import SchedulerSettings
 from posturewatch.core.settings import ConfigError, from_table, to_table
 from posturewatch.inputs.pose import PoseSettings
 from posturewatch.inputs.sources import CameraSettings
+from posturewatch.meeting.signals import MeetingSettings
 from posturewatch.notifiers import NotifierSettings
 from posturewatch.report.model import ReportSettings
 from posturewatch.store.database import StoreSettings
@@ -46,6 +47,7 @@ class Config:
     calibration: CalibrationSettings = field(default_factory=CalibrationSettings)
     detector: DetectorSettings = field(default_factory=DetectorSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
+    meeting: MeetingSettings = field(default_factory=MeetingSettings)
     notifications: NotifierSettings = field(default_factory=NotifierSettings)
     store: StoreSettings = field(default_factory=StoreSettings)
     report: ReportSettings = field(default_factory=ReportSettings)

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from posturewatch.core.detector import Detector
     from posturewatch.core.scheduler import Scheduler
     from posturewatch.inputs.observations import ObservationSource
+    from posturewatch.meeting.signals import MeetingDetector
     from posturewatch.notifiers import Notifier
     from posturewatch.store.database import Store
 
@@ -120,6 +121,7 @@ class Monitor:
         on_prompt: Callable[[Prompt], None] | None = None,
         metrics_settings: MetricsSettings | None = None,
         profile_path: Path | None = None,
+        meeting: MeetingDetector | None = None,
     ) -> None:
         self.source = source
         self.clock = clock
@@ -131,6 +133,9 @@ class Monitor:
         self.view = view
         self.metrics_settings = metrics_settings
         self.profile_path = profile_path
+        self.meeting = meeting
+        self._quiet: str | None = None
+        """What the meeting signals saw last (prompts wait while it is set)."""
         self._profile_mtime = _mtime(profile_path)
         self._profile_checked_s = -math.inf
         self.on_update = on_update
@@ -228,6 +233,7 @@ class Monitor:
             "reason": last.reason if last else "",
             "paused_until": self._paused_until,
             "camera_unavailable_since": self._camera_down_since,
+            "quiet": self._quiet,
             "last_check_s": last.time_s if last else None,
             "next_check_s": self._next_check_s,
             "samples": self.summary.samples,
@@ -361,6 +367,7 @@ class Monitor:
             self._state_since = now_s
         self._last_update = update
         self._store_call("add_sample", update, metrics)
+        self._check_meeting(now_s)
         for prompt in self.scheduler.step(update):
             self._show(prompt)
         self._collect_answers(now_s)
@@ -399,7 +406,26 @@ class Monitor:
         self.summary.answers.append(answer)
         self._store_call("add_answer", answer)
 
+    def _check_meeting(self, now_s: float) -> None:
+        """Poll the meeting signals (they rate-limit themselves) and tell the
+        scheduler; the start and end of a quiet spell are logged and stored once."""
+        if self.meeting is None:
+            return
+        why = self.meeting.poll(now_s)
+        if why == self._quiet:
+            return
+        if why is None:
+            log.warning("meeting over: prompts may come again")
+            self._event("quiet_end", "")
+        elif self._quiet is None:
+            log.warning("quiet: in a meeting (%s): prompts wait", why)
+            self._event("quiet", why)
+        self._quiet = why
+        self.scheduler.set_quiet(why)
+        self._publish()
+
     def _camera_lost(self, why: str) -> None:
+        self._check_meeting(self.clock.now())
         if self._camera_down_since is None:
             self._camera_down_since = self.clock.now()
             self.summary.camera_outages += 1

@@ -274,6 +274,8 @@ def format_status(status: dict[str, Any]) -> str:
     else:
         dominant = monitor.get("dominant")
         lines.append(f"state: {state}" + (f" ({dominant.replace('_', ' ')})" if dominant else ""))
+    if monitor.get("quiet") and state != "paused":
+        lines.append(f"quiet: in a meeting ({monitor['quiet']}); prompts wait until it ends")
     if monitor.get("camera_unavailable_since") is not None:
         lines.append(
             f"camera unavailable since {_clock_text(float(monitor['camera_unavailable_since']))}; "

@@ -30,6 +30,9 @@ from posturewatch.core.types import (
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 """Index = datetime.weekday()."""
 
+QUIET = "in a meeting"
+"""blocked_reason() while a quiet signal holds (a call, a presentation, do not disturb)."""
+
 BREAK_TARGET = "long_sitting"
 SNOOZE_SECONDS = {"snooze_15m": 15 * 60, "snooze_1h": 60 * 60}
 
@@ -300,6 +303,7 @@ class Scheduler:
         self._grace_until = -math.inf
         self._snooze_until = -math.inf
         self._paused_until = -math.inf
+        self._quiet: str | None = None
         self._last_prompt_s: float | None = None
         self._day: date | None = None
         self._prompts_today = 0
@@ -359,6 +363,12 @@ class Scheduler:
     def resume(self, now_s: float) -> None:
         self._paused_until = -math.inf
 
+    def set_quiet(self, why: str | None) -> None:
+        """Prompts wait while `why` (what a meeting signal saw) is set. Nothing is lost
+        and nothing piles up: the posture and sitting timers keep running, so when it
+        ends the one prompt still called for comes (break first), then the cooldown."""
+        self._quiet = why
+
     # -- outputs ---------------------------------------------------------------------
 
     def pending(self, now_s: float) -> list[Prompt]:
@@ -379,6 +389,8 @@ class Scheduler:
         local = local_datetime(now_s, self.tz)
         if now_s < self._paused_until:
             return "paused"
+        if self._quiet is not None:
+            return QUIET
         if not is_working_day(local.date(), s):
             return "not a working day"
         if is_quiet(local.time(), s):
@@ -396,7 +408,8 @@ class Scheduler:
     def next_possible_prompt(self, now_s: float) -> float | None:
         """Earliest time a prompt could appear if posture called for one (None = paused
         indefinitely). Walks past pause, snooze, cooldown, grace, cap, quiet hours and
-        days off."""
+        days off; a meeting's end cannot be foreseen, so it is not counted here (the
+        status's `quiet` says prompts wait for it)."""
         s = self.settings
         t = max(now_s, self._paused_until, self._snooze_until, self._grace_until)
         if self._last_prompt_s is not None:
@@ -428,6 +441,7 @@ class Scheduler:
             if now_s < self._paused_until and not math.isinf(self._paused_until)
             else None,
             "pending": [p.id for p in self.pending(now_s)],
+            "quiet": self._quiet,
             "blocked_by": self.blocked_reason(now_s),
             "next_possible_prompt_s": self.next_possible_prompt(now_s),
         }
@@ -553,5 +567,6 @@ class Scheduler:
         for prompt in list(self._open.values()):
             if now_s >= prompt.time_s + expiry:
                 del self._open[prompt.id]
-                self._ignored_streak += 1
+                if self._quiet is None:  # unanswered in a meeting is not ignored
+                    self._ignored_streak += 1
                 self._expired.append(PromptAnswer(prompt.id, "ignored", prompt.time_s + expiry))

@@ -1,0 +1,346 @@
+"""Linux's quiet signals, one class each; what they parse is in pure functions.
+
+- camera in use: another process holds a V4L2 capture node (`/dev/video*`) or a
+  media controller (`/dev/media*`), seen from `/proc/<pid>/fd` links (our own
+  process excluded; PipeWire's and WirePlumber's media-controller handles are
+  kept open while idle, so those two count only for capture nodes);
+- microphone in use: a PulseAudio or PipeWire (pipewire-pulse) source output that
+  is not a sink's monitor, from `pactl`;
+- full screen: `_NET_WM_STATE_FULLSCREEN` on the window `_NET_ACTIVE_WINDOW` names
+  (X11, also XWayland windows), from `xprop`;
+- do not disturb: the notification server's own state over D-Bus (dunst's
+  `paused`, the freedesktop `Inhibited` property KDE Plasma has), and GNOME's
+  `show-banners` setting.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from posturewatch.meeting.signals import (
+    MeetingSettings,
+    QuietSignal,
+    Reading,
+    Runner,
+    SignalUnavailable,
+    run_command,
+)
+
+CAMERA_PREFIXES = ("/dev/video", "/dev/media")
+IDLE_MEDIA_HOLDERS = frozenset({"pipewire", "wireplumber", "pipewire-media-session"})
+"""Daemons that keep /dev/media* open while no camera streams."""
+
+
+# -- camera: /proc ------------------------------------------------------------------
+
+
+def is_camera_holder(target: str, program: str) -> bool:
+    """Does an fd link to `target`, held by `program`, mean the camera is in use?"""
+    if target.startswith("/dev/video"):
+        return target[len("/dev/video") :].isdigit()
+    if target.startswith("/dev/media"):
+        return target[len("/dev/media") :].isdigit() and program not in IDLE_MEDIA_HOLDERS
+    return False
+
+
+def camera_holders(proc_root: Path, own_pid: int) -> Iterator[tuple[int, str, str]]:
+    """(pid, program, device) for every other process holding a camera device.
+    Processes whose fds are not ours to read (another user's) are passed over."""
+    try:
+        entries = list(os.scandir(proc_root))
+    except OSError as exc:
+        raise SignalUnavailable(f"{proc_root} cannot be read ({exc.strerror})") from None
+    for entry in entries:
+        if not entry.name.isdigit() or int(entry.name) == own_pid:
+            continue
+        try:
+            fds = list(os.scandir(os.path.join(entry.path, "fd")))
+        except OSError:
+            continue
+        program: str | None = None
+        for fd in fds:
+            try:
+                target = os.readlink(fd.path)
+            except OSError:
+                continue
+            if not target.startswith(CAMERA_PREFIXES):
+                continue
+            if program is None:
+                program = _program(entry.path)
+            if is_camera_holder(target, program):
+                yield int(entry.name), program, target
+                break
+
+
+def _names(folder: Path) -> list[str]:
+    try:
+        return os.listdir(folder)
+    except OSError:
+        return []
+
+
+def _program(pid_dir: str) -> str:
+    try:
+        with open(os.path.join(pid_dir, "comm"), encoding="utf-8", errors="replace") as f:
+            return f.read().strip() or "?"
+    except OSError:
+        return "?"
+
+
+class ProcCameraSignal:
+    """Another process holds a camera device (Linux /proc)."""
+
+    name = "camera in use"
+    setting = "camera"
+
+    def __init__(
+        self,
+        proc_root: Path = Path("/proc"),
+        own_pid: int | None = None,
+        dev_root: Path | None = None,
+    ) -> None:
+        self.proc_root = proc_root
+        self.own_pid = os.getpid() if own_pid is None else own_pid
+        self.dev_root = dev_root
+        """Where device nodes are; with none there, the process table is not read
+        (a machine without a camera pays nothing). None: always read it."""
+
+    def read(self) -> Reading:
+        if not self.proc_root.is_dir():
+            raise SignalUnavailable(f"{self.proc_root} is not a process table")
+        if self.dev_root is not None and not any(
+            name.startswith(("video", "media")) for name in _names(self.dev_root)
+        ):
+            return Reading(False, f"no camera device in {self.dev_root}")
+        for pid, program, device in camera_holders(self.proc_root, self.own_pid):
+            return Reading(True, f"{program} (pid {pid}) uses the camera ({device})")
+        return Reading(False, f"no other program holds a camera (read from {self.proc_root})")
+
+
+# -- microphone: pactl --------------------------------------------------------------
+
+
+def source_names(pactl_sources_short: str) -> dict[str, str]:
+    """index -> name from `pactl list sources short` (tab-separated columns)."""
+    names: dict[str, str] = {}
+    for line in pactl_sources_short.splitlines():
+        cols = line.split("\t")
+        if len(cols) >= 2 and cols[0].strip().isdigit():
+            names[cols[0].strip()] = cols[1].strip()
+    return names
+
+
+def recording_outputs(outputs_short: str, sources: dict[str, str]) -> list[str]:
+    """Source outputs from `pactl list source-outputs short` that record a real
+    input (a sink's `.monitor` is someone capturing what plays, not a microphone)."""
+    found = []
+    for line in outputs_short.splitlines():
+        cols = line.split("\t")
+        if len(cols) < 2 or not cols[0].strip().isdigit():
+            continue
+        source = sources.get(cols[1].strip(), cols[1].strip())
+        if not source.endswith(".monitor"):
+            found.append(source)
+    return found
+
+
+class PulseMicrophoneSignal:
+    """A program records from a microphone (PulseAudio, or PipeWire's pulse server)."""
+
+    name = "microphone in use"
+    setting = "microphone"
+
+    def __init__(self, run: Runner = run_command) -> None:
+        self.run = run
+
+    def read(self) -> Reading:
+        status, outputs = self.run(["pactl", "list", "source-outputs", "short"])
+        if status != 0:
+            raise SignalUnavailable("no PulseAudio or PipeWire sound server answers pactl")
+        if not outputs.strip():
+            return Reading(False, "nothing records from a microphone")
+        status, sources = self.run(["pactl", "list", "sources", "short"])
+        recording = recording_outputs(outputs, source_names(sources) if status == 0 else {})
+        if recording:
+            return Reading(True, f"a program records from the microphone ({recording[0]})")
+        return Reading(False, "nothing records from a microphone")
+
+
+# -- full screen: xprop -------------------------------------------------------------
+
+_WINDOW_ID = re.compile(r"window id # (0x[0-9a-fA-F]+)")
+
+
+def active_window(xprop_root: str) -> int | None:
+    """The id in `xprop -root _NET_ACTIVE_WINDOW` output; None when there is none
+    (0x0); SignalUnavailable when the window manager does not publish it."""
+    match = _WINDOW_ID.search(xprop_root)
+    if match is None:
+        raise SignalUnavailable("the window manager does not publish _NET_ACTIVE_WINDOW")
+    window = int(match.group(1), 16)
+    return window or None
+
+
+def is_fullscreen(xprop_state: str) -> bool:
+    """Does `xprop -id W _NET_WM_STATE` list _NET_WM_STATE_FULLSCREEN?"""
+    _, _, atoms = xprop_state.partition("=")
+    return "_NET_WM_STATE_FULLSCREEN" in (a.strip() for a in atoms.split(","))
+
+
+class X11FullscreenSignal:
+    """The active window is full screen (X11, EWMH)."""
+
+    name = "full-screen window"
+    setting = "fullscreen"
+
+    def __init__(self, run: Runner = run_command, display: str | None = None) -> None:
+        self.run = run
+        self.display = display
+
+    def read(self) -> Reading:
+        display = self.display or os.environ.get("DISPLAY")
+        if not display:
+            why = "a Wayland session without X11" if os.environ.get("WAYLAND_DISPLAY") else "no X11"
+            raise SignalUnavailable(f"{why} display; the front window cannot be read")
+        base = ["xprop", "-display", display]
+        status, out = self.run([*base, "-root", "_NET_ACTIVE_WINDOW"])
+        if status != 0:
+            raise SignalUnavailable(f"the X display {display} cannot be reached")
+        window = active_window(out)
+        if window is None:
+            return Reading(False, "no active window")
+        status, out = self.run([*base, "-id", hex(window), "_NET_WM_STATE"])
+        if status == 0 and is_fullscreen(out):
+            return Reading(True, f"a full-screen window is in front (window {hex(window)})")
+        return Reading(False, "the active window is not full screen")
+
+
+# -- do not disturb: D-Bus and gsettings --------------------------------------------
+
+NOTIFICATIONS = "org.freedesktop.Notifications"
+NOTIFICATIONS_PATH = "/org/freedesktop/Notifications"
+DND_PROPERTIES = (("org.dunstproject.cmd0", "paused"), (NOTIFICATIONS, "Inhibited"))
+"""(interface, property) a notification server may tell its do-not-disturb by."""
+
+
+def session_bus_address() -> str | None:
+    address = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
+    if address:
+        return address
+    runtime_dir = os.environ.get("XDG_RUNTIME_DIR")
+    if runtime_dir and os.path.exists(os.path.join(runtime_dir, "bus")):
+        return f"unix:path={runtime_dir}/bus"
+    return None
+
+
+class NotificationServerDndSignal:
+    """The running notification server says do-not-disturb (dunst paused; KDE's
+    Inhibited). Asks only a server that already runs: nothing is started."""
+
+    name = "do not disturb"
+    setting = "do_not_disturb"
+
+    def __init__(self, bus_address: str | None = None) -> None:
+        self.bus_address = bus_address
+
+    def read(self) -> Reading:
+        try:
+            from jeepney import DBusAddress, Properties, message_bus
+            from jeepney.io.blocking import open_dbus_connection
+        except ImportError:
+            raise SignalUnavailable("jeepney (D-Bus) is not installed") from None
+        address = self.bus_address or session_bus_address()
+        if address is None:
+            raise SignalUnavailable("no D-Bus session bus")
+        try:
+            conn = open_dbus_connection(bus=address)
+        except Exception as exc:
+            raise SignalUnavailable(f"the session bus cannot be reached ({exc})") from None
+        with contextlib.closing(conn):
+            owned = conn.send_and_get_reply(message_bus.NameHasOwner(NOTIFICATIONS), timeout=1)
+            if not owned.body or not owned.body[0]:
+                raise SignalUnavailable("no notification server runs")
+            for interface, prop in DND_PROPERTIES:
+                obj = DBusAddress(NOTIFICATIONS_PATH, bus_name=NOTIFICATIONS, interface=interface)
+                value = _property(conn, Properties(obj).get(prop))
+                if isinstance(value, bool):
+                    word = "paused" if prop == "paused" else "inhibited"
+                    if value:
+                        return Reading(True, f"notifications are {word} (do not disturb)")
+                    return Reading(False, f"notifications are not {word}")
+        raise SignalUnavailable("the notification server does not tell its do-not-disturb state")
+
+
+def _property(conn: Any, message: Any) -> object:
+    """A property's value, or None when the server has no such interface/property."""
+    from jeepney import DBusErrorResponse
+
+    try:
+        reply = conn.send_and_get_reply(message, timeout=1)
+    except (DBusErrorResponse, TimeoutError):
+        return None
+    body: Sequence[Any] = reply.body
+    if body and isinstance(body[0], tuple) and len(body[0]) == 2:
+        return body[0][1]
+    return None
+
+
+def banners_hidden(gsettings_output: str) -> bool | None:
+    """`gsettings get ... show-banners` output: True when banners are off (GNOME's
+    do-not-disturb), None when it is not a boolean."""
+    word = gsettings_output.strip()
+    if word in ("true", "false"):
+        return word == "false"
+    return None
+
+
+GNOME_DESKTOPS = ("GNOME", "UNITY", "BUDGIE", "PANTHEON")
+"""Desktops whose notifications follow org.gnome.desktop.notifications."""
+
+
+class GnomeDndSignal:
+    """GNOME's do-not-disturb: org.gnome.desktop.notifications show-banners false."""
+
+    name = "GNOME do not disturb"
+    setting = "do_not_disturb"
+
+    def __init__(self, run: Runner = run_command, desktop: str | None = None) -> None:
+        self.run = run
+        self.desktop = desktop
+
+    def read(self) -> Reading:
+        desktop = (
+            self.desktop if self.desktop is not None else os.environ.get("XDG_CURRENT_DESKTOP", "")
+        )
+        if not any(name in desktop.upper().split(":") for name in GNOME_DESKTOPS):
+            raise SignalUnavailable(
+                f"not a GNOME desktop ({desktop or 'XDG_CURRENT_DESKTOP unset'})"
+            )
+        status, out = self.run(
+            ["gsettings", "get", "org.gnome.desktop.notifications", "show-banners"]
+        )
+        hidden = banners_hidden(out) if status == 0 else None
+        if hidden is None:
+            raise SignalUnavailable("GNOME's notification settings are not installed")
+        if hidden:
+            return Reading(True, "GNOME's do not disturb is on")
+        return Reading(False, "GNOME's do not disturb is off")
+
+
+def signals(settings: MeetingSettings) -> list[QuietSignal]:
+    found: Iterable[QuietSignal] = (
+        ProcCameraSignal(
+            Path(settings.proc_root),
+            dev_root=Path("/dev") if settings.proc_root == "/proc" else None,
+        ),
+        PulseMicrophoneSignal(),
+        X11FullscreenSignal(),
+        NotificationServerDndSignal(),
+        GnomeDndSignal(),
+    )
+    return list(found)
