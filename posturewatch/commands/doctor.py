@@ -289,7 +289,7 @@ def check_meeting_signals(settings: Any, platform: str | None = None) -> list[Ch
         return [Check("meeting mode", True, "off ([meeting] enabled = false)")]
     checks = []
     for signal in make_signals(settings, platform or sys.platform):
-        name = f"meeting: {signal.name}"
+        name = f"meeting mode ({signal.name})"
         try:
             reading = signal.read()
         except SignalUnavailable as exc:
