@@ -426,6 +426,8 @@ class Monitor:
 
     def _camera_lost(self, why: str) -> None:
         self._check_meeting(self.clock.now())
+        if self._quiet is not None:  # a call took the camera: the person sits on
+            self.scheduler.camera_held_in_meeting()
         if self._camera_down_since is None:
             self._camera_down_since = self.clock.now()
             self.summary.camera_outages += 1

@@ -443,3 +443,21 @@ def test_status_and_tray_say_quiet_in_a_meeting() -> None:
     assert tray.NoticeOnce()(tray.tray_state(busy)) is None
     assert tray.tray_state({**busy, "quiet": None}) == "camera"
     assert tray.tray_state({**monitor, "state": "paused"}) == "paused"
+
+
+def test_a_call_that_holds_the_camera_counts_as_sitting_and_the_break_comes_after() -> None:
+    # Seated from 09:30; at 10:00 a call takes the camera: no updates until 10:40,
+    # while the meeting signal holds. 70 minutes seated by then: the break comes at
+    # 10:40 once, at once (no settling-in grace: nobody came back).
+    scheduler = Scheduler(SETTINGS, ROUTINES, tz=SETTINGS_TZ)
+    assert run_day(scheduler, [("09:30", "good", None)], [], end="10:00") == []
+    scheduler.set_quiet("zoom (pid 4242) uses the camera (/dev/video0)")
+    scheduler.camera_held_in_meeting()
+    scheduler.set_quiet(None)
+    prompts = run_day(scheduler, [("10:40", "good", None)], [], end="11:00")
+    assert summary(prompts) == [("10:40:00", "break", "W", 0)]
+    assert prompts[0].title == "Seated for 70 minutes: time to stand up"
+    # The same gap without a call is a sleep or an absence: the sitting timer restarts.
+    other = Scheduler(SETTINGS, ROUTINES, tz=SETTINGS_TZ)
+    run_day(other, [("09:30", "good", None)], [], end="10:00")
+    assert run_day(other, [("10:40", "good", None)], [], end="11:00") == []

@@ -304,6 +304,9 @@ class Scheduler:
         self._snooze_until = -math.inf
         self._paused_until = -math.inf
         self._quiet: str | None = None
+        self._held_in_meeting = False
+        """Did a meeting hold the camera since the previous update (see
+        camera_held_in_meeting)?"""
         self._last_prompt_s: float | None = None
         self._day: date | None = None
         self._prompts_today = 0
@@ -368,6 +371,12 @@ class Scheduler:
         and nothing piles up: the posture and sitting timers keep running, so when it
         ends the one prompt still called for comes (break first), then the cooldown."""
         self._quiet = why
+
+    def camera_held_in_meeting(self) -> None:
+        """The updates stopped because a meeting holds the camera: the person is at
+        the desk, so the gap until the next update counts as sitting (a break due
+        comes after the call), not as an absence or a sleep."""
+        self._held_in_meeting = True
 
     # -- outputs ---------------------------------------------------------------------
 
@@ -469,7 +478,15 @@ class Scheduler:
         t = update.time_s
         present = update.state != "away"
         gap = 0.0 if self._last_t is None else max(0.0, t - self._last_t)
-        if self._last_t is not None and gap > s.resume_gap_s:
+        in_a_call = self._held_in_meeting and self._last_present
+        self._held_in_meeting = False
+        if self._last_t is not None and gap > s.resume_gap_s and in_a_call:
+            # No updates because a call held the camera: the person sat through it,
+            # so the break timer runs on (a break due comes after the call); the
+            # posture in between is unknown.
+            self._sitting_s += max(0.0, t - max(self._last_t, self._accounted_s))
+            self._poor_since = self._deviating_since = None
+        elif self._last_t is not None and gap > s.resume_gap_s:
             # The machine slept (or the monitor was stopped): nobody was watched, so
             # the gap is an absence (joined to any away spell before it), and the user
             # gets time to settle.
