@@ -431,9 +431,23 @@ def test_status_and_tray_say_quiet_in_a_meeting() -> None:
     from posturewatch.commands.service import format_status
     from posturewatch.desktop import status as tray
 
-    monitor = {"state": "poor", "dominant": "head_forward", "quiet": "dunst is paused"}
+    scheduler = Scheduler(POSTURE_ONLY, ROUTINES, tz=SETTINGS_TZ)
+    scheduler.set_quiet("dunst is paused")
+    monitor = {
+        "state": "poor",
+        "dominant": "head_forward",
+        "quiet": "dunst is paused",
+        "scheduler": scheduler.status(at(WED, "10:00")),
+    }
     text = format_status({"running": True, "instance": {"pid": 1}, "monitor": monitor})
     assert "quiet: in a meeting (dunst is paused); prompts wait until it ends" in text
+    # No "next prompt possible" time: a meeting's end cannot be foreseen.
+    assert "next prompt possible" not in text
+    scheduler.set_quiet(None)
+    monitor = {**monitor, "quiet": None, "scheduler": scheduler.status(at(WED, "10:00"))}
+    calm = format_status({"running": True, "instance": {"pid": 1}, "monitor": monitor})
+    assert "quiet" not in calm and "next prompt possible" in calm
+    monitor["quiet"] = "dunst is paused"
     state = tray.tray_state(monitor)
     assert state == "quiet"
     assert tray.tooltip(state, monitor, 0.0) == "posturewatch: quiet: in a meeting"

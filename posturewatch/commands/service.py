@@ -318,7 +318,7 @@ def _scheduler_lines(scheduler: dict[str, Any], paused: bool) -> list[str]:
         lines.append(f"snoozed until {_clock_text(float(snoozed))}")
     blocked = scheduler.get("blocked_by")
     next_prompt = scheduler.get("next_possible_prompt_s")
-    if not paused and next_prompt is not None:
+    if not paused and next_prompt is not None and not scheduler.get("quiet"):
         why = f" ({blocked})" if blocked else ""
         lines.append(f"next prompt possible: {_clock_text(float(next_prompt))}{why}")
     return lines
