@@ -23,6 +23,7 @@ from posturewatch.meeting.signals import (
     MeetingDetector,
     MeetingSettings,
     Reading,
+    Runner,
     SignalUnavailable,
     make_signals,
 )
@@ -285,23 +286,63 @@ PACTL_SOURCES = (
 )
 
 
-def pactl(outputs: str, status: int = 0) -> linux.Runner:
+PACTL_OUTPUTS = (
+    "Source Output #42\n"
+    "\tDriver: protocol-native.c\n"
+    "\tOwner Module: 10\n"
+    "\tClient: 37\n"
+    "\tSource: {source}\n"
+    "\tSample Specification: float32le 1ch 48000Hz\n"
+    "\tChannel Map: mono\n"
+    '\tFormat: pcm, format.sample_format = "\\"float32le\\""  format.rate = "48000"\n'
+    "\tCorked: {corked}\n"
+    "\tMute: no\n"
+    "\tVolume: mono: 65536 / 100% / 0.00 dB\n"
+    "\t        balance 0.00\n"
+    "\tProperties:\n"
+    '\t\tmedia.name = "{media}"\n'
+    '\t\tapplication.name = "Firefox"\n'
+    '\t\tapplication.process.binary = "firefox"\n'
+)
+"""`pactl list source-outputs` as pulseaudio-utils 16 prints it (LC_ALL=C)."""
+
+
+def pactl(
+    source: str = "1", corked: str = "no", media: str = "RecordStream", status: int = 0
+) -> Runner:
     def run(argv: Sequence[str]) -> tuple[int, str]:
         assert argv[0] == "pactl"
-        return (status, outputs if argv[2] == "source-outputs" else PACTL_SOURCES)
+        if argv[2] == "sources":
+            return 0, PACTL_SOURCES
+        long = PACTL_OUTPUTS.format(source=source, corked=corked, media=media)
+        if argv[-1] == "short":
+            return status, f"42\t{source}\t37\tprotocol-native.c\tfloat32le 1ch 48000Hz\n"
+        return status, long
 
     return run
 
 
 def test_a_recording_stream_means_the_microphone_is_in_use() -> None:
-    line = "12\t1\t45\tprotocol-native.c\tfloat32le 1ch 48000Hz\n"
-    reading = linux.PulseMicrophoneSignal(pactl(line)).read()
-    assert reading.quiet and "alsa_input" in reading.detail
-    # A level meter on the speakers' monitor is not a microphone.
-    assert not linux.PulseMicrophoneSignal(pactl("13\t0\t46\tprotocol-native.c\tx\n")).read().quiet
-    assert not linux.PulseMicrophoneSignal(pactl("")).read().quiet
+    reading = linux.PulseMicrophoneSignal(pactl()).read()
+    assert reading == Reading(True, "Firefox records from the microphone")
+    # A level meter on the speakers' monitor, a corked (paused) stream, a volume
+    # control's peak meter: nobody is heard.
+    assert not linux.PulseMicrophoneSignal(pactl(source="0")).read().quiet
+    assert not linux.PulseMicrophoneSignal(pactl(corked="yes")).read().quiet
+    assert not linux.PulseMicrophoneSignal(pactl(media="Peak detect")).read().quiet
     with pytest.raises(SignalUnavailable):
-        linux.PulseMicrophoneSignal(pactl("", status=1)).read()
+        linux.PulseMicrophoneSignal(pactl(status=1)).read()
+
+
+def test_nothing_recording_is_one_cheap_call() -> None:
+    calls: list[Sequence[str]] = []
+
+    def run(argv: Sequence[str]) -> tuple[int, str]:
+        calls.append(argv)
+        return 0, ""
+
+    assert not linux.PulseMicrophoneSignal(run).read().quiet
+    assert calls == [["pactl", "list", "source-outputs", "short"]]
 
 
 def test_xprop_output_is_read_for_the_active_window_and_its_state() -> None:
@@ -316,7 +357,7 @@ def test_xprop_output_is_read_for_the_active_window_and_its_state() -> None:
 
 
 def test_gnome_banners_off_is_do_not_disturb_on_gnome_only() -> None:
-    def gsettings(answer: str) -> linux.Runner:
+    def gsettings(answer: str) -> Runner:
         return lambda argv: (0, answer)
 
     assert linux.GnomeDndSignal(gsettings("false\n"), desktop="ubuntu:GNOME").read().quiet

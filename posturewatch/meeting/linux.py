@@ -19,6 +19,7 @@ import contextlib
 import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -135,22 +136,69 @@ def source_names(pactl_sources_short: str) -> dict[str, str]:
     return names
 
 
-def recording_outputs(outputs_short: str, sources: dict[str, str]) -> list[str]:
-    """Source outputs from `pactl list source-outputs short` that record a real
-    input (a sink's `.monitor` is someone capturing what plays, not a microphone)."""
-    found = []
-    for line in outputs_short.splitlines():
-        cols = line.split("\t")
-        if len(cols) < 2 or not cols[0].strip().isdigit():
+@dataclass(frozen=True)
+class SourceOutput:
+    """One recording stream from `pactl list source-outputs` (LC_ALL=C)."""
+
+    source: str
+    corked: bool
+    properties: dict[str, str]
+
+    @property
+    def program(self) -> str:
+        p = self.properties
+        return p.get("application.name") or p.get("application.process.binary") or "a program"
+
+
+def source_outputs(pactl_long: str) -> list[SourceOutput]:
+    """The streams of `pactl list source-outputs` (the C locale's labels)."""
+    found: list[SourceOutput] = []
+    block: dict[str, str] | None = None
+    props: dict[str, str] = {}
+
+    def close() -> None:
+        if block is not None:
+            found.append(
+                SourceOutput(block.get("Source", ""), block.get("Corked") == "yes", dict(props))
+            )
+
+    for raw in pactl_long.splitlines():
+        line = raw.strip()
+        if raw.startswith("Source Output #"):
+            close()
+            block, props = {}, {}
+        elif block is None or not line:
             continue
-        source = sources.get(cols[1].strip(), cols[1].strip())
-        if not source.endswith(".monitor"):
-            found.append(source)
+        elif " = " in line and raw.startswith("\t\t"):
+            key, _, value = line.partition(" = ")
+            props[key.strip()] = value.strip().strip('"')
+        elif ": " in line:
+            key, _, value = line.partition(": ")
+            block.setdefault(key.strip(), value.strip())
+    close()
     return found
 
 
+PEAK_METERS = ("Peak detect",)
+"""media.name of the level meters of volume controls (pavucontrol): not recording."""
+
+
+def recording_programs(outputs: list[SourceOutput], sources: dict[str, str]) -> list[str]:
+    """Programs recording a real input now: not corked (paused), not a sink's
+    `.monitor` (capturing what plays, not a microphone), not a level meter."""
+    return [
+        out.program
+        for out in outputs
+        if not out.corked
+        and not sources.get(out.source, out.source).endswith(".monitor")
+        and out.properties.get("media.name") not in PEAK_METERS
+    ]
+
+
 class PulseMicrophoneSignal:
-    """A program records from a microphone (PulseAudio, or PipeWire's pulse server)."""
+    """A program records from a microphone (PulseAudio, or PipeWire's pulse server).
+    The short listing first (one cheap call while nothing records), the detail only
+    when something does."""
 
     name = "microphone in use"
     setting = "microphone"
@@ -159,15 +207,16 @@ class PulseMicrophoneSignal:
         self.run = run
 
     def read(self) -> Reading:
-        status, outputs = self.run(["pactl", "list", "source-outputs", "short"])
+        status, short = self.run(["pactl", "list", "source-outputs", "short"])
         if status != 0:
             raise SignalUnavailable("no PulseAudio or PipeWire sound server answers pactl")
-        if not outputs.strip():
-            return Reading(False, "nothing records from a microphone")
-        status, sources = self.run(["pactl", "list", "sources", "short"])
-        recording = recording_outputs(outputs, source_names(sources) if status == 0 else {})
-        if recording:
-            return Reading(True, f"a program records from the microphone ({recording[0]})")
+        if short.strip():
+            _, listing = self.run(["pactl", "list", "source-outputs"])
+            status, sources = self.run(["pactl", "list", "sources", "short"])
+            names = source_names(sources) if status == 0 else {}
+            programs = recording_programs(source_outputs(listing), names)
+            if programs:
+                return Reading(True, f"{programs[0]} records from the microphone")
         return Reading(False, "nothing records from a microphone")
 
 

@@ -12,6 +12,7 @@ second, so a recording replayed at full speed does not spawn a process per frame
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 import time
@@ -99,6 +100,7 @@ def run_command(argv: Sequence[str]) -> tuple[int, str]:
     try:
         done = subprocess.run(
             list(argv),
+            env={**os.environ, "LC_ALL": "C"},  # the labels parsed are the untranslated ones
             capture_output=True,
             text=True,
             timeout=COMMAND_TIMEOUT_S,
