@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -67,15 +68,21 @@ def run_app(
     meeting: MeetingSettings,
     at_release: Callable[[], None] | None,
     speed: float = 40.0,
+    statuses: list[dict[str, Any]] | None = None,
 ) -> tuple[list[Prompt], list[tuple[str, str]]]:
     """Run the application on the slouch timeline, paced `speed` times real time (so
     the signals, polled at most twice a real second, see the change), calling
-    `at_release` once the recording reaches RELEASE_AT_S. Returns the prompts shown
-    and the quiet events stored."""
+    `at_release` once the recording reaches RELEASE_AT_S (and keeping the status a
+    minute before in `statuses`). Returns the prompts shown and the quiet events
+    stored."""
+    statuses = [] if statuses is None else statuses
     prompts: list[Prompt] = []
     released = [at_release is None]
+    opened: list[Application] = []
 
     def on_update(update: DetectorUpdate) -> None:
+        if not statuses and update.time_s - START_S >= RELEASE_AT_S - 60:
+            statuses.append(opened[0].status())
         if not released[0] and update.time_s - START_S >= RELEASE_AT_S:
             released[0] = True
             assert at_release is not None
@@ -94,6 +101,7 @@ def run_app(
         on_update=on_update,
         on_prompt=prompts.append,
     )
+    opened.append(app)
     with app:
         app.run()
     db = sqlite3.connect(data_dir / "posturewatch.sqlite3")
@@ -176,10 +184,17 @@ def test_a_camera_held_by_another_program_holds_the_prompt_until_it_is_let_go(
     proc = fake_proc_with_a_call(tmp_path / "proc")
     data = tmp_path / "with-call"
     shutil.copytree(tmp_path / "profiles", data / "profiles")
+    statuses: list[dict[str, Any]] = []
     prompts, events = run_app(
-        data, MeetingSettings(proc_root=str(proc)), lambda: (proc / "4242" / "fd" / "7").unlink()
+        data,
+        MeetingSettings(proc_root=str(proc)),
+        lambda: (proc / "4242" / "fd" / "7").unlink(),
+        statuses=statuses,
     )
     assert_waited_then_came_once(prompts, "camera held")
+    # What status and the tray read during it.
+    assert statuses[0]["quiet"] == "zoom (pid 4242) uses the camera (/dev/video0)"
+    assert statuses[0]["scheduler"]["blocked_by"] == "in a meeting"
     assert events[0][0] == "quiet" and "zoom (pid 4242)" in events[0][1]
     assert events[-1] == ("quiet_end", "")
 
