@@ -350,10 +350,19 @@ def test_xprop_output_is_read_for_the_active_window_and_its_state() -> None:
     assert linux.active_window("_NET_ACTIVE_WINDOW(WINDOW): window id # 0x0\n") is None
     with pytest.raises(SignalUnavailable, match="_NET_ACTIVE_WINDOW"):
         linux.active_window("_NET_ACTIVE_WINDOW:  not found.\n")
-    full = "_NET_WM_STATE(ATOM) = _NET_WM_STATE_FOCUSED, _NET_WM_STATE_FULLSCREEN\n"
-    assert linux.is_fullscreen(full)
+    full = (
+        "_NET_WM_STATE(ATOM) = _NET_WM_STATE_FOCUSED, _NET_WM_STATE_FULLSCREEN\n"
+        "_NET_WM_WINDOW_TYPE(ATOM) = _NET_WM_WINDOW_TYPE_NORMAL\n"
+        'WM_CLASS(STRING) = "Navigator", "firefox"\n'
+    )
+    assert linux.is_fullscreen(full) and linux.window_program(full) == "firefox"
     assert not linux.is_fullscreen("_NET_WM_STATE(ATOM) = _NET_WM_STATE_MAXIMIZED_VERT\n")
-    assert not linux.is_fullscreen("_NET_WM_STATE:  not found.\n")
+    assert not linux.is_fullscreen("_NET_WM_STATE:  not found.\nWM_CLASS:  not found.\n")
+    # The desktop's own icon window is screen-sized but never a presentation.
+    desktop = "_NET_WM_STATE(ATOM) = _NET_WM_STATE_FULLSCREEN\n" + (
+        "_NET_WM_WINDOW_TYPE(ATOM) = _NET_WM_WINDOW_TYPE_DESKTOP\n"
+    )
+    assert not linux.is_fullscreen(desktop)
 
 
 def test_gnome_banners_off_is_do_not_disturb_on_gnome_only() -> None:

@@ -235,10 +235,32 @@ def active_window(xprop_root: str) -> int | None:
     return window or None
 
 
-def is_fullscreen(xprop_state: str) -> bool:
-    """Does `xprop -id W _NET_WM_STATE` list _NET_WM_STATE_FULLSCREEN?"""
-    _, _, atoms = xprop_state.partition("=")
-    return "_NET_WM_STATE_FULLSCREEN" in (a.strip() for a in atoms.split(","))
+def xprop_values(output: str) -> dict[str, list[str]]:
+    """`xprop -id W PROP...` output as {property: [values]} ("NAME(TYPE) = a, b";
+    strings unquoted); a property the window lacks ("not found") is left out."""
+    found: dict[str, list[str]] = {}
+    for line in output.splitlines():
+        head, sep, values = line.partition(" = ")
+        if not sep:
+            continue
+        name = head.split("(", 1)[0].strip()
+        found[name] = [v.strip().strip('"') for v in values.split(",") if v.strip()]
+    return found
+
+
+def is_fullscreen(xprop_window: str) -> bool:
+    """Is the window (`xprop -id W _NET_WM_STATE _NET_WM_WINDOW_TYPE`) full screen?
+    A desktop window (the icons behind everything) never counts."""
+    props = xprop_values(xprop_window)
+    if "_NET_WM_WINDOW_TYPE_DESKTOP" in props.get("_NET_WM_WINDOW_TYPE", []):
+        return False
+    return "_NET_WM_STATE_FULLSCREEN" in props.get("_NET_WM_STATE", [])
+
+
+def window_program(xprop_window: str) -> str:
+    """The program a window belongs to: WM_CLASS's class ("firefox", "zoom")."""
+    names = xprop_values(xprop_window).get("WM_CLASS", [])
+    return names[-1] if names else ""
 
 
 class X11FullscreenSignal:
@@ -263,9 +285,12 @@ class X11FullscreenSignal:
         window = active_window(out)
         if window is None:
             return Reading(False, "no active window")
-        status, out = self.run([*base, "-id", hex(window), "_NET_WM_STATE"])
+        status, out = self.run(
+            [*base, "-id", hex(window), "_NET_WM_STATE", "_NET_WM_WINDOW_TYPE", "WM_CLASS"]
+        )
         if status == 0 and is_fullscreen(out):
-            return Reading(True, f"a full-screen window is in front (window {hex(window)})")
+            program = window_program(out) or f"window {hex(window)}"
+            return Reading(True, f"a full-screen window is in front ({program})")
         return Reading(False, "the active window is not full screen")
 
 

@@ -119,8 +119,8 @@ Runner = Callable[[Sequence[str]], tuple[int, str]]
 
 class MeetingDetector:
     """Polls the enabled signals; `poll(now_s)` gives why prompts should wait (the
-    detail of the first quiet signal) or None. Each signal's unavailability is
-    logged once, not every poll."""
+    detail of the first quiet signal) or None. Each signal's unavailability or
+    failure is logged once, not every poll."""
 
     def __init__(
         self,
@@ -161,7 +161,9 @@ class MeetingDetector:
                     log.info("meeting mode: %s cannot be told here: %s", signal.name, exc)
                 continue
             except Exception as exc:  # a signal must never stop the loop
-                log.warning("meeting mode: reading %s failed: %s", signal.name, exc)
+                if signal.name not in self._told_unavailable:
+                    self._told_unavailable.add(signal.name)
+                    log.warning("meeting mode: reading %s failed: %s", signal.name, exc)
                 continue
             if reading.quiet:
                 return reading.detail
