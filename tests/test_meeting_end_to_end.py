@@ -286,3 +286,51 @@ def test_a_full_screen_window_holds_the_prompt_until_it_closes(
             close()
     assert_waited_then_came_once(prompts, "full screen")
     assert events[0][0] == "quiet" and "full-screen" in events[0][1]
+
+
+# --- the desktop app: its status says so -------------------------------------------
+
+
+@pytest.mark.desktop
+def test_the_desktop_app_in_a_meeting_says_quiet_in_its_status(tmp_path: Path) -> None:
+    """`posturewatch gui` on a tray desktop with dunst paused: `status` (answered by
+    the app's own instance) says quiet, in a meeting; unpaused, it no longer does."""
+    from tests.desktop import TRAY_PROGRAMS, long_recording
+
+    require_programs((*PROGRAMS, *TRAY_PROGRAMS))
+    pytest.importorskip("PySide6")
+    recording = long_recording(tmp_path / "session.jsonl.gz", minutes=10)
+    with running_desktop(tmp_path / "tray-desktop", tray_host=True) as desktop:
+        env = dict(
+            desktop.env,
+            POSTUREWATCH_DATA_DIR=str(tmp_path / "data"),
+            PYTHONPATH=str(TESTS.parent),
+            QT_QPA_PLATFORM="xcb",
+        )
+
+        def cli(*args: str) -> str:
+            done = subprocess.run(
+                [sys.executable, "-m", "posturewatch", *args],
+                env=env, capture_output=True, text=True, timeout=60, cwd=TESTS.parent,
+            )  # fmt: skip
+            assert "Traceback" not in done.stderr
+            return done.stdout
+
+        cli("calibrate", "--source", str(recording), "--seconds", "10")
+        desktop.dunstctl("set-paused", "true")
+        gui = subprocess.Popen(
+            [sys.executable, "-m", "posturewatch", "gui", "--source", str(recording)],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=TESTS.parent,
+        )  # fmt: skip
+        try:
+            wait_until(lambda: "quiet: in a meeting" in cli("status"), 60, "status to say quiet")
+            status = json.loads(cli("status", "--json"))
+            assert "paused" in status["monitor"]["quiet"]
+            desktop.dunstctl("set-paused", "false")
+            wait_until(lambda: "quiet" not in cli("status"), 60, "the quiet spell to end")
+            cli("stop")
+            assert gui.wait(15) == 0
+        finally:
+            if gui.poll() is None:
+                gui.kill()
+                gui.wait(10)
