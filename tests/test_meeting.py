@@ -345,6 +345,34 @@ def test_nothing_recording_is_one_cheap_call() -> None:
     assert calls == [["pactl", "list", "source-outputs", "short"]]
 
 
+PW_DUMP = [
+    {"id": 30, "type": "PipeWire:Interface:Node", "info": {"state": "suspended", "props": {
+        "media.class": "Audio/Source", "node.name": "alsa_input.pci"}}},
+    {"id": 71, "type": "PipeWire:Interface:Node", "info": {"state": "running", "props": {
+        "media.class": "Stream/Input/Audio", "application.name": "Chromium"}}},
+    {"id": 72, "type": "PipeWire:Interface:Node", "info": {"state": "running", "props": {
+        "media.class": "Stream/Input/Audio", "application.name": "OBS",
+        "stream.capture.sink": "true"}}},
+    {"id": 5, "type": "PipeWire:Interface:Client", "info": {"props": {}}},
+]  # fmt: skip
+"""What `pw-dump` prints, trimmed: a microphone, a browser recording from it, a
+recorder capturing what plays (a sink), a client."""
+
+
+def test_pw_dump_gives_the_recording_program_where_pactl_is_missing() -> None:
+    import json
+
+    def pw_dump(objects: object) -> Runner:
+        return lambda argv: (0, json.dumps(objects))
+
+    reading = linux.PipeWireMicrophoneSignal(pw_dump(PW_DUMP)).read()
+    assert reading == Reading(True, "Chromium records from the microphone")
+    paused = [dict(PW_DUMP[1], info=dict(PW_DUMP[1]["info"], state="idle"))]  # type: ignore[arg-type]
+    assert not linux.PipeWireMicrophoneSignal(pw_dump(paused + PW_DUMP[2:])).read().quiet
+    with pytest.raises(SignalUnavailable):
+        linux.PipeWireMicrophoneSignal(lambda argv: (0, "not json")).read()
+
+
 def test_xprop_output_is_read_for_the_active_window_and_its_state() -> None:
     assert linux.active_window("_NET_ACTIVE_WINDOW(WINDOW): window id # 0x1a00003\n") == 0x1A00003
     assert linux.active_window("_NET_ACTIVE_WINDOW(WINDOW): window id # 0x0\n") is None

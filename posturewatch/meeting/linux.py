@@ -4,8 +4,9 @@
   media controller (`/dev/media*`), seen from `/proc/<pid>/fd` links (our own
   process excluded; PipeWire's and WirePlumber's media-controller handles are
   kept open while idle, so those two count only for capture nodes);
-- microphone in use: a PulseAudio or PipeWire (pipewire-pulse) source output that
-  is not a sink's monitor, from `pactl`;
+- microphone in use: a PulseAudio or PipeWire (pipewire-pulse) recording stream
+  that is not paused, a sink's monitor or a level meter, from `pactl`; where
+  PipeWire runs without pactl, a running capture stream from `pw-dump`;
 - full screen: `_NET_WM_STATE_FULLSCREEN` on the window `_NET_ACTIVE_WINDOW` names
   (X11, also XWayland windows), from `xprop`;
 - do not disturb: the notification server's own state over D-Bus (dunst's
@@ -16,8 +17,10 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
+import shutil
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -220,6 +223,48 @@ class PulseMicrophoneSignal:
         return Reading(False, "nothing records from a microphone")
 
 
+def pipewire_recorders(pw_dump_json: str) -> list[str]:
+    """Programs with a running audio capture stream in `pw-dump` output (nodes of
+    media.class Stream/Input/Audio in state "running"), sink monitors left out."""
+    try:
+        objects = json.loads(pw_dump_json)
+    except json.JSONDecodeError:
+        raise SignalUnavailable("pw-dump's output cannot be parsed") from None
+    found = []
+    for obj in objects if isinstance(objects, list) else []:
+        info = obj.get("info") if isinstance(obj, dict) else None
+        if not isinstance(info, dict) or info.get("state") != "running":
+            continue
+        props = info.get("props") or {}
+        if props.get("media.class") != "Stream/Input/Audio":
+            continue
+        if str(props.get("stream.capture.sink", "")).lower() == "true":
+            continue
+        name = props.get("application.name") or props.get("application.process.binary")
+        found.append(str(name or "a program"))
+    return found
+
+
+class PipeWireMicrophoneSignal:
+    """A program records from a microphone, read from `pw-dump` where PipeWire runs
+    without pactl."""
+
+    name = "microphone in use"
+    setting = "microphone"
+
+    def __init__(self, run: Runner = run_command) -> None:
+        self.run = run
+
+    def read(self) -> Reading:
+        status, out = self.run(["pw-dump", "--no-colors"])
+        if status != 0:
+            raise SignalUnavailable("no PipeWire daemon answers pw-dump")
+        programs = pipewire_recorders(out)
+        if programs:
+            return Reading(True, f"{programs[0]} records from the microphone")
+        return Reading(False, "nothing records from a microphone")
+
+
 # -- full screen: xprop -------------------------------------------------------------
 
 _WINDOW_ID = re.compile(r"window id # (0x[0-9a-fA-F]+)")
@@ -412,7 +457,9 @@ def signals(settings: MeetingSettings) -> list[QuietSignal]:
             Path(settings.proc_root),
             dev_root=Path("/dev") if settings.proc_root == "/proc" else None,
         ),
-        PulseMicrophoneSignal(),
+        PipeWireMicrophoneSignal()
+        if shutil.which("pactl") is None and shutil.which("pw-dump") is not None
+        else PulseMicrophoneSignal(),
         X11FullscreenSignal(),
         NotificationServerDndSignal(),
         GnomeDndSignal(),
