@@ -231,6 +231,15 @@ def test_another_process_holding_a_video_node_means_the_camera_is_in_use(tmp_pat
     assert reading.quiet and "zoom (pid 200)" in reading.detail and "/dev/video0" in reading.detail
 
 
+MAPS_IDLE = (
+    "55d0c0a00000-55d0c0a2e000 r--p 00000000 fd:01 1835 /usr/bin/pipewire\n"
+    "7f1c2a000000-7f1c2a021000 rw-p 00000000 00:00 0 \n"
+    "7ffd4b1e9000-7ffd4b20a000 rw-p 00000000 00:00 0                          [stack]\n"
+)
+MAPS_STREAMING = "7f1c28000000-7f1c28096000 rw-s 00000000 00:05 612 /dev/video2\n"
+"""/proc/<pid>/maps lines: a V4L2 buffer mapped while the device streams."""
+
+
 def test_our_own_camera_and_idle_media_daemons_do_not_count(tmp_path: Path) -> None:
     proc = fake_proc(
         tmp_path,
@@ -242,9 +251,14 @@ def test_our_own_camera_and_idle_media_daemons_do_not_count(tmp_path: Path) -> N
         },
     )
     assert linux.ProcCameraSignal(proc, own_pid=300).read().quiet is False
-    # ...but the same daemon streaming from a capture node does.
+    # PipeWire holds a capture node open while idle too, without streaming...
     os.symlink("/dev/video2", proc / "400" / "fd" / "9")
-    assert linux.ProcCameraSignal(proc, own_pid=300).read().quiet is True
+    (proc / "400" / "maps").write_text(MAPS_IDLE, encoding="utf-8")
+    assert linux.ProcCameraSignal(proc, own_pid=300).read().quiet is False
+    # ...and streaming for a browser through the camera portal, its buffers mapped.
+    (proc / "400" / "maps").write_text(MAPS_IDLE + MAPS_STREAMING, encoding="utf-8")
+    reading = linux.ProcCameraSignal(proc, own_pid=300).read()
+    assert reading.quiet and "pipewire (pid 400)" in reading.detail
     # ...and a media controller held by a program (a libcamera app) does too.
     fake_proc(tmp_path / "other", {700: ("cam", ["/dev/media0"])})
     assert linux.ProcCameraSignal(tmp_path / "other", own_pid=1).read().quiet is True

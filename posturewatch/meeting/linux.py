@@ -2,8 +2,8 @@
 
 - camera in use: another process holds a V4L2 capture node (`/dev/video*`) or a
   media controller (`/dev/media*`), seen from `/proc/<pid>/fd` links (our own
-  process excluded; PipeWire's and WirePlumber's media-controller handles are
-  kept open while idle, so those two count only for capture nodes);
+  process excluded); PipeWire and WirePlumber keep such nodes open while idle, so
+  they count only while streaming (the node's buffers mapped, /proc/<pid>/maps);
 - microphone in use: a PulseAudio or PipeWire (pipewire-pulse) recording stream
   that is not paused, a sink's monitor or a level meter, from `pactl`; where
   PipeWire runs without pactl, a running capture stream from `pw-dump`;
@@ -17,11 +17,12 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import re
 import shutil
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,20 +37,40 @@ from posturewatch.meeting.signals import (
 )
 
 CAMERA_PREFIXES = ("/dev/video", "/dev/media")
-IDLE_MEDIA_HOLDERS = frozenset({"pipewire", "wireplumber", "pipewire-media-session"})
-"""Daemons that keep /dev/media* open while no camera streams."""
+IDLE_HOLDERS = frozenset({"pipewire", "wireplumber", "pipewire-media-session"})
+"""Daemons that keep camera nodes open while nothing streams (to watch for devices
+and formats): they count only while streaming, i.e. with a capture node's buffers
+mapped into their memory (a camera portal client is being served)."""
 
 
 # -- camera: /proc ------------------------------------------------------------------
 
 
-def is_camera_holder(target: str, program: str) -> bool:
-    """Does an fd link to `target`, held by `program`, mean the camera is in use?"""
-    if target.startswith("/dev/video"):
-        return target[len("/dev/video") :].isdigit()
-    if target.startswith("/dev/media"):
-        return target[len("/dev/media") :].isdigit() and program not in IDLE_MEDIA_HOLDERS
+def is_camera_holder(target: str, program: str, maps_device: Callable[[], bool]) -> bool:
+    """Does an fd link to `target`, held by `program`, mean the camera is in use?
+    `maps_device` says whether the process has a capture node's buffers mapped."""
+    if target.startswith("/dev/video") and target[len("/dev/video") :].isdigit():
+        return program not in IDLE_HOLDERS or maps_device()
+    if target.startswith("/dev/media") and target[len("/dev/media") :].isdigit():
+        return program not in IDLE_HOLDERS
     return False
+
+
+def maps_capture_node(maps_text: str) -> bool:
+    """Does /proc/<pid>/maps show a /dev/video* mapping (V4L2 streaming buffers)?"""
+    return any(
+        line.rsplit(None, 1)[-1].startswith("/dev/video")
+        for line in maps_text.splitlines()
+        if line.strip()
+    )
+
+
+def _maps_capture_node(pid_dir: str) -> bool:
+    try:
+        with open(os.path.join(pid_dir, "maps"), encoding="utf-8", errors="replace") as f:
+            return maps_capture_node(f.read())
+    except OSError:
+        return False
 
 
 def camera_holders(proc_root: Path, own_pid: int) -> Iterator[tuple[int, str, str]]:
@@ -76,7 +97,8 @@ def camera_holders(proc_root: Path, own_pid: int) -> Iterator[tuple[int, str, st
                 continue
             if program is None:
                 program = _program(entry.path)
-            if is_camera_holder(target, program):
+            streaming = functools.partial(_maps_capture_node, entry.path)
+            if is_camera_holder(target, program, streaming):
                 yield int(entry.name), program, target
                 break
 
