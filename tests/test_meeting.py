@@ -567,3 +567,16 @@ def test_a_call_that_holds_the_camera_counts_as_sitting_and_the_break_comes_afte
     other = Scheduler(SETTINGS, ROUTINES, tz=SETTINGS_TZ)
     run_day(other, [("09:30", "good", None)], [], end="10:00")
     assert run_day(other, [("10:40", "good", None)], [], end="11:00") == []
+
+
+def test_a_quiet_signal_that_fails_once_stays_quiet_for_that_poll(tmp_path: Path) -> None:
+    """A helper timing out mid-call must not let a prompt through; failing again,
+    the signal no longer counts (the program that told it may be gone)."""
+    proc = fake_proc(tmp_path / "proc", {200: ("zoom", ["/dev/video0"])})
+    signal = linux.ProcCameraSignal(proc, own_pid=1)
+    detector = MeetingDetector([signal])
+    assert detector.read() is not None
+    signal.proc_root = tmp_path / "gone"  # reading fails from now on
+    held = detector.read()
+    assert held is not None and "zoom (pid 200)" in held
+    assert detector.read() is None

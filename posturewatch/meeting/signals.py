@@ -137,6 +137,8 @@ class MeetingDetector:
         self._last_wall = -float("inf")
         self._quiet: str | None = None
         self._told_unavailable: set[str] = set()
+        self._last_quiet: dict[int, str] = {}
+        """Signal index -> what it saw at its last quiet reading."""
 
     @property
     def quiet(self) -> str | None:
@@ -151,22 +153,27 @@ class MeetingDetector:
         return self._quiet
 
     def read(self) -> str | None:
-        """Look at every signal now (first quiet one wins; the rest are not read)."""
-        for signal in self.signals:
+        """Look at every signal now (first quiet one wins; the rest are not read).
+        A signal that was quiet and fails once (a helper program timing out under
+        load) stays quiet for that poll, so a hiccup never lets a prompt through."""
+        for index, signal in enumerate(self.signals):
             try:
                 reading = signal.read()
-            except SignalUnavailable as exc:
-                if signal.name not in self._told_unavailable:
-                    self._told_unavailable.add(signal.name)
-                    log.info("meeting mode: %s cannot be told here: %s", signal.name, exc)
-                continue
             except Exception as exc:  # a signal must never stop the loop
+                held = self._last_quiet.pop(index, None)
+                if held is not None:
+                    return held
                 if signal.name not in self._told_unavailable:
                     self._told_unavailable.add(signal.name)
-                    log.warning("meeting mode: reading %s failed: %s", signal.name, exc)
+                    if isinstance(exc, SignalUnavailable):
+                        log.info("meeting mode: %s cannot be told here: %s", signal.name, exc)
+                    else:
+                        log.warning("meeting mode: reading %s failed: %s", signal.name, exc)
                 continue
             if reading.quiet:
+                self._last_quiet[index] = reading.detail
                 return reading.detail
+            self._last_quiet.pop(index, None)
         return None
 
 
