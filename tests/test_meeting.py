@@ -11,6 +11,7 @@ import os
 import random
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -580,3 +581,102 @@ def test_a_quiet_signal_that_fails_once_stays_quiet_for_that_poll(tmp_path: Path
     held = detector.read()
     assert held is not None and "zoom (pid 200)" in held
     assert detector.read() is None
+
+
+# --- the monitor: a call that takes the camera ---------------------------------------
+
+
+class CallTakesTheCamera:
+    """A camera over a landmark recording that a call takes from `start_s` for
+    `seconds` of its time: reads raise CameraUnavailable, each letting `retry_s`
+    pass as the monitor's back-off would, while `holder` (an fd link in a process
+    table) says another program uses /dev/video0; at the end the call lets go.
+    Time goes on while the camera is away, as a live camera's wall clock does."""
+
+    live = False
+    clock: Any = None
+
+    def __init__(
+        self, inner: Any, start_s: float, seconds: float, holder: Path, retry_s: float = 30.0
+    ) -> None:
+        self.inner, self.start_s, self.end_s = inner, start_s, start_s + seconds
+        self.holder, self.retry_s = holder, retry_s
+        self.description = inner.description
+        self._cursor = 0.0
+
+    def read(self, not_before_s: float | None = None) -> Any:
+        from posturewatch.inputs.sources import CameraUnavailable
+
+        t = max(self._cursor, float(not_before_s or 0.0))
+        if self.start_s <= t < self.end_s:
+            if not self.holder.is_symlink():
+                os.symlink("/dev/video0", self.holder)
+            self._cursor = t + self.retry_s
+            self.clock.stamp(t)
+            raise CameraUnavailable("camera 0 is busy")
+        self.holder.unlink(missing_ok=True)
+        obs = self.inner.read(t)
+        if obs is not None:
+            self._cursor = obs.time_s
+        return obs
+
+    def release(self) -> None:
+        self.inner.release()
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def sit_through_a_call(tmp_path: Path, meeting: bool) -> list[Prompt]:
+    """Ten upright minutes of a real recorded session (looped), a 45-minute call
+    that holds the camera, then more sitting; the monitor wired as the app wires it
+    (the meeting signal reading a process table) when `meeting`."""
+    from posturewatch.clock import MediaClock
+    from posturewatch.core.baseline import calibrate
+    from posturewatch.core.detector import Detector
+    from posturewatch.core.sampling import SamplingSettings
+    from posturewatch.core.scheduler import SchedulerSettings
+    from posturewatch.inputs.recording import RecordingReader, read_recording
+    from posturewatch.inputs.routines_file import load_routines
+    from posturewatch.monitor import Monitor
+    from posturewatch.notifiers import NotifierSettings, make_notifier
+    from tests.desktop import long_recording
+
+    tmp_path.mkdir(parents=True)
+    recording = long_recording(tmp_path / "session.jsonl.gz", minutes=70)
+    baseline = calibrate(read_recording(recording)[:10])
+    proc = fake_proc(tmp_path / "proc", {4242: ("zoom", ["/dev/null"])})
+    start = at(WED, "09:00")
+    prompts: list[Prompt] = []
+    source = CallTakesTheCamera(
+        RecordingReader(recording), 600.0, 45 * 60.0, proc / "4242" / "fd" / "7"
+    )
+    source.clock = MediaClock(start)
+    monitor = Monitor(
+        source=source,
+        clock=source.clock,
+        detector=Detector(baseline),
+        scheduler=Scheduler(
+            SchedulerSettings(posture_prompts=False), load_routines(), tz=SETTINGS_TZ
+        ),
+        notifier=make_notifier("none", NotifierSettings(), start),
+        store=None,
+        settings=SamplingSettings(camera_retry_s=30.0, camera_retry_max_s=30.0),
+        on_prompt=prompts.append,
+        meeting=MeetingDetector(
+            [linux.ProcCameraSignal(proc, own_pid=1)], poll_s=1.0, min_wall_s=0.0
+        )
+        if meeting
+        else None,
+    )
+    monitor.run()
+    return prompts
+
+
+def test_the_monitor_counts_a_call_that_holds_the_camera_as_sitting(tmp_path: Path) -> None:
+    # 10 minutes seated + 45 in the call = 55 >= 50: the break comes once, as soon
+    # as the camera is back (09:55), not 3 minutes of "settling in" later.
+    prompts = sit_through_a_call(tmp_path / "call", meeting=True)
+    assert [(p.kind, hhmm_s(p.time_s)[:5]) for p in prompts] == [("break", "09:55")]
+    # Without meeting mode the same 45 minutes are an absence: sitting starts over.
+    assert sit_through_a_call(tmp_path / "alone", meeting=False) == []
