@@ -20,7 +20,9 @@ from posturewatch.core.metrics import MetricsSettings
 from posturewatch.core.sampling import SamplingSettings
 from posturewatch.core.scheduler import SchedulerSettings
 from posturewatch.core.settings import ConfigError, from_table, to_table
+from posturewatch.core.setups import SetupSettings
 from posturewatch.inputs.pose import PoseSettings
+from posturewatch.inputs.power import PowerSettings
 from posturewatch.inputs.sources import CameraSettings
 from posturewatch.meeting.signals import MeetingSettings
 from posturewatch.notifiers import NotifierSettings
@@ -43,9 +45,11 @@ class Config:
     camera: CameraSettings = field(default_factory=CameraSettings)
     pose: PoseSettings = field(default_factory=PoseSettings)
     sampling: SamplingSettings = field(default_factory=SamplingSettings)
+    power: PowerSettings = field(default_factory=PowerSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     calibration: CalibrationSettings = field(default_factory=CalibrationSettings)
     detector: DetectorSettings = field(default_factory=DetectorSettings)
+    setups: SetupSettings = field(default_factory=SetupSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     meeting: MeetingSettings = field(default_factory=MeetingSettings)
     notifications: NotifierSettings = field(default_factory=NotifierSettings)
