@@ -28,6 +28,7 @@ COMMANDS = (
     "gui",
     "report",
     "service",
+    "feedback",
     "autostart",
     "doctor",
     "config",

@@ -116,6 +116,17 @@ def add_source_arguments(
     )
 
 
+def add_sensitivity_argument(parser: argparse.ArgumentParser) -> None:
+    """--sensitivity: the one factor over every threshold ([detector] sensitivity)."""
+    parser.add_argument(
+        "--sensitivity",
+        type=positive_float,
+        metavar="F",
+        help="how small a deviation counts as poor posture: 1 standard, 2 notices half "
+        "the deviation, 0.5 only twice as much (default: [detector] sensitivity)",
+    )
+
+
 def add_profile_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--profile", metavar="NAME", help="calibration profile name (default: from the config)"
@@ -131,6 +142,7 @@ def add_monitor_arguments(parser: argparse.ArgumentParser) -> None:
         help="auto (default), console, dbus, plyer, notify-send, none",
     )
     add_profile_argument(parser)
+    add_sensitivity_argument(parser)
     parser.add_argument(
         "--calibration",
         type=Path,
@@ -156,6 +168,7 @@ def run_options(args: argparse.Namespace, **overrides: Any) -> RunOptions:
         "start_at": getattr(args, "start_at", None),
         "record": getattr(args, "record", None),
         "keep_store": not getattr(args, "no_store", False),
+        "sensitivity": getattr(args, "sensitivity", None),
     }
     values.update(overrides)
     return RunOptions(**values)

@@ -131,6 +131,7 @@ def background_argv(args: argparse.Namespace) -> list[str]:
         ("--view", args.view),
         ("--notifier", args.notifier),
         ("--profile", args.profile),
+        ("--sensitivity", args.sensitivity),
     ):
         if value is not None:
             argv += [flag, str(value)]
@@ -280,9 +281,10 @@ def format_status(status: dict[str, Any]) -> str:
     if monitor.get("quiet") and state != "paused":
         lines.append(f"quiet: in a meeting ({monitor['quiet']}); prompts wait until it ends")
     if monitor.get("camera_unavailable_since") is not None:
+        retry = monitor.get("camera_retry_at_s")
         lines.append(
             f"camera unavailable since {_clock_text(float(monitor['camera_unavailable_since']))}; "
-            "retrying"
+            + ("retrying" if retry is None else f"trying again at {_clock_text(float(retry))}")
         )
     if monitor.get("recalibrate"):
         lines.append(
@@ -297,6 +299,9 @@ def format_status(status: dict[str, Any]) -> str:
     lines.append(
         f"this run: {monitor.get('samples', 0)} checks, {monitor.get('prompts', 0)} prompts"
     )
+    learned = monitor.get("learned")
+    if learned and learned != "as calibrated":
+        lines.append(f"thresholds {learned} (`posturewatch feedback reset` to undo)")
     next_check = monitor.get("next_check_s")
     if next_check is not None and state != "paused":
         lines.append(f"next check: {_clock_text(float(next_check))}")
