@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import stat
+import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -136,14 +139,27 @@ def test_tcp_info_file_is_private_and_token_is_required(runtime_dir: Path) -> No
         server.close()
 
 
+@pytest.fixture
+def fresh_tempdir(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """An empty temp folder as on a fresh machine (nothing an earlier run left), short
+    enough for a socket address, and no $XDG_RUNTIME_DIR."""
+    folder = Path(tempfile.mkdtemp(prefix="pwc"))
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.mark.skipif(not hasattr(socket, "AF_UNIX"), reason="Unix sockets only")
-def test_long_runtime_dir_uses_short_socket_path(tmp_path: Path) -> None:
+def test_long_runtime_dir_uses_short_socket_path(tmp_path: Path, fresh_tempdir: Path) -> None:
     deep = tmp_path.joinpath(*["a-rather-long-folder-name"] * 5) / "run"
-    path = control.socket_path(deep)
-    assert len(os.fsencode(path)) < 100
-    assert path != deep / control.SOCKET_NAME
     server = control.open_server(deep, echo_handler([]), "unix")
     try:
+        # Where the server bound is where a client looks, and it fits a socket address.
+        path = control.socket_path(deep)
+        assert server.address == str(path)
+        assert len(os.fsencode(path)) < 100
+        assert path != deep / control.SOCKET_NAME
         assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
         assert control.send_request(deep, {"cmd": "ping"}, transport="unix")["ok"]
     finally:
@@ -168,3 +184,31 @@ def test_concurrent_clients_all_get_their_own_answer(runtime_dir: Path, transpor
     finally:
         server.close()
     assert {i: a["echo"]["i"] for i, a in answers.items()} == {i: i for i in range(8)}
+
+
+@pytest.mark.skipif(not hasattr(socket, "AF_UNIX"), reason="Unix sockets only")
+def test_leftovers_in_the_temp_folder_are_skipped_or_narrowed(
+    tmp_path: Path, fresh_tempdir: Path
+) -> None:
+    """What other runs left under the temp folder: a file where the short folder would
+    go, a folder of ours left 0755, and (as root) one of another user. None of them
+    stops the channel; ours is narrowed to 0700, the others are never used."""
+    base = fresh_tempdir / f"posturewatch-{os.getuid()}"
+    base.write_text("not a folder")
+    ours = Path(f"{base}-1")
+    ours.mkdir(mode=0o755)
+    os.chmod(ours, 0o755)
+    if os.geteuid() == 0:
+        os.chown(ours, 65534, 65534)  # another user's: skipped, the next one is made
+    deep = tmp_path.joinpath(*["a-rather-long-folder-name"] * 5) / "run"
+    server = control.open_server(deep, echo_handler([]), "unix")
+    try:
+        folder = Path(server.address).parent
+        assert folder != base
+        assert folder == (Path(f"{base}-2") if os.geteuid() == 0 else ours)
+        assert folder.stat().st_uid == os.getuid()
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+        assert control.send_request(deep, {"cmd": "ping"}, transport="unix")["ok"]
+    finally:
+        server.close()
+    assert base.read_text() == "not a folder"

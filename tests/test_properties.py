@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import json
 import sqlite3
-import tempfile
 from contextlib import redirect_stderr, redirect_stdout
 from datetime import date
 from pathlib import Path
@@ -27,7 +26,6 @@ from tests.reliability import calibrated, write_recording
 
 FAST = settings(
     max_examples=40,
-    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
@@ -78,8 +76,8 @@ def check_outcome(code: int, err: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def world() -> tuple[Path, Path]:
-    root = Path(tempfile.mkdtemp(prefix="pw-props-"))
+def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("pw-props")
     calibrated(root / "data")
     return root / "data", write_recording(root / "rec.jsonl", 30)
 

@@ -401,7 +401,8 @@ def test_a_socket_folder_of_another_user_is_never_used(
     import shutil
     import tempfile
 
-    short = Path(tempfile.mkdtemp(prefix="pwt", dir="/tmp"))  # room for a socket path
+    short = Path(tempfile.mkdtemp(prefix="pwt"))  # room for a socket path (scripts/test.sh
+    # keeps the temp folder short)
     monkeypatch.setattr(tempfile, "tempdir", str(short))
     monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
     runtime = tmp_path / ("x" * 120) / "run"
