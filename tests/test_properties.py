@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import sqlite3
 from contextlib import redirect_stderr, redirect_stdout
 from datetime import date
@@ -16,10 +17,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from posturewatch.cli import main
+from posturewatch.cli import main, print_error
 from posturewatch.config import load_config
 from posturewatch.core.errors import UserError
 from posturewatch.inputs.recording import RecordingReader
+from posturewatch.inputs.timeline import load_timeline
 from posturewatch.store.database import Store
 from posturewatch.store.profiles import load_profile
 from tests.reliability import calibrated, write_recording
@@ -67,9 +69,22 @@ def run_cli(argv: list[str]) -> tuple[int, str]:
     return code, err.getvalue()
 
 
+def assert_shown_as_one_line(exc: UserError) -> None:
+    """What the user sees of a reader's error (the CLI's printer) is one printable line
+    of at most about 300 characters, whatever the input quoted in it."""
+    shown = io.StringIO()
+    print_error(str(exc), shown)
+    text = shown.getvalue()
+    assert str(exc) and text.endswith("\n") and text.count("\n") == 1, text
+    assert text.startswith("posturewatch: ") and len(text) <= 320, text
+    assert text[:-1].isprintable(), text
+
+
 def check_outcome(code: int, err: str) -> None:
     assert "Traceback" not in err
     assert code in (0, 1, 2), (code, err)
+    for line in err.splitlines():  # ours, one printable line each: no library's chatter
+        assert line.startswith("posturewatch") and line.isprintable() and len(line) <= 360, err
     if code == 2:
         lines = [line for line in err.splitlines() if line.strip()]
         assert lines and lines[-1].startswith("posturewatch: "), err
@@ -79,6 +94,9 @@ def check_outcome(code: int, err: str) -> None:
 def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("pw-props")
     calibrated(root / "data")
+    # A 3-second recording too, for the paced runs (--speed): paced at the slowest
+    # speed accepted (1, real time) it ends in 3 s.
+    write_recording(root / "short.jsonl", 3)
     return root / "data", write_recording(root / "rec.jsonl", 30)
 
 
@@ -89,7 +107,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
             ["report", "--date"],
             ["report", "--week", "--date"],
             ["run", "--no-store", "--notifier", "none", "--source", "REC", "--fps"],
-            ["run", "--no-store", "--notifier", "none", "--source", "REC", "--speed"],
+            ["run", "--no-store", "--notifier", "none", "--source", "SHORT", "--speed"],
             ["run", "--no-store", "--notifier", "none", "--source", "REC", "--start-at"],
             ["run", "--no-store", "--notifier", "none", "--source", "REC", "--profile"],
             ["run", "--no-store", "--notifier", "none", "--source"],
@@ -105,7 +123,9 @@ def test_the_cli_ends_in_success_or_one_line(
     world: tuple[Path, Path], command: list[str], value: str
 ) -> None:
     data, rec = world
-    argv = ["--data-dir", str(data), *[str(rec) if a == "REC" else a for a in command]]
+    short = rec.with_name("short.jsonl")
+    named = {"REC": str(rec), "SHORT": str(short)}
+    argv = ["--data-dir", str(data), *[named.get(a, a) for a in command]]
     if argv[-1].startswith("--") and argv[-1] != "--bogus":
         if argv[-1] == "--source" and (
             "camera" in value or value.strip().isdigit() or value.startswith("/dev")
@@ -184,7 +204,7 @@ def test_the_config_reader_accepts_or_names_the_problem(
     try:
         load_config(path)
     except UserError as exc:
-        assert str(exc) and "\n" not in str(exc)
+        assert_shown_as_one_line(exc)
 
 
 json_values = st.recursive(
@@ -222,7 +242,7 @@ def test_the_profile_reader_accepts_or_names_the_problem(
     try:
         load_profile(path)
     except UserError as exc:
-        assert str(exc) and "\n" not in str(exc)
+        assert_shown_as_one_line(exc)
 
 
 @FAST
@@ -274,12 +294,12 @@ def test_the_recording_reader_accepts_or_names_the_problem(
             for _ in reader:
                 pass
     except UserError as exc:
-        assert str(exc) and "\n" not in str(exc)
+        assert_shown_as_one_line(exc)
 
 
 sql_values = st.one_of(
     st.none(),
-    st.integers(),
+    st.integers(min_value=-(2**63), max_value=2**63 - 1),  # what SQLite can hold
     st.floats(allow_nan=False),
     st.text(max_size=8),
     st.binary(max_size=8),
@@ -343,4 +363,52 @@ def test_the_database_reader_accepts_or_names_the_problem(
         with redirect_stdout(io.StringIO()), redirect_stderr(err):
             write_report(paths, Config(), ReportRequest(day=day, json=True))
     except UserError as exc:
-        assert str(exc) and "\n" not in str(exc)
+        assert_shown_as_one_line(exc)
+
+
+timeline_numbers = st.one_of(
+    st.floats(),
+    st.integers(min_value=-(2**63), max_value=2**63 - 1),
+    st.sampled_from([0, -1, 1e12, 1e-300, 1e300]),
+)
+
+
+@FAST
+@given(
+    key=st.sampled_from(["fps", "sway_px", "calibrate_seconds", "minutes", "segment", "start_at"]),
+    value=st.one_of(timeline_numbers, st.text(max_size=12), st.just([1, 2])),
+)
+def test_a_timeline_is_refused_or_bounded(
+    tmp_path_factory: pytest.TempPathFactory, key: str, value: object
+) -> None:
+    """Whatever number a timeline holds, it is refused with one line or gives a script
+    that ends: finite, at most a million observations, a sway that stays in pixels."""
+    folder = tmp_path_factory.mktemp("timeline")
+    literal = toml_literal(value)
+    head = f"{key} = {literal}\n" if key not in ("minutes",) else ""
+    minutes = literal if key == "minutes" else "2"
+    body = "" if key == "segment" else f'[[segment]]\nimage = ""\nminutes = {minutes}\n'
+    path = folder / "t.toml"
+    path.write_text(head + body, encoding="utf-8")
+    try:
+        timeline = load_timeline(path)
+    except UserError as exc:
+        assert_shown_as_one_line(exc)
+        return
+    assert math.isfinite(timeline.duration_s) and timeline.duration_s > 0
+    assert 0 < timeline.fps <= 30 and timeline.duration_s * timeline.fps <= 1_000_000
+    assert 0 <= timeline.sway_px <= 50
+
+
+def toml_literal(value: object) -> str:
+    if isinstance(value, float):
+        return (
+            "nan"
+            if value != value
+            else ("inf" if value > 0 else "-inf")
+            if math.isinf(value)
+            else repr(value)
+        )
+    if isinstance(value, str):
+        return json.dumps(value)
+    return json.dumps(value)
