@@ -138,6 +138,8 @@ def estimate_photos(
     paths: set[Path], settings: PoseSettings | None = None
 ) -> dict[Path, Observation]:
     """Run the real pose model once per distinct photo."""
+    if not paths:
+        return {}  # a timeline of nobody in view needs no model
     from posturewatch.inputs.pose import make_estimator
     from posturewatch.inputs.sources import ImageFolderSource
 
@@ -211,8 +213,9 @@ class TimelineSource:
         self._index += 1
         seg = self._segment_at(t)
         if seg.image is None:
-            any_photo = next(iter(self.photos.values()))
-            return Observation(index, t, any_photo.width, any_photo.height, None, None)
+            any_photo = next(iter(self.photos.values()), None)
+            width, height = (any_photo.width, any_photo.height) if any_photo else (640, 480)
+            return Observation(index, t, width, height, None, None)
         photo = self.photos[seg.image]
         assert photo.pose is not None
         pose = _sway(photo.pose, photo.width, photo.height, self.rng, self.timeline.sway_px)
