@@ -815,3 +815,33 @@ def test_a_burst_of_requests_from_many_clients_is_all_answered(data: Path, tmp_p
     finally:
         assert pw(data, "stop").returncode == 0
     assert failures == [] and answers == [True] * 400, failures[:3]
+
+
+def test_replays_over_the_same_hours_do_not_invent_minutes(data: Path, tmp_path: Path) -> None:
+    """Two replays overlapping in time counted 80 minutes seated in one hour: a bucket
+    never holds more time than it spans, the stored time is kept, and the run says so
+    once."""
+    rec = write_recording(tmp_path / "hour.jsonl", 3600, step_s=2.0)
+    db = data / "posturewatch.sqlite3"
+    first = pw(data, "run", "--source", str(rec), "--start-at", MONDAY_9AM)
+    assert first.returncode == 0 and first.stderr == "", first.stderr
+    once = all_totals(db)
+    again = pw(data, "run", "--source", str(rec), "--start-at", MONDAY_9AM)
+    assert again.returncode == 0, again.stderr
+    told = [line for line in again.stderr.splitlines() if "already in the database" in line]
+    assert len(told) == 1 and len(again.stderr.splitlines()) == 1, again.stderr
+    # The seconds columns: the same hour again adds nothing (a bucket at the edge of
+    # the first run may take the seconds it had room for).
+    assert sum(all_totals(db)[:7]) == pytest.approx(sum(once[:7]), abs=5.0)
+    # Half an hour later: only the new half hour is added (09:00-10:30 is 90 minutes).
+    later = pw(data, "run", "--source", str(rec), "--start-at", "2026-11-23T09:30")
+    assert later.returncode == 0, later.stderr
+    check = sqlite3.connect(db)
+    try:
+        total, fullest = check.execute(
+            "SELECT SUM(t), MAX(t) FROM (SELECT good_s + poor_head_s + poor_shoulder_s + "
+            "poor_both_s + poor_sink_s + uncertain_s + away_s AS t FROM buckets)"
+        ).fetchone()
+    finally:
+        check.close()
+    assert fullest <= 60.5 and 88 * 60 <= total <= 90 * 60 + 1, (total, fullest)
