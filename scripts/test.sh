@@ -31,12 +31,13 @@ for py in "${pythons[@]}"; do
     venv=".venv-$version"
     echo "== tests on Python $version ($py)" >&2
     PYTHON="$py" VENV="$venv" bash scripts/setup.sh --system
-    # Short (under the system's temp folder, not the checkout) so socket paths fit.
-    scratch="$(mktemp -d "${TMPDIR:-/tmp}/posturewatch-tests.XXXXXX")"
-    mkdir -m 700 "$scratch/tmp" "$scratch/home" "$scratch/runtime"
+    # Short names under the system's temp folder (not the checkout): the tests' folders
+    # nest deep, and a Unix socket's path must stay under about 100 bytes.
+    scratch="$(mktemp -d "${TMPDIR:-/tmp}/pwt.XXXXXX")"
+    mkdir -m 700 "$scratch/t" "$scratch/h" "$scratch/r"
     env -u XDG_CONFIG_HOME -u XDG_DATA_HOME -u XDG_CACHE_HOME -u XDG_STATE_HOME \
         -u DBUS_SESSION_BUS_ADDRESS -u POSTUREWATCH_DATA_DIR \
-        TMPDIR="$scratch/tmp" HOME="$scratch/home" XDG_RUNTIME_DIR="$scratch/runtime" \
+        TMPDIR="$scratch/t" HOME="$scratch/h" XDG_RUNTIME_DIR="$scratch/r" \
         "$venv/bin/python" -m pytest -q -p no:cacheprovider "$@"
     rm -rf "$scratch"
     scratch=""

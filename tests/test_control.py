@@ -60,6 +60,8 @@ def test_no_server_means_not_running(runtime_dir: Path, transport: Any) -> None:
 def test_closed_server_leaves_nothing_behind(runtime_dir: Path, transport: Any) -> None:
     server = control.open_server(runtime_dir, echo_handler([]), transport)
     server.close()
+    if transport == "unix":
+        assert not Path(server.address).exists()
     assert not (runtime_dir / control.SOCKET_NAME).exists()
     assert not (runtime_dir / control.TCP_INFO_NAME).exists()
     with pytest.raises(control.NotRunning):
@@ -84,7 +86,7 @@ def test_unix_socket_is_private(runtime_dir: Path) -> None:
     runtime_dir.mkdir(mode=0o755)
     server = control.open_server(runtime_dir, echo_handler([]), "unix")
     try:
-        mode = stat.S_IMODE(os.stat(runtime_dir / control.SOCKET_NAME).st_mode)
+        mode = stat.S_IMODE(os.stat(server.address).st_mode)
         assert mode == 0o600
         assert stat.S_IMODE(runtime_dir.stat().st_mode) == 0o700
     finally:
@@ -96,7 +98,7 @@ def test_garbage_line_gets_an_error_answer(runtime_dir: Path) -> None:
     server = control.open_server(runtime_dir, echo_handler([]), "unix")
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-            sock.connect(str(runtime_dir / control.SOCKET_NAME))
+            sock.connect(server.address)
             sock.sendall(b"this is not json\n")
             answer = json.loads(sock.makefile().readline())
         assert answer["ok"] is False and "bad request" in answer["error"]
@@ -112,7 +114,7 @@ def test_a_silent_client_does_not_block_others(runtime_dir: Path) -> None:
     server = control.open_server(runtime_dir, echo_handler([]), "unix")
     try:
         silent = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        silent.connect(str(runtime_dir / control.SOCKET_NAME))
+        silent.connect(server.address)
         answer = control.send_request(runtime_dir, {"cmd": "ping"}, timeout_s=5.0, transport="unix")
         assert answer["ok"]
         silent.close()

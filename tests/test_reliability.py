@@ -432,7 +432,8 @@ def test_a_control_socket_that_is_a_folder_is_one_line(tmp_path: Path) -> None:
     if control.default_transport() != "unix":
         pytest.skip("Unix sockets only")
     runtime = tmp_path / "run"
-    (runtime / "control.sock").mkdir(parents=True)
+    runtime.mkdir()
+    control.socket_path(runtime, create=True).mkdir()  # where the socket goes, however deep
     with pytest.raises(control.UserError, match="folder"):
         control.open_server(runtime, lambda r: {"ok": True}, "unix")
 
