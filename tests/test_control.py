@@ -145,7 +145,8 @@ def test_tcp_info_file_is_private_and_token_is_required(runtime_dir: Path) -> No
 def fresh_tempdir(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """An empty temp folder as on a fresh machine (nothing an earlier run left), short
     enough for a socket address, and no $XDG_RUNTIME_DIR."""
-    folder = Path(tempfile.mkdtemp(prefix="pwc"))
+    deep = len(tempfile.gettempdir()) > 40 and os.path.isdir("/tmp")
+    folder = Path(tempfile.mkdtemp(prefix="pwc", dir="/tmp" if deep else None))
     monkeypatch.setattr(tempfile, "tempdir", str(folder))
     monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
     yield folder
@@ -214,3 +215,26 @@ def test_leftovers_in_the_temp_folder_are_skipped_or_narrowed(
     finally:
         server.close()
     assert base.read_text() == "not a folder"
+
+
+@pytest.mark.skipif(not hasattr(socket, "AF_UNIX"), reason="Unix sockets only")
+def test_a_temp_folder_too_deep_for_a_socket_falls_back_to_tmp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """$TMPDIR itself so deep that no socket fits under it: the channel still opens,
+    in a private folder of ours under /tmp."""
+    if not os.path.isdir("/tmp"):
+        pytest.skip("no /tmp")
+    deep_tmp = tmp_path.joinpath(*["a-rather-long-folder-name"] * 4)
+    deep_tmp.mkdir(parents=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(deep_tmp))
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    runtime = deep_tmp / "data" / "run"
+    server = control.open_server(runtime, echo_handler([]), "unix")
+    try:
+        folder = Path(server.address).parent
+        assert folder.parent == Path("/tmp") and folder.stat().st_uid == os.getuid()
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+        assert control.send_request(runtime, {"cmd": "ping"}, transport="unix")["ok"]
+    finally:
+        server.close()

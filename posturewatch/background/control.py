@@ -75,11 +75,11 @@ def socket_path(runtime_dir: Path, *, create: bool = False) -> Path:
     """Where the Unix socket lives: in the runtime directory, or, when that path is
     too long for a socket address (deep test folders, long home paths), in a short
     per-user 0700 folder: $XDG_RUNTIME_DIR when it is ours, else the first of a few
-    `posturewatch-<uid>[-n]` folders under the temp directory that is ours (a real
-    folder, owned by us, 0700; with create=True the first one that does not exist
-    yet is made). A folder another user made first is skipped, so nobody can block
-    or intercept the channel by creating it; when every candidate is taken the
-    channel is refused with one line."""
+    `posturewatch-<uid>[-n]` folders under the temp directory (then under /tmp, when
+    $TMPDIR itself is too deep) that is ours (a real folder, owned by us, 0700; with
+    create=True the first one that does not exist yet is made). A folder another
+    user made first is skipped, so nobody can block or intercept the channel by
+    creating it; when every candidate is taken the channel is refused with one line."""
     path = runtime_dir / SOCKET_NAME
     if len(os.fsencode(path)) < _SUN_PATH_LIMIT:
         return path
@@ -89,9 +89,14 @@ def socket_path(runtime_dir: Path, *, create: bool = False) -> Path:
     xdg = os.environ.get("XDG_RUNTIME_DIR")
     if xdg and os.path.isabs(xdg):
         candidates.append(Path(xdg) / "posturewatch")
-    base = Path(tempfile.gettempdir()) / f"posturewatch-{os.getuid()}"
-    candidates.append(base)
-    candidates += [Path(f"{base}-{n}") for n in range(1, _SHORT_DIR_CANDIDATES)]
+    bases = [Path(tempfile.gettempdir())]
+    if Path("/tmp").is_dir() and bases[0] != Path("/tmp"):
+        bases.append(Path("/tmp"))  # a $TMPDIR too deep for a socket address
+    for folder in bases:
+        base = folder / f"posturewatch-{os.getuid()}"
+        candidates.append(base)
+        candidates += [Path(f"{base}-{n}") for n in range(1, _SHORT_DIR_CANDIDATES)]
+    base = bases[0] / f"posturewatch-{os.getuid()}"
     for folder in candidates:
         if len(os.fsencode(folder / name)) >= _SUN_PATH_LIMIT:
             continue
