@@ -412,3 +412,20 @@ def toml_literal(value: object) -> str:
     if isinstance(value, str):
         return json.dumps(value)
     return json.dumps(value)
+
+
+def test_a_library_warning_is_one_of_our_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A numpy RuntimeWarning during a command came out as two raw lines (file, line
+    and source) with exit 0; now it is one `posturewatch: WARNING: ...` line."""
+    import numpy as np
+
+    from posturewatch.commands import config as config_command
+
+    def overflowing(args: object, ctx: object) -> int:
+        _ = np.float64(1e308) * np.float64(10.0)
+        return 0
+
+    monkeypatch.setattr(config_command, "handle", overflowing)
+    code, err = run_cli(["config", "--path"])
+    assert code == 0
+    assert err.count("\n") == 1 and err.startswith("posturewatch: WARNING: RuntimeWarning"), err
