@@ -74,8 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    ctx = Context.from_args(args.data_dir)
     try:
+        ctx = Context.from_args(args.data_dir)
         return int(args.handler(args, ctx) or 0)
     except UserError as exc:
         print_error(str(exc))

@@ -846,3 +846,13 @@ def test_replays_over_the_same_hours_do_not_invent_minutes(data: Path, tmp_path:
     finally:
         check.close()
     assert fullest <= 60.5 and 88 * 60 <= total <= 90 * 60 + 1, (total, fullest)
+
+
+@pytest.mark.parametrize("argv", [["report"], ["status"], ["config", "--path"]])
+def test_a_data_dir_that_is_not_a_folder_is_one_line(tmp_path: Path, argv: list[str]) -> None:
+    """`--data-dir /dev/null report` said "no data yet" with exit 0."""
+    afile = tmp_path / "a-file"
+    afile.write_text("x")
+    for folder in ("/dev/null", str(afile)):
+        one_line(pw(Path(folder), *argv), 2, "not a folder")
+    assert afile.read_text() == "x"
