@@ -51,7 +51,7 @@ def register(sub: Subparsers) -> None:
         "--speed",
         type=SPEED,
         metavar="X",
-        help="pace a recording X times faster than real time (implies --realtime)",
+        help="pace a recording X times faster than real time, 1 to 100000 (implies --realtime)",
     )
     p.add_argument(
         "--start-at",
