@@ -856,3 +856,18 @@ def test_a_data_dir_that_is_not_a_folder_is_one_line(tmp_path: Path, argv: list[
     for folder in ("/dev/null", str(afile)):
         one_line(pw(Path(folder), *argv), 2, "not a folder")
     assert afile.read_text() == "x"
+
+
+def test_a_file_name_with_escape_sequences_is_escaped_in_analyze(
+    data: Path, tmp_path: Path
+) -> None:
+    """The table of an image folder names each file; a name is text from the disk."""
+    from tests.paths import REPO
+
+    photo = REPO / "tests/data/side-view-sitting/sample_images/straight_hf.jpg"
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "\x1b]0;owned\x07\x1b[2J.jpg").write_bytes(photo.read_bytes())
+    done = pw(data, "analyze", str(folder))
+    assert done.returncode == 0, done.stderr
+    assert "\x1b" not in done.stdout and "\\x1b]0;owned" in done.stdout, done.stdout
