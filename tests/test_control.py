@@ -18,6 +18,8 @@ import pytest
 from posturewatch.background import control
 from posturewatch.core.errors import UserError
 
+pytestmark = pytest.mark.timeout(60)  # a channel that stops answering fails in a minute
+
 TRANSPORTS = ["unix", "tcp"] if hasattr(socket, "AF_UNIX") else ["tcp"]
 
 

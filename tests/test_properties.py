@@ -26,6 +26,9 @@ from posturewatch.store.database import Store
 from posturewatch.store.profiles import load_profile
 from tests.reliability import calibrated, write_recording
 
+pytestmark = pytest.mark.timeout(180)
+"""40 examples take seconds; one that hangs fails its test well before the global limit."""
+
 FAST = settings(
     max_examples=40,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
