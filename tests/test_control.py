@@ -9,6 +9,7 @@ import socket
 import stat
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -239,4 +240,27 @@ def test_a_temp_folder_too_deep_for_a_socket_falls_back_to_tmp(
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700
         assert control.send_request(runtime, {"cmd": "ping"}, transport="unix")["ok"]
     finally:
+        server.close()
+
+
+@pytest.mark.skipif(not hasattr(socket, "AF_UNIX"), reason="Unix sockets only")
+def test_a_crowd_of_idle_clients_is_told_busy_then_let_go(runtime_dir: Path) -> None:
+    """More idle connections than the channel serves at once: the next request is told
+    the channel is busy (not left hanging), and once the idle ones' deadline has passed
+    requests are answered again."""
+    server = control.open_server(runtime_dir, echo_handler([]), "unix")
+    idle: list[socket.socket] = []
+    try:
+        for _ in range(control.MAX_CLIENTS):
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.connect(server.address)
+            idle.append(sock)
+        time.sleep(0.3)  # every idle one accepted and holding its place
+        with pytest.raises(UserError, match="busy"):
+            control.send_request(runtime_dir, {"cmd": "ping"}, transport="unix")
+        time.sleep(control.CLIENT_DEADLINE_S + 0.5)
+        assert control.send_request(runtime_dir, {"cmd": "ping"}, transport="unix")["ok"]
+    finally:
+        for sock in idle:
+            sock.close()
         server.close()
