@@ -61,16 +61,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help (0) or a usage error, already printed as one line (2)
         return exc.code if isinstance(exc.code, int) else 2
+    handler = _log_to_stderr(args.verbose)
+    try:
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return _run(args)
+    finally:
+        logging.getLogger().removeHandler(handler)  # main() in a test leaves nothing behind
+
+
+def _log_to_stderr(verbose: bool) -> logging.Handler:
+    """Log lines go to the current stderr, one line each (other handlers are left as
+    they are)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
-        OneLineFormatter("posturewatch: %(levelname)s: %(message)s", tracebacks=args.verbose)
+        OneLineFormatter("posturewatch: %(levelname)s: %(message)s", tracebacks=verbose)
     )
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING, handlers=[handler], force=True
-    )
-    with warnings.catch_warnings():
-        warnings.showwarning = _show_warning
-        return _run(args)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO if verbose else logging.WARNING)
+    return handler
 
 
 def _run(args: argparse.Namespace) -> int:
