@@ -102,7 +102,7 @@ def _run(args: argparse.Namespace) -> int:
     except (sqlite3.Error, RecursionError, OverflowError, ValueError) as exc:
         # A damaged or hostile input that slipped past its reader's checks.
         logging.getLogger(__name__).debug("unexpected error", exc_info=True)
-        print_error(f"cannot go on: {exc}".strip() if str(exc) else type(exc).__name__)
+        print_error(f"cannot go on: {str(exc).strip() or type(exc).__name__}")
         return 2
 
 

@@ -67,7 +67,8 @@ def number_between(low: float, high: float, unit: str = "") -> Callable[[str], f
         try:
             check_between("value", value, low, high, unit)
         except ValueError as exc:
-            raise argparse.ArgumentTypeError(f"{str(exc)[7:]}, got {text!r}") from None
+            reason = str(exc).removeprefix("value: ")
+            raise argparse.ArgumentTypeError(f"{reason}, got {text!r}") from None
         return value
 
     return parse
