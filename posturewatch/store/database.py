@@ -433,15 +433,20 @@ def _add_buckets(conn: sqlite3.Connection, rows: Rows) -> None:
         if overlap_from is None:
             overlap_from = float(cast(float, row[0]))
         if room > _OVERLAP_TOLERANCE_S:
-            kept.append(_scaled_row(row, room / seconds, first))
+            with contextlib.suppress(TypeError, ValueError):  # a row no store wrote: refused
+                kept.append(_scaled_row(row, room / seconds, first))
     conn.executemany(_UPSERT_BUCKET, kept)
     if overlap_from is not None and id(conn) not in _overlap_told:
         _overlap_told.add(id(conn))
+        try:
+            since = time.strftime("%Y-%m-%d %H:%M", time.localtime(overlap_from))
+        except (OverflowError, OSError, ValueError):
+            since = f"{overlap_from:.0f}"
         log.warning(
             "the time from %s on is already in the database (another run or recording of "
             "the same hours): the stored time is kept, and this run's time there is not "
             "counted again",
-            time.strftime("%Y-%m-%d %H:%M", time.localtime(overlap_from)),
+            since,
         )
 
 
