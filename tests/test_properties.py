@@ -432,3 +432,43 @@ def test_a_library_warning_is_one_of_our_lines(monkeypatch: pytest.MonkeyPatch) 
     code, err = run_cli(["config", "--path"])
     assert code == 0
     assert err.count("\n") == 1 and err.startswith("posturewatch: WARNING: RuntimeWarning"), err
+
+
+@FAST
+@given(
+    runs=st.lists(
+        st.tuples(st.integers(0, 3600), st.integers(1, 600), st.sampled_from([1.0, 2.0, 5.0])),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_runs_over_the_same_hours_never_count_a_minute_twice(
+    tmp_path_factory: pytest.TempPathFactory, runs: list[tuple[int, int, float]]
+) -> None:
+    """Runs of any length, start and pace, overlapping or not, each into its own
+    opening of the store: no bucket holds more time than it spans, and the stored
+    time exceeds the time the runs covered together only in the minutes at a run's
+    edges (a bucket is the finest grain: two runs' seconds in one minute that is not
+    full are both kept)."""
+    from posturewatch.core.types import DetectorUpdate
+
+    db = tmp_path_factory.mktemp("overlap") / "log.sqlite3"
+    t0 = 1_790_000_000.0
+    covered: set[int] = set()
+    for start, seconds, step in runs:
+        with Store(db) as store:
+            t = 0.0
+            while t <= seconds:
+                store.add_sample(DetectorUpdate(time_s=t0 + start + t, state="good"), None)
+                t += step
+        covered.update(range(start, start + seconds))
+    conn = sqlite3.connect(db)
+    try:
+        fullest, total = conn.execute(
+            "SELECT MAX(t), SUM(t) FROM (SELECT good_s + poor_head_s + poor_shoulder_s + "
+            "poor_both_s + poor_sink_s + uncertain_s + away_s AS t FROM buckets)"
+        ).fetchone()
+    finally:
+        conn.close()
+    assert fullest <= 60 + 0.5 * len(runs)
+    assert total <= len(covered) + 2 * 60 * len(runs)
