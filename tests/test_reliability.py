@@ -831,9 +831,9 @@ def test_replays_over_the_same_hours_do_not_invent_minutes(data: Path, tmp_path:
     assert again.returncode == 0, again.stderr
     told = [line for line in again.stderr.splitlines() if "already in the database" in line]
     assert len(told) == 1 and len(again.stderr.splitlines()) == 1, again.stderr
-    # The seconds columns: the same hour again adds nothing (a bucket at the edge of
-    # the first run may take the seconds it had room for).
-    assert sum(all_totals(db)[:7]) == pytest.approx(sum(once[:7]), abs=5.0)
+    # The seconds columns: the same hour again adds nothing but what the minutes at
+    # the first run's edges had room for (not another hour).
+    assert sum(once[:7]) <= sum(all_totals(db)[:7]) <= sum(once[:7]) + 2 * 60
     # Half an hour later: only the new half hour is added (09:00-10:30 is 90 minutes).
     later = pw(data, "run", "--source", str(rec), "--start-at", "2026-11-23T09:30")
     assert later.returncode == 0, later.stderr
@@ -845,7 +845,7 @@ def test_replays_over_the_same_hours_do_not_invent_minutes(data: Path, tmp_path:
         ).fetchone()
     finally:
         check.close()
-    assert fullest <= 60.5 and 88 * 60 <= total <= 90 * 60 + 1, (total, fullest)
+    assert fullest <= 60.5 and 88 * 60 <= total <= 90 * 60 + 2 * 60, (total, fullest)
 
 
 @pytest.mark.parametrize("argv", [["report"], ["status"], ["config", "--path"]])

@@ -238,8 +238,10 @@ class ControlServer:
                 continue
             if not self._clients.acquire(blocking=False):
                 with conn:
-                    conn.settimeout(_ACCEPT_POLL_S)
                     self._reply(conn, {"ok": False, "error": "busy: too many clients at once"})
+                    with contextlib.suppress(OSError):  # what it sent, so TCP closes cleanly
+                        conn.settimeout(0)
+                        conn.recv(MAX_MESSAGE_BYTES)
                 continue
             try:
                 threading.Thread(
@@ -404,7 +406,10 @@ def send_request(
                 f"posturewatch is not answering on its control channel ({exc})"
             ) from None
         try:
-            sock.sendall(_encode(message))
+            try:
+                sock.sendall(_encode(message))
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # answered and closed before reading (busy): the answer is still there
             line = _read_line(sock)
         except TimeoutError:
             raise UserError(
