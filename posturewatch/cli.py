@@ -33,6 +33,7 @@ COMMANDS = (
     "gui",
     "report",
     "service",
+    "feedback",
     "autostart",
     "doctor",
     "config",

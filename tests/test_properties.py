@@ -118,6 +118,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
             ["calibrate", "--source", "REC", "--force", "--profile"],
             ["config", "--path", "--bogus"],
             ["pause"],
+            ["feedback"],
+            ["feedback", "slouching", "--source", "REC", "--seconds"],
         ]
     ),
     value=weird_text,
@@ -165,11 +167,14 @@ sections = st.sampled_from(
         "service",
         "metrics",
         "report",
+        "learning",
         "bogus",
     ]
 )
 keys = st.sampled_from(
     [
+        "max_factor",
+        "max_answers",
         "interval_s",
         "steady_interval_s",
         "bucket_s",

@@ -78,6 +78,8 @@ FPS = number_between(0.01, 1000.0, "frames a second")
 SPEED = number_between(1.0, 100_000.0, "times real time")
 """--speed paces a recording faster than real time; below 1 would be slower than a
 camera (a tiny value never ends), and --realtime is speed 1."""
+SENSITIVITY = number_between(1e-6, 1e6)
+"""Finite and positive here; DetectorSettings checks its range (0.2 to 5) by name."""
 SECONDS = number_between(0.01, 7 * 24 * 3600.0, "s")
 """A span of source time (calibrate --seconds, record --every and --duration): up to
 a week, as far as a pause goes."""
@@ -177,6 +179,17 @@ def add_source_arguments(
     )
 
 
+def add_sensitivity_argument(parser: argparse.ArgumentParser) -> None:
+    """--sensitivity: the one factor over every threshold ([detector] sensitivity)."""
+    parser.add_argument(
+        "--sensitivity",
+        type=SENSITIVITY,
+        metavar="F",
+        help="how small a deviation counts as poor posture: 1 standard, 2 notices half "
+        "the deviation, 0.5 only twice as much (default: [detector] sensitivity)",
+    )
+
+
 def add_profile_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--profile",
@@ -195,6 +208,7 @@ def add_monitor_arguments(parser: argparse.ArgumentParser) -> None:
         help="auto (default), console, dbus, plyer, notify-send, none",
     )
     add_profile_argument(parser)
+    add_sensitivity_argument(parser)
     parser.add_argument(
         "--calibration",
         type=Path,
@@ -220,6 +234,7 @@ def run_options(args: argparse.Namespace, **overrides: Any) -> RunOptions:
         "start_at": getattr(args, "start_at", None),
         "record": getattr(args, "record", None),
         "keep_store": not getattr(args, "no_store", False),
+        "sensitivity": getattr(args, "sensitivity", None),
     }
     values.update(overrides)
     return RunOptions(**values)

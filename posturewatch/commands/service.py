@@ -30,6 +30,7 @@ from posturewatch.commands.options import (
 )
 from posturewatch.context import Context
 from posturewatch.core.durations import parse_duration
+from posturewatch.inputs.power import power_text
 
 PAUSE_FROM_TRAY_S = 30 * 60.0
 
@@ -131,6 +132,7 @@ def background_argv(args: argparse.Namespace) -> list[str]:
         ("--view", args.view),
         ("--notifier", args.notifier),
         ("--profile", args.profile),
+        ("--sensitivity", args.sensitivity),
     ):
         if value is not None:
             argv += [flag, str(value)]
@@ -268,7 +270,9 @@ def format_status(status: dict[str, Any]) -> str:
     )
     state = monitor.get("state", "unknown")
     reason = status.get("pause_reason")
-    if state == "paused":
+    if state == "paused" and monitor.get("paused_on_battery"):
+        lines.append("state: paused (on battery), until back on mains power")
+    elif state == "paused":
         until = monitor.get("paused_until")
         why = f" ({reason})" if reason else ""
         lines.append(
@@ -279,15 +283,27 @@ def format_status(status: dict[str, Any]) -> str:
         dominant = monitor.get("dominant")
         lines.append(f"state: {state}" + (f" ({dominant.replace('_', ' ')})" if dominant else ""))
     if monitor.get("camera_unavailable_since") is not None:
+        retry = monitor.get("camera_retry_at_s")
         lines.append(
             f"camera unavailable since {_clock_text(float(monitor['camera_unavailable_since']))}; "
-            "retrying"
+            + ("retrying" if retry is None else f"trying again at {_clock_text(float(retry))}")
         )
     if monitor.get("recalibrate"):
-        lines.append("the camera or desk changed: run `posturewatch calibrate`")
+        lines.append(
+            "the camera or desk changed and no saved setup fits: "
+            "run `posturewatch calibrate --profile NAME` for this setup"
+        )
+    if monitor.get("profile"):
+        lines.append(f"setup: {monitor['profile']}")
+    power = power_text(monitor.get("power"))
+    if power and not monitor.get("paused_on_battery"):
+        lines.append(power)
     lines.append(
         f"this run: {monitor.get('samples', 0)} checks, {monitor.get('prompts', 0)} prompts"
     )
+    learned = monitor.get("learned")
+    if learned and learned != "as calibrated":
+        lines.append(f"thresholds {learned} (`posturewatch feedback reset` to undo)")
     next_check = monitor.get("next_check_s")
     if next_check is not None and state != "paused":
         lines.append(f"next check: {_clock_text(float(next_check))}")

@@ -351,6 +351,18 @@ class Scheduler:
                 self._reset_sitting(answer.time_s)
             elif kind == "posture":
                 self._poor_since = self._deviating_since = None
+        elif answer.answer == "not_slouching" and kind == "posture":
+            # A false alarm: this episode is over; a new one must build up afresh.
+            self._poor_since = self._deviating_since = None
+
+    def set_settings(self, settings: SchedulerSettings) -> None:
+        """New settings (the settings window) keep the day's state: sitting time,
+        prompts, cooldown, snooze, pause; a changed break interval moves the break
+        due by the difference."""
+        self._break_due_at_sitting_s += (
+            settings.break_after_min - self.settings.break_after_min
+        ) * 60
+        self.settings = settings
 
     def pause(self, until_s: float | None) -> None:
         """No prompts until `until_s` (None = until resume())."""

@@ -108,7 +108,8 @@ def render_text(report: DailyReport | WeekReport) -> str:
             "Prompts shown",
             str(p.shown),
             f"done {p.done}, snoozed {p.snoozed}, ignored {p.ignored}, "
-            f"dismissed {p.dismissed}, skipped {p.skipped}, open {p.unanswered}",
+            f"dismissed {p.dismissed}, skipped {p.skipped}, "
+            f"marked not slouching {p.not_slouching}, open {p.unanswered}",
         ),
     ]
     if r.events:
