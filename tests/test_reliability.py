@@ -702,7 +702,7 @@ def test_a_profile_key_with_a_newline_is_one_line(data: Path, recording: Path) -
     raw["metrics"]["bad\nkey\x1b[2J"] = 1e308
     profile.write_text(json.dumps(raw))
     line = one_line(pw(data, "run", "--source", str(recording)), 2, "profile")
-    assert "bad\\nkey\\x1b[2J" in line
+    assert "bad\\nkey" in line and "\x1b" not in line
 
 
 def test_a_damaged_database_page_is_one_line(data: Path, recording: Path) -> None:
