@@ -22,6 +22,7 @@ from posturewatch.background.instance import InstanceInfo, instance_running, rea
 from posturewatch.background.process import spawn_detached, stop_instance, wait_until_ready
 from posturewatch.background.service import ServiceSettings, run_service
 from posturewatch.commands.options import (
+    OneLineFormatter,
     Subparsers,
     add_command,
     add_monitor_arguments,
@@ -167,7 +168,9 @@ def _log_with_times() -> None:
     """The service's own log lines say when; when detached, stderr is the log file."""
     logging.getLogger("posturewatch.background").setLevel(logging.INFO)
     if not sys.stderr.isatty():
-        stamped = logging.Formatter("%(asctime)s posturewatch: %(levelname)s: %(message)s")
+        stamped = OneLineFormatter(
+            "%(asctime)s posturewatch: %(levelname)s: %(message)s", tracebacks=True
+        )
         for handler in logging.getLogger().handlers:
             handler.setFormatter(stamped)
 
@@ -198,7 +201,8 @@ def handle_stop(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def handle_pause(args: argparse.Namespace, ctx: Context) -> int:
-    seconds = parse_duration(args.duration) if args.duration else None
+    # An empty DURATION is a mistake (parse_duration says so), not "until resume".
+    seconds = parse_duration(args.duration) if args.duration is not None else None
     answer = control.send_request(ctx.paths.runtime_dir, {"cmd": "pause", "seconds": seconds})
     until = answer.get("paused_until")
     if until is None:
