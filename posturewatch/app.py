@@ -238,6 +238,8 @@ class Application(Closing):
                 if source.live:  # never prune on a replay dated in the past
                     store.prune(origin)
                 store.add_event(origin, "start", spec)
+            from posturewatch.meeting.signals import make_meeting_detector
+
             monitor = Monitor(
                 source=source,
                 clock=clock,
@@ -257,6 +259,7 @@ class Application(Closing):
                 profiles_dir=paths.profiles_dir if options.calibration is None else None,
                 setup_settings=config.setups,
                 power=_power_watch(config) if source.live else None,
+                meeting=make_meeting_detector(config.meeting),
             )
             undo.pop_all()
 

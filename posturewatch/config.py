@@ -26,6 +26,7 @@ from posturewatch.core.thresholds import migrate_detector_table
 from posturewatch.inputs.pose import PoseSettings
 from posturewatch.inputs.power import PowerSettings
 from posturewatch.inputs.sources import CameraSettings
+from posturewatch.meeting.signals import MeetingSettings
 from posturewatch.notifiers import NotifierSettings
 from posturewatch.report.model import ReportSettings
 from posturewatch.store.database import StoreSettings
@@ -53,6 +54,7 @@ class Config:
     learning: LearningSettings = field(default_factory=LearningSettings)
     setups: SetupSettings = field(default_factory=SetupSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
+    meeting: MeetingSettings = field(default_factory=MeetingSettings)
     notifications: NotifierSettings = field(default_factory=NotifierSettings)
     store: StoreSettings = field(default_factory=StoreSettings)
     report: ReportSettings = field(default_factory=ReportSettings)

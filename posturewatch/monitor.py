@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from posturewatch.core.detector import Detector, DetectorSettings
     from posturewatch.core.scheduler import Scheduler, SchedulerSettings
     from posturewatch.inputs.observations import ObservationSource
+    from posturewatch.meeting.signals import MeetingDetector
     from posturewatch.notifiers import Notifier
     from posturewatch.store.database import Store
 
@@ -184,6 +185,7 @@ class Monitor:
         setup_settings: SetupSettings | None = None,
         power: PowerWatch | None = None,
         wait_for_camera: bool = False,
+        meeting: MeetingDetector | None = None,
     ) -> None:
         self.source = source
         self.wait_for_camera = wait_for_camera
@@ -198,6 +200,9 @@ class Monitor:
         self.view = view
         self.metrics_settings = metrics_settings
         self.profile_path = profile_path
+        self.meeting = meeting
+        self._quiet: str | None = None
+        """What the meeting signals saw last (prompts wait while it is set)."""
         self._profile_mtime = _mtime(profile_path)
         self._profile_checked_s = -math.inf
         self.learned = learned or Learned()
@@ -345,6 +350,7 @@ class Monitor:
             "paused_on_battery": self._battery_paused() and not self._paused,
             "camera_unavailable_since": self._camera_down_since,
             "camera_retry_at_s": self._camera_retry_at if self._camera_down_since else None,
+            "quiet": self._quiet,
             "last_check_s": last.time_s if last else None,
             "next_check_s": self._next_check_s,
             "samples": self.summary.samples,
@@ -618,6 +624,7 @@ class Monitor:
         self._last_update = update
         self._moment.add(update)
         self._store_call("add_sample", update, metrics)
+        self._check_meeting(now_s)
         for prompt in self.scheduler.step(update):
             self._show(prompt)
         due_s = self.scheduler.heads_up(now_s)
@@ -752,7 +759,28 @@ class Monitor:
         self._profile_mtime = _mtime(self.profile_path)
         return ""
 
+    def _check_meeting(self, now_s: float) -> None:
+        """Poll the meeting signals (they rate-limit themselves) and tell the
+        scheduler; the start and end of a quiet spell are logged and stored once."""
+        if self.meeting is None:
+            return
+        why = self.meeting.poll(now_s)
+        if why == self._quiet:
+            return
+        if why is None:
+            log.warning("meeting over: prompts may come again")
+            self._event("quiet_end", "")
+        elif self._quiet is None:
+            log.warning("quiet: in a meeting (%s): prompts wait", why)
+            self._event("quiet", why)
+        self._quiet = why
+        self.scheduler.set_quiet(why)
+        self._publish()
+
     def _camera_lost(self, why: str) -> None:
+        self._check_meeting(self.clock.now())
+        if self._quiet is not None:  # a call took the camera: the person sits on
+            self.scheduler.camera_held_in_meeting()
         if self._camera_down_since is None:
             self._camera_down_since = self.clock.now()
             self.summary.camera_outages += 1

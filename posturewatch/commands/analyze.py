@@ -26,7 +26,7 @@ from posturewatch.commands.options import (
     add_source_arguments,
     positive_int,
 )
-from posturewatch.core.errors import UserError
+from posturewatch.core.errors import UserError, one_line
 from posturewatch.core.types import Observation, PostureMetrics, View
 from posturewatch.inputs.pacing import Pacer
 from posturewatch.inputs.sources import IMAGE_SUFFIXES, parse_camera
@@ -261,7 +261,10 @@ def table_columns(show_path: bool, with_verdict: bool) -> list[_Column]:
         _Column("time_s", 8, lambda r: f"{r.time_s:.2f}"),
     ]
     if show_path:
-        columns.append(_Column("file", 24, lambda r: Path(r.path or "").name, left=True))
+        # A recording's `path` is text from a file: escaped, never raw on the terminal.
+        columns.append(
+            _Column("file", 24, lambda r: one_line(Path(r.path or "").name, limit=None), left=True)
+        )
     columns += [
         _Column("view", 5, lambda r: r.metrics.view if r.metrics else "", left=True),
         _Column("head_fwd", 8, _metric("head_forward_deg")),

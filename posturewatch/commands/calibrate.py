@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from posturewatch.commands.options import (
+    SECONDS,
     Subparsers,
     add_command,
     add_profile_argument,
     add_source_arguments,
-    positive_float,
     source_options,
 )
 from posturewatch.context import Context
@@ -85,7 +85,7 @@ def register(sub: Subparsers) -> None:
     add_source_arguments(p)
     p.add_argument(
         "--seconds",
-        type=positive_float,
+        type=SECONDS,
         metavar="SECONDS",
         help=f"how long to capture (default: {CAMERA_SECONDS:g} s from a camera, "
         "the whole recording otherwise)",

@@ -10,6 +10,7 @@ data directory), so the user's real history is never touched.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import shlex
 import shutil
 import sys
@@ -27,6 +28,7 @@ from posturewatch.core.errors import UserError
 from posturewatch.core.types import Observation, Prompt
 from posturewatch.files import private_dir, write_atomic
 from posturewatch.inputs.observations import ObservationSource
+from posturewatch.meeting.signals import MeetingSettings
 from posturewatch.paths import Paths
 
 
@@ -109,9 +111,11 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
         profile="default",
         start_at=start.isoformat(),
     )
+    # A meeting on this desktop now is not one in the recorded morning.
+    config = dataclasses.replace(demo.config, meeting=MeetingSettings(enabled=False))
     with Application.open(
         demo.paths,
-        demo.config,
+        config,
         options,
         observations=TimelineSource(timeline, photos),
         on_prompt=show,

@@ -18,11 +18,11 @@ from typing import Any
 from posturewatch.background import control
 from posturewatch.background.instance import instance_running
 from posturewatch.commands.options import (
+    SECONDS,
     Subparsers,
     add_command,
     add_profile_argument,
     add_source_arguments,
-    positive_float,
     source_options,
 )
 from posturewatch.context import Context
@@ -71,7 +71,7 @@ def register(sub: Subparsers) -> None:
     )
     p.add_argument(
         "--seconds",
-        type=positive_float,
+        type=SECONDS,
         metavar="SECONDS",
         help=f"how long to look when no instance runs (default: {LOOK_SECONDS:g} s from a "
         "camera, the whole recording otherwise)",

@@ -2,7 +2,8 @@
 
 The tray has one look per situation a person cares about, in priority order: a
 camera problem or a needed calibration first (nothing is being judged), then a
-pause, then the posture itself.
+pause, then a meeting (prompts wait), then the posture itself. A camera held by a
+call is the meeting, not a problem.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ TrayState = Literal[
     "poor",
     "away",
     "paused",
+    "quiet",
     "calibrate",
     "camera",
     "uncertain",
@@ -42,6 +44,7 @@ LOOKS: dict[str, Look] = {
     "poor": Look("#d64541", "poor posture"),
     "away": Look("#8a8f98", "away from the desk"),
     "paused": Look("#4a6ec8", "paused"),
+    "quiet": Look("#1f8f8f", "quiet: in a meeting"),
     "calibrate": Look("#a855f7", "needs calibration"),
     "camera": Look("#e07b00", "camera busy or missing"),
     "uncertain": Look("#b0b6bf", "watching (cannot judge right now)"),
@@ -50,13 +53,16 @@ LOOKS: dict[str, Look] = {
 
 def tray_state(status: dict[str, Any], profile_missing: bool = False) -> TrayState:
     """The look for a monitor status (app.status()) or the GUI's own knowledge."""
-    if status.get("camera_unavailable_since") is not None:
+    quiet = bool(status.get("quiet"))  # a camera held by a call is the meeting
+    if status.get("camera_unavailable_since") is not None and not quiet:
         return "camera"  # nothing can be judged or calibrated without it: first
     if profile_missing or status.get("recalibrate"):
         return "calibrate"
     state = str(status.get("state", "starting"))
     if state == "paused":
         return "paused"
+    if quiet:
+        return "quiet"
     if state == "good":
         return "slipping" if status.get("dominant") else "good"
     if state in ("poor", "away", "starting", "uncertain"):

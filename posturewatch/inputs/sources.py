@@ -235,7 +235,8 @@ def _imread(path: Path) -> npt.NDArray[np.uint8]:
     if size is not None and min(size) // 2 >= REDUCED_MIN_SIDE_PX:
         flag = cv2.IMREAD_REDUCED_COLOR_2
     try:
-        image = cv2.imread(str(path), flag)
+        with quiet_native_logs():  # libjpeg's own line for a truncated file
+            image = cv2.imread(str(path), flag)
     except Exception as exc:  # OpenCV raises on some malformed files
         raise UserError(f"cannot read image {path}: {exc}") from None
     if image is None:
