@@ -23,7 +23,7 @@ from posturewatch import __version__
 from posturewatch.commands.options import OneLineFormatter, OneLineParser, add_global_arguments
 from posturewatch.context import Context
 from posturewatch.core.errors import UserError, one_line
-from posturewatch.invocation import hints_rewritten
+from posturewatch.invocation import hint, hints_rewritten
 
 COMMANDS = (
     "demo",
@@ -114,8 +114,9 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def print_error(message: str, stream: TextIO | None = None) -> None:
-    """The one way a problem reaches the terminal: `posturewatch: <message>` on one line."""
-    print(f"posturewatch: {one_line(message)}", file=stream or sys.stderr)
+    """The one way a problem reaches the terminal: `posturewatch: <message>` on one line
+    (its hints rewritten before the line is cut to length, so it stays in bounds)."""
+    print(f"posturewatch: {one_line(hint(message))}", file=stream or sys.stderr)
 
 
 def _show_warning(

@@ -13,8 +13,9 @@ from typing import Any, NoReturn
 from posturewatch.app import RunOptions, SourceOptions
 from posturewatch.clock import parse_start_at
 from posturewatch.context import Context
-from posturewatch.core.errors import UserError, one_line
+from posturewatch.core.errors import MAX_LINE_CHARS, UserError, one_line
 from posturewatch.core.settings import check_between
+from posturewatch.invocation import hint
 from posturewatch.paths import check_profile_name
 
 SOURCE_HELP = (
@@ -30,7 +31,11 @@ class OneLineParser(argparse.ArgumentParser):
     """A usage error is one line naming the problem and where help is, exit 2."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"posturewatch: {one_line(message)} (see `{self.prog} --help`)\n")
+        # The hint names the command that works here (a full path, maybe): the message
+        # gives way to it so the line keeps its length.
+        where = hint(f" (see `{self.prog} --help`)")
+        limit = max(120, MAX_LINE_CHARS + 30 - len(where))
+        self.exit(2, f"posturewatch: {one_line(hint(message), limit)}{where}\n")
 
 
 class OneLineFormatter(logging.Formatter):
@@ -42,7 +47,7 @@ class OneLineFormatter(logging.Formatter):
         self.tracebacks = tracebacks
 
     def formatMessage(self, record: logging.LogRecord) -> str:
-        record.message = one_line(record.message)
+        record.message = one_line(hint(record.message))
         return super().formatMessage(record)
 
     def formatException(self, ei: Any) -> str:
