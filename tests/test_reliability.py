@@ -629,3 +629,119 @@ def test_status_thread_safety_of_the_store_journal(tmp_path: Path) -> None:
     holder.close()
     store.close()
     assert good_seconds(db) == 299
+
+
+# --- issue 18, files and store: nothing lost, nothing hangs ------------------------------
+
+
+def journalled(db: Path, start: float, seconds: int) -> None:
+    """`seconds` of sitting that the database, locked by another program, did not
+    take: left in the journal by a writer that then died."""
+    store = Store(db, StoreSettings(lock_timeout_s=0.05))
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    feed(store, start, seconds)
+    assert store.flush() is False
+    holder.execute("COMMIT")
+    holder.close()
+    store._conn.close()  # dies without close()
+
+
+def test_a_torn_journal_line_never_swallows_the_next_batch(tmp_path: Path) -> None:
+    db = tmp_path / "log.sqlite3"
+    Store(db).close()
+    with open(journal_path(db), "ab") as torn:
+        torn.write(b'{"id":"x","buck')  # a crash mid-append, no newline
+    journalled(db, T0, 120)
+    assert b"\n" in journal_path(db).read_bytes()[:40]  # the batch began on its own line
+    Store(db).close()
+    assert good_seconds(db) == 120
+
+
+def test_a_journal_line_present_twice_is_merged_once(tmp_path: Path) -> None:
+    db = tmp_path / "log.sqlite3"
+    Store(db).close()
+    journalled(db, T0, 297)
+    line = journal_path(db).read_bytes()
+    journal_path(db).write_bytes(line + line)  # a copy tool, a restore from a sync client
+    Store(db).close()
+    assert good_seconds(db) == 297
+
+
+def test_a_damaged_journal_line_is_skipped_by_its_checksum(tmp_path: Path) -> None:
+    db = tmp_path / "log.sqlite3"
+    Store(db).close()
+    journalled(db, T0, 60)
+    line = journal_path(db).read_bytes()
+    # Its id changed by a bad disk or a careless edit: still valid JSON, but not what
+    # was written, so it must not count the minute a second time.
+    damaged = line.replace(b'"id":"', b'"id":"f00d', 1)
+    assert damaged != line
+    journal_path(db).write_bytes(damaged + line)
+    Store(db).close()
+    assert good_seconds(db) == 60
+
+
+def test_the_database_removed_under_the_writer_is_recreated(tmp_path: Path) -> None:
+    db = tmp_path / "log.sqlite3"
+    store = Store(db, StoreSettings(flush_interval_s=5.0))
+    t = feed(store, T0, 300)
+    assert store.flush()
+    for f in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        f.unlink(missing_ok=True)  # a cleanup tool
+    feed(store, t + 1, 300)
+    store.close()
+    assert store.unwritten() is None
+    assert good_seconds(db) == 601  # the 300 s before the removal were not lost
+
+
+def test_the_database_replaced_under_the_writer_keeps_the_data(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = tmp_path / "log.sqlite3"
+    other = tmp_path / "copy.sqlite3"
+    Store(other).close()
+    store = Store(db)
+    t = feed(store, T0, 120)
+    assert store.flush()
+    os.replace(other, db)  # a sync client puts its own copy in place
+    with caplog.at_level("WARNING"):
+        feed(store, t + 1, 300)
+        store.close()
+    said = [r for r in caplog.records if "replaced" in r.getMessage()]
+    assert len(said) == 1, said  # said once, not at every flush
+    assert "journal" in (store.unwritten() or "")
+    Store(db).close()  # the next start merges the journal into the file now there
+    assert good_seconds(db) == 301  # what came after; never the old file's pages
+    (kept,) = tmp_path.glob("log.sqlite3.replaced-*")
+    assert good_seconds(kept) == 120  # and what came before, kept beside
+
+
+def test_a_journal_or_log_link_planted_in_a_shared_folder_is_never_written_through(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "log.sqlite3"
+    Store(db).close()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("theirs\n")
+    journal_path(db).symlink_to(victim)
+    store = Store(db, StoreSettings(lock_timeout_s=0.05))
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    feed(store, T0, 60)
+    assert store.flush() is False
+    holder.execute("COMMIT")
+    holder.close()
+    store.close()
+    assert victim.read_text() == "theirs\n"
+    assert good_seconds(db) == 60  # written at close, once the lock was gone
+
+    from posturewatch.background.instance import log_file
+    from posturewatch.background.process import spawn_detached
+    from posturewatch.core.errors import UserError
+
+    paths = Paths(config_dir=tmp_path, data_dir=tmp_path)
+    log_file(paths).symlink_to(victim)
+    with pytest.raises(UserError, match="symbolic link"):
+        spawn_detached(["true"], paths)
+    assert victim.read_text() == "theirs\n"
