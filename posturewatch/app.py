@@ -27,8 +27,9 @@ from posturewatch.core.types import DetectorUpdate, Prompt, View
 from posturewatch.inputs.observations import ObservationSource, open_observations
 from posturewatch.monitor import Message, Monitor, RunSummary
 from posturewatch.notifiers import Notifier, make_notifier
-from posturewatch.paths import Paths
+from posturewatch.paths import Paths, expand_user
 from posturewatch.store.database import Store
+from posturewatch.store.owned import refuse_owned
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +144,7 @@ class Application(Closing):
         from posturewatch.inputs.routines_file import load_routines
 
         routines = load_routines(
-            Path(config.routines_file).expanduser() if config.routines_file else None
+            expand_user(config.routines_file, "routines_file") if config.routines_file else None
         )
         path = profile_path(paths, config, options)
         baseline = load_baseline(path)
@@ -153,6 +154,8 @@ class Application(Closing):
             undo.callback(source.close)
             if options.record is not None:
                 from posturewatch.inputs.recording import RecordingTee, RecordingWriter
+
+                refuse_owned(paths, options.record, "--record")
 
                 source = RecordingTee(source, RecordingWriter(options.record, source.description))
                 undo.callback(source.close)

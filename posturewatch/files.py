@@ -157,8 +157,8 @@ def not_regular(path: str | os.PathLike[str]) -> str | None:
     caller can refuse one before a library (OpenCV, SQLite) opens it."""
     try:
         st = os.stat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
+    except OSError:
+        return None  # missing, or a link loop: the open that follows says which
     if stat.S_ISREG(st.st_mode):
         return None
     return _kind(st.st_mode)
@@ -303,3 +303,17 @@ class LimitedLines:
 
     def close(self) -> None:
         self.stream.close()
+
+
+def reason(exc: OSError) -> str:
+    """The why of an OSError for a message that already names the file."""
+    if isinstance(exc, RefusedFile):
+        return exc.problem
+    return exc.strerror or str(exc)
+
+
+MAX_SMALL_FILE = 1 << 20
+"""The cap on a file the tool reads whole: config.toml, a profile, a routines file,
+a timeline (each a few KB)."""
+SMALL_STATE_BYTES = 64 * 1024
+"""The cap on the background instance's own small JSON files (instance.json)."""

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from posturewatch.core.errors import UserError
-from posturewatch.files import private_dir, write_atomic
+from posturewatch.files import SMALL_STATE_BYTES, private_dir, read_limited, write_atomic
 from posturewatch.paths import Paths
 
 log = logging.getLogger(__name__)
@@ -134,7 +134,7 @@ def read_instance_info(runtime_dir: Path) -> InstanceInfo | None:
     """The running instance's description, or None if missing or unreadable (it is
     only a description: the lock decides whether an instance runs)."""
     try:
-        raw = json.loads((runtime_dir / INSTANCE_NAME).read_text(encoding="utf-8"))
+        raw = json.loads(read_limited(runtime_dir / INSTANCE_NAME, SMALL_STATE_BYTES))
         return InstanceInfo(
             pid=int(raw["pid"]),
             since_s=float(raw["since_s"]),

@@ -35,6 +35,7 @@ from posturewatch.core.baseline import (
 )
 from posturewatch.core.types import Observation, PostureMetrics
 from posturewatch.inputs.pacing import capture
+from posturewatch.store.owned import refuse_owned
 from posturewatch.store.profiles import check_existing, save_profile
 
 CAMERA_SECONDS = 10.0
@@ -84,6 +85,8 @@ def register(sub: Subparsers) -> None:
 def handle(args: argparse.Namespace, ctx: Context) -> int:
     profile = args.profile or ctx.config.profile
     path: Path = args.output or ctx.paths.profile_file(profile)
+    if args.output is not None:
+        refuse_owned(ctx.paths, path, "--output", profiles=False)
     corrupt = check_existing(path, force=args.force)
 
     from posturewatch.core.metrics import compute_metrics

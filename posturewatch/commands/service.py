@@ -13,7 +13,6 @@ import logging
 import sys
 import time
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from posturewatch.background import control
@@ -29,6 +28,7 @@ from posturewatch.commands.options import (
 )
 from posturewatch.context import Context
 from posturewatch.core.durations import parse_duration
+from posturewatch.paths import expand_user
 
 PAUSE_FROM_TRAY_S = 30 * 60.0
 
@@ -112,7 +112,7 @@ def _self_command(args: argparse.Namespace) -> list[str]:
     """How to invoke this same program, with the global options that matter."""
     argv = [sys.executable, "-m", "posturewatch"]
     if getattr(args, "data_dir", None):
-        argv += ["--data-dir", str(Path(args.data_dir).expanduser().resolve())]
+        argv += ["--data-dir", str(expand_user(args.data_dir, "--data-dir").resolve())]
     if getattr(args, "verbose", False):
         argv.append("--verbose")
     return argv
@@ -123,7 +123,7 @@ def background_argv(args: argparse.Namespace) -> list[str]:
     Paths are made absolute, so the child does not depend on this shell's folder."""
     argv = [*_self_command(args), "start", "--foreground"]
     if args.source:
-        source = Path(args.source).expanduser()
+        source = expand_user(args.source, "--source")
         argv += ["--source", str(source.resolve()) if source.exists() else args.source]
     for flag, value in (
         ("--fps", args.fps),
@@ -135,7 +135,7 @@ def background_argv(args: argparse.Namespace) -> list[str]:
             argv += [flag, str(value)]
     for flag, path in (("--model", args.model), ("--calibration", args.calibration)):
         if path is not None:
-            argv += [flag, str(Path(path).expanduser().resolve())]
+            argv += [flag, str(expand_user(path, flag).resolve())]
     return argv
 
 

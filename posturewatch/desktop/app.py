@@ -42,6 +42,7 @@ from posturewatch.desktop.settings import (
     with_camera,
 )
 from posturewatch.monitor import Answer
+from posturewatch.paths import expand_user
 
 log = logging.getLogger(__name__)
 
@@ -477,7 +478,7 @@ class DesktopApp:
 
         config = self.config
         routines = load_routines(
-            Path(config.routines_file).expanduser() if config.routines_file else None
+            expand_user(config.routines_file, "routines_file") if config.routines_file else None
         )
         routine = next((r for r in routines if r.id == routine_id), routines[0])
         prompt = Prompt(

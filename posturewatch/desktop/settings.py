@@ -10,10 +10,11 @@ with the loader's own message naming the key, and nothing is written.
 from __future__ import annotations
 
 import dataclasses
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from posturewatch.files import private_dir, write_atomic
 
 if TYPE_CHECKING:
     from posturewatch.config import Config
@@ -119,10 +120,8 @@ def save_config(path: Path, config: Config) -> None:
 
     text = dump_config(config)
     parse_config(text, str(path))  # what the loader would say of it, before writing
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    private_dir(path.parent)
+    write_atomic(path, text)  # the one way: a fresh private temp file, never a planted one
 
 
 def camera_device(spec: str) -> str:
