@@ -61,8 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="posturewatch: %(levelname)s: %(message)s",
         stream=sys.stderr,
     )
-    ctx = Context.from_args(args.data_dir)
     try:
+        ctx = Context.from_args(args.data_dir)  # a bad --data-dir is one line too
         return int(args.handler(args, ctx) or 0)
     except UserError as exc:
         print(f"posturewatch: {exc}", file=sys.stderr)

@@ -11,6 +11,12 @@ and no temporary file behind.
 (a recording). `private_dir` creates a folder and any missing parents readable by the user alone,
 and never changes the mode of a folder that already exists: `--data-dir` may name
 a shared folder (its sticky bit or group access are not ours to take away).
+
+Every other file is opened through one of two doors. `open_private` for a file the
+tool writes (a journal, a log, a recording): no link followed, a regular file of
+ours only, 0600. `open_regular` / `read_limited` / `LimitedLines` for a file it
+reads: a regular file only (never a FIFO to wait on or a device to read without
+end), with a cap on its size or on each line and the whole stream.
 """
 
 from __future__ import annotations

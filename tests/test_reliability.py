@@ -9,9 +9,11 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import shutil
 import socket
 import sqlite3
 import stat
+import subprocess
 import threading
 import time
 from datetime import date
@@ -32,7 +34,9 @@ from posturewatch.store.database import (
     backup_path,
     journal_path,
 )
+from tests.paths import REPO
 from tests.reliability import (
+    COMMAND,
     MONDAY_9AM,
     calibrated,
     fill,
@@ -745,3 +749,220 @@ def test_a_journal_or_log_link_planted_in_a_shared_folder_is_never_written_throu
     with pytest.raises(UserError, match="symbolic link"):
         spawn_detached(["true"], paths)
     assert victim.read_text() == "theirs\n"
+
+
+def no_hang_one_line(done: subprocess.CompletedProcess[str], *needles: str) -> str:
+    """Ended (pw's timeout bounds it), with one line, exit 2, no traceback."""
+    return one_line(done, 2, *needles)
+
+
+@pytest.mark.parametrize("place", ["database", "config", "profile", "recording", "source"])
+def test_a_fifo_in_place_of_a_file_is_one_line_never_a_hang(
+    data: Path, tmp_path: Path, recording: Path, place: str
+) -> None:
+    source = str(recording)
+    target = {
+        "database": data / "posturewatch.sqlite3",
+        "config": data / "config.toml",
+        "profile": data / "profiles" / "default.json",
+        "recording": tmp_path / "planted.jsonl",
+        "source": tmp_path / "planted.mp4",
+    }[place]
+    target.unlink(missing_ok=True)
+    os.mkfifo(target)
+    if place in ("recording", "source"):
+        source = str(target)
+    line = no_hang_one_line(
+        pw(data, "run", "--source", source, "--start-at", MONDAY_9AM, timeout=60), "FIFO"
+    )
+    assert str(target.name) in line
+    if place == "database":
+        no_hang_one_line(pw(data, "report", timeout=60), "FIFO")
+
+
+def test_a_fifo_in_place_of_the_journal_neither_hangs_nor_loses_the_run(
+    data: Path, recording: Path
+) -> None:
+    db = data / "posturewatch.sqlite3"
+    Store(db).close()
+    os.mkfifo(journal_path(db))
+    done = pw(data, "run", "--source", str(recording), "--start-at", MONDAY_9AM, timeout=60)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert good_seconds(db) > 0
+    assert stat.S_ISFIFO(os.lstat(journal_path(db)).st_mode)  # left as it is, never read
+
+
+@pytest.mark.parametrize("place", ["config", "profile", "routines", "recording"])
+def test_a_link_to_dev_zero_is_refused_not_read_whole(
+    data: Path, tmp_path: Path, recording: Path, place: str
+) -> None:
+    source = str(recording)
+    link = {
+        "config": data / "config.toml",
+        "profile": data / "profiles" / "default.json",
+        "routines": tmp_path / "routines.toml",
+        "recording": tmp_path / "zero.jsonl",
+    }[place]
+    link.unlink(missing_ok=True)
+    link.symlink_to("/dev/zero")
+    if place == "routines":
+        (data / "config.toml").write_text(f'routines_file = "{link}"\n')
+    if place == "recording":
+        source = str(link)
+    done = pw(data, "run", "--source", source, "--start-at", MONDAY_9AM, timeout=60)
+    no_hang_one_line(done, "device")
+
+
+def test_a_journal_that_is_dev_zero_is_skipped_and_the_run_kept(
+    data: Path, recording: Path
+) -> None:
+    db = data / "posturewatch.sqlite3"
+    Store(db).close()
+    journal_path(db).symlink_to("/dev/zero")
+    done = pw(data, "run", "--source", str(recording), "--start-at", MONDAY_9AM, timeout=60)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert good_seconds(db) > 0
+
+
+def test_a_gzip_bomb_recording_is_one_line(data: Path, tmp_path: Path) -> None:
+    import gzip
+
+    bomb = tmp_path / "bomb.jsonl.gz"
+    with gzip.open(bomb, "wb", compresslevel=9) as f:
+        chunk = b"x" * (1 << 20)
+        for _ in range(64):  # 64 MiB of one line, a few hundred KB on disk
+            f.write(chunk)
+    assert bomb.stat().st_size < 1 << 20
+    done = pw(data, "run", "--source", str(bomb), "--start-at", MONDAY_9AM, timeout=60)
+    no_hang_one_line(done, "line longer")
+
+
+@pytest.mark.parametrize("flag", ["--html", "--csv"])
+@pytest.mark.parametrize(
+    "owned", ["posturewatch.sqlite3", "posturewatch.sqlite3.bak", "config.toml"]
+)
+def test_report_never_writes_over_a_file_the_store_owns(
+    data: Path, recording: Path, flag: str, owned: str
+) -> None:
+    assert pw(data, "run", "--source", str(recording), "--start-at", MONDAY_9AM).returncode == 0
+    db = data / "posturewatch.sqlite3"
+    with Store(db) as store:
+        store.backup()
+    (data / "config.toml").write_text("# mine\n")
+    before = {p: p.read_bytes() for p in data.rglob("*") if p.is_file()}
+    one_line(pw(data, "report", flag, str(data / owned)), 2, owned)
+    assert {p: p.read_bytes() for p in data.rglob("*") if p.is_file()} == before
+    # Through a link or another name of the same folder too.
+    alias = data.parent / "alias"
+    alias.symlink_to(data)
+    one_line(pw(data, "report", flag, str(alias / owned)), 2)
+    assert db.read_bytes() == before[db]
+
+
+def test_calibrate_and_record_refuse_the_database_as_output(data: Path, recording: Path) -> None:
+    db = data / "posturewatch.sqlite3"
+    Store(db).close()
+    kept = db.read_bytes()
+    one_line(pw(data, "calibrate", "--source", str(recording), "--output", str(db)), 2, "database")
+    wal_named = data / "posturewatch.sqlite3.journal"
+    one_line(pw(data, "record", "--source", str(recording), "--out", str(wal_named)), 2)
+    assert db.read_bytes() == kept
+
+
+def test_demo_never_empties_its_old_folder_once_it_holds_real_data(tmp_path: Path) -> None:
+    from posturewatch.commands.demo import DEMO_MARKER, claim_demo_folder
+
+    out = tmp_path / "demo"
+    claim_demo_folder(out)  # an earlier demo made it ...
+    assert (out / DEMO_MARKER).is_file()
+    db = out / "posturewatch.sqlite3"
+    with Store(db) as store:  # ... and then someone used it as their data folder
+        feed(store, T0, 600)
+        store.backup()
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    one_line(pw(None, "demo", "--out", str(out)), 2, "did not write")
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+@pytest.mark.parametrize("where", ["--data-dir", "env", "--source", "routines_file"])
+def test_an_unknown_user_in_a_path_is_one_line(data: Path, where: str) -> None:
+    stranger = "~nosuchuser-posturewatch/x"
+    if where == "--data-dir":
+        done = pw(None, "--data-dir", stranger, "report")
+    elif where == "env":
+        env = dict(os.environ, PYTHONPATH=str(REPO), POSTUREWATCH_DATA_DIR=stranger)
+        done = subprocess.run(
+            [*COMMAND, "report"], capture_output=True, text=True, timeout=60, env=env, cwd=REPO
+        )
+    elif where == "--source":
+        done = pw(data, "run", "--source", stranger + ".jsonl")
+    else:
+        (data / "config.toml").write_text(f'routines_file = "{stranger}.toml"\n')
+        done = pw(data, "run", "--source", "whatever.jsonl")
+    one_line(done, 2, "nosuchuser")
+
+
+@pytest.mark.parametrize("kind", ["loop", "devnull"])
+def test_a_data_dir_that_is_a_link_loop_or_not_a_folder_is_one_line(
+    tmp_path: Path, kind: str
+) -> None:
+    if kind == "loop":
+        (tmp_path / "a").symlink_to(tmp_path / "b")
+        (tmp_path / "b").symlink_to(tmp_path / "a")
+        data = tmp_path / "a"
+    else:
+        data = Path("/dev/null")
+    for args in (["report"], ["run", "--source", "x.jsonl"], ["config", "--init"]):
+        one_line(pw(data, *args, timeout=60), 2)
+
+
+def test_the_report_names_the_backup_when_the_database_is_missing(
+    data: Path, recording: Path
+) -> None:
+    assert pw(data, "run", "--source", str(recording), "--start-at", MONDAY_9AM).returncode == 0
+    db = data / "posturewatch.sqlite3"
+    with Store(db) as store:
+        store.backup()
+    db.unlink()
+    one_line(
+        pw(data, "report", "--date", "2026-11-23"),
+        2,
+        "posturewatch.sqlite3.bak",
+        "--restore-backup",
+    )
+
+
+def test_record_force_never_writes_through_a_link_and_makes_the_file_private(
+    data: Path, recording: Path, tmp_path: Path
+) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("theirs\n")
+    out = tmp_path / "planted.jsonl"
+    out.symlink_to(victim)
+    one_line(pw(data, "record", "--source", str(recording), "--out", str(out), "--force"), 2)
+    assert victim.read_text() == "theirs\n" and out.is_symlink()
+    loose = tmp_path / "loose.jsonl"
+    loose.write_text("old\n")
+    loose.chmod(0o644)
+    done = pw(data, "record", "--source", str(recording), "--out", str(loose), "--force")
+    assert done.returncode == 0, done.stderr
+    assert stat.S_IMODE(loose.stat().st_mode) == 0o600
+
+
+def test_a_link_planted_at_the_database_or_run_folder_is_refused(
+    data: Path, recording: Path, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (data / "posturewatch.sqlite3").symlink_to(elsewhere / "posturewatch.sqlite3")
+    run = ("run", "--source", str(recording), "--start-at", MONDAY_9AM)
+    one_line(pw(data, *run), 2, "symbolic link")
+    assert not (elsewhere / "posturewatch.sqlite3").exists()
+    (data / "posturewatch.sqlite3").unlink()
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    shared.chmod(0o755)
+    shutil.rmtree(data / "run", ignore_errors=True)
+    (data / "run").symlink_to(shared)
+    pw(data, *run)
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o755  # not re-moded
