@@ -27,7 +27,7 @@ from posturewatch.core.types import DetectorUpdate, Prompt, View
 from posturewatch.inputs.observations import ObservationSource, open_observations
 from posturewatch.monitor import Message, Monitor, RunSummary
 from posturewatch.notifiers import Notifier, make_notifier
-from posturewatch.paths import Paths, expand_user
+from posturewatch.paths import Paths
 from posturewatch.store.database import Store
 from posturewatch.store.owned import refuse_owned
 
@@ -143,9 +143,7 @@ class Application(Closing):
         estimated; the desktop app shows prompts itself)."""
         from posturewatch.inputs.routines_file import load_routines
 
-        routines = load_routines(
-            expand_user(config.routines_file, "routines_file") if config.routines_file else None
-        )
+        routines = load_routines(config.routines_file or None)
         path = profile_path(paths, config, options)
         baseline = load_baseline(path)
         spec = options.source.spec_or_camera(config)

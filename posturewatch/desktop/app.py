@@ -42,7 +42,6 @@ from posturewatch.desktop.settings import (
     with_camera,
 )
 from posturewatch.monitor import Answer
-from posturewatch.paths import expand_user
 
 log = logging.getLogger(__name__)
 
@@ -477,9 +476,7 @@ class DesktopApp:
         from posturewatch.inputs.routines_file import load_routines
 
         config = self.config
-        routines = load_routines(
-            expand_user(config.routines_file, "routines_file") if config.routines_file else None
-        )
+        routines = load_routines(config.routines_file or None)
         routine = next((r for r in routines if r.id == routine_id), routines[0])
         prompt = Prompt(
             id=f"sample-{routine.id}",

@@ -12,6 +12,7 @@ from posturewatch.core.errors import UserError
 from posturewatch.core.routines import parse_routines
 from posturewatch.core.types import Routine
 from posturewatch.files import MAX_SMALL_FILE, read_text_limited, reason
+from posturewatch.paths import expand_user
 
 PACKAGED_NAME = "routines.toml"
 
@@ -25,7 +26,7 @@ def load_routines(path: str | Path | None = None) -> list[Routine]:
     else:
         name = str(path)
         try:
-            text = read_text_limited(Path(path), MAX_SMALL_FILE)
+            text = read_text_limited(expand_user(path, "routines_file"), MAX_SMALL_FILE)
         except OSError as exc:
             raise UserError(f"cannot read routines file {name}: {reason(exc)}") from None
         except UnicodeDecodeError as exc:

@@ -913,8 +913,9 @@ class Store(Closing):
             try:
                 # A torn last line (a crash mid-append) ends here, on its own line,
                 # instead of swallowing this batch.
-                size = os.fstat(fd).st_size
-                if size and os.pread(fd, 1, size - 1) != b"\n":
+                if os.lseek(fd, 0, os.SEEK_END) and (
+                    os.lseek(fd, -1, os.SEEK_END) >= 0 and os.read(fd, 1) != b"\n"
+                ):
                     line = b"\n" + line
                 view = memoryview(line)
                 while view:
@@ -1170,6 +1171,11 @@ class Store(Closing):
 
     def _backup_due(self) -> bool:
         bak = backup_path(self.path)
+        kind = not_regular(bak) or ("a symbolic link" if bak.is_symlink() else None)
+        if kind is not None:
+            # Never waited on (a FIFO) nor written through (a planted link).
+            log.warning("%s is %s, not a backup; no backup was taken", bak, kind)
+            return False
         if not bak.exists():
             # A brand-new, empty database needs no backup (and must not replace an old one).
             return self._conn.execute("SELECT 1 FROM buckets LIMIT 1").fetchone() is not None
