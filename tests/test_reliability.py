@@ -37,6 +37,7 @@ from posturewatch.store.database import (
 from tests.paths import REPO
 from tests.reliability import (
     COMMAND,
+    IS_ROOT,
     MONDAY_9AM,
     calibrated,
     fill,
@@ -966,3 +967,37 @@ def test_a_link_planted_at_the_database_or_run_folder_is_refused(
     (data / "run").symlink_to(shared)
     pw(data, *run)
     assert stat.S_IMODE(shared.stat().st_mode) == 0o755  # not re-moded
+
+
+def test_the_two_doors_refuse_links_fifos_devices_and_strangers_files(tmp_path: Path) -> None:
+    from posturewatch.files import RefusedFile, open_private, read_limited
+
+    victim = tmp_path / "victim"
+    victim.write_text("theirs\n")
+    link = tmp_path / "link"
+    link.symlink_to(victim)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for path in (link, fifo, Path("/dev/null")):
+        with pytest.raises(RefusedFile):
+            os.close(open_private(path, append=True, readable=True))
+        with pytest.raises(RefusedFile):
+            os.close(open_private(path, truncate=True))
+    assert victim.read_text() == "theirs\n"
+    for path in (fifo, Path("/dev/zero"), tmp_path / "zero-link"):
+        if path.name == "zero-link":
+            path.symlink_to("/dev/zero")
+        with pytest.raises(RefusedFile, match=r"FIFO|device"):
+            read_limited(path, 1024)
+    with pytest.raises(RefusedFile, match="larger"):
+        read_limited(victim, 4)
+    loose = tmp_path / "loose"
+    loose.write_text("mine\n")
+    loose.chmod(0o644)
+    os.close(open_private(loose, append=True))
+    assert stat.S_IMODE(loose.stat().st_mode) == 0o600 and loose.read_text() == "mine\n"
+    if IS_ROOT:  # a file of another user, planted where ours belongs
+        os.chown(victim, 65534, 65534)
+        with pytest.raises(RefusedFile, match="another user"):
+            os.close(open_private(victim, truncate=True))
+        assert victim.read_text() == "theirs\n"
