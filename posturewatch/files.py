@@ -235,12 +235,23 @@ def _blocking(fd: int) -> None:
         os.set_blocking(fd, True)
 
 
-def open_regular(path: str | os.PathLike[str], *, max_bytes: int | None = None) -> int:
+def open_regular(
+    path: str | os.PathLike[str], *, max_bytes: int | None = None, follow: bool = True
+) -> int:
     """A read descriptor on `path` (a link is followed: a config kept in a dotfiles
     folder is fine), refused (RefusedFile) unless it is a regular file: opened
     non-blocking, so a FIFO never hangs, then checked, so a device such as /dev/zero
-    is never read. max_bytes: a larger file is refused by its size."""
-    fd = os.open(path, os.O_RDONLY | _NONBLOCK | _CLOEXEC | _BINARY)
+    is never read. max_bytes: a larger file is refused by its size. follow=False
+    for a file only the tool makes (its journal): a link there was planted."""
+    flags = os.O_RDONLY | _NONBLOCK | _CLOEXEC | _BINARY | (0 if follow else _NOFOLLOW)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP and not follow and os.path.islink(path):
+            raise RefusedFile(
+                path, "is a symbolic link, not a file the tool made; refused"
+            ) from None
+        raise
     try:
         st = os.fstat(fd)
     except BaseException:
@@ -297,11 +308,15 @@ class LimitedLines:
         self.max_line = max_line
         self.max_total = max_total
         self.total = 0
+        self.lines = 0
 
     def readline(self) -> bytes:
         line = self.stream.readline(self.max_line + 1)
+        self.lines += 1
         if len(line) > self.max_line:
-            raise RefusedFile(self.path, f"has a line longer than {_size(self.max_line)}; refused")
+            raise RefusedFile(
+                self.path, f"line {self.lines} is longer than {_size(self.max_line)}; refused"
+            )
         self.total += len(line)
         if self.total > self.max_total:
             raise RefusedFile(self.path, f"holds more than {_size(self.max_total)}; refused")

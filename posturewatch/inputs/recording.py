@@ -399,8 +399,7 @@ class RecordingReader(Closing):
                 )
                 return None
             except RefusedFile as exc:
-                self._lineno += 1
-                raise self._error(exc.problem) from None
+                raise RecordingError(str(exc)) from None
             except (OSError, zlib.error) as exc:
                 self._lineno += 1
                 raise self._error(f"cannot read ({exc})") from None

@@ -879,7 +879,7 @@ class Store(Closing):
         module did not write is skipped with a warning."""
         path = journal_path(self.path)
         try:
-            fd = open_regular(path)
+            fd = open_regular(path, follow=False)
         except FileNotFoundError:
             return []
         except OSError as exc:
