@@ -883,6 +883,11 @@ def test_demo_never_empties_its_old_folder_once_it_holds_real_data(tmp_path: Pat
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     one_line(pw(None, "demo", "--out", str(out)), 2, "did not write")
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    # Nor is the data folder itself (or its profiles folder, even empty) a demo's.
+    fresh = tmp_path / "fresh"
+    (fresh / "profiles").mkdir(parents=True)
+    one_line(pw(fresh, "demo", "--out", str(fresh / "profiles")), 2, "profiles folder")
+    assert not any((fresh / "profiles").iterdir())
 
 
 @pytest.mark.parametrize("where", ["--data-dir", "env", "--source", "routines_file"])

@@ -29,6 +29,7 @@ from posturewatch.core.types import Observation, Prompt
 from posturewatch.files import private_dir, read_limited, write_atomic
 from posturewatch.inputs.observations import ObservationSource
 from posturewatch.paths import Paths, expand_user
+from posturewatch.store.owned import refuse_owned
 
 
 def register(sub: Subparsers) -> None:
@@ -61,6 +62,7 @@ def timeline_path() -> Path:
 
 def handle(args: argparse.Namespace, ctx: Context) -> int:
     out = expand_user(args.out or ctx.paths.data_dir / "demo", "--out").resolve()
+    refuse_owned(ctx.paths, out, "--out")
     claim_demo_folder(out)
     # Fresh state each time: only files the demo itself made live here (claim checked).
     for path in _state_files(out):
@@ -202,8 +204,9 @@ def claim_demo_folder(out: Path) -> None:
             name = path.relative_to(out).as_posix()
             if recorded.get(name) is None or _fingerprint(path) != recorded[name]:
                 raise UserError(
-                    f"--out {out}: {name} there holds data the demo did not write; nothing "
-                    "was deleted: choose another folder for the demo"
+                    f"--out {out}: {name} there holds data the demo did not write (or an "
+                    "unfinished or older demo left); nothing was deleted: choose another "
+                    "folder for the demo, or remove this one yourself"
                 )
     private_dir(out)
     if not marker.is_file():

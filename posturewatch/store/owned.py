@@ -33,9 +33,16 @@ def database_files(db: Path) -> list[tuple[Path, str]]:
 
 def owned_files(paths: Paths, *, profiles: bool = True) -> list[tuple[Path, str]]:
     """Every file the store owns, with what it is: the database family, the config,
-    the profiles (and their backups), the service log and the run/ folder's files."""
+    the profiles (and their backups), the service log, the run/ folder's files, and
+    the folders that hold them (the demo's --out must be none of them)."""
     owned = database_files(paths.database)
     owned.append((paths.config_file, "the config file"))
+    owned += [
+        (paths.data_dir, "the data folder"),
+        (paths.config_dir, "the config folder"),
+        (paths.profiles_dir, "the profiles folder"),
+        (paths.runtime_dir, "the background instance's folder"),
+    ]
     log = paths.data_dir / SERVICE_LOG
     owned += [(log, "the service log"), (log.with_name(log.name + ".1"), "the service log")]
     folders = [(paths.runtime_dir, "a file of the background instance")]
