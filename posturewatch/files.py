@@ -94,7 +94,7 @@ def fsync_dir(directory: str | os.PathLike[str]) -> None:
 
 
 def create_private(path: str | os.PathLike[str], *, exclusive: bool) -> None:
-    """Make sure `path` exists as a file born with `mode`, for a file that is then
+    """Make sure `path` exists as a file born 0600, for a file that is then
     streamed to rather than written at once. exclusive: an existing file is
     FileExistsError; otherwise an existing file keeps its content (made 0600), for
     the caller to truncate. Guarded as open_private is."""

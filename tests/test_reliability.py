@@ -30,6 +30,7 @@ from posturewatch.core.types import DetectorUpdate
 from posturewatch.paths import Paths
 from posturewatch.store.database import (
     Store,
+    StoreError,
     StoreSettings,
     backup_path,
     journal_path,
@@ -1006,3 +1007,8 @@ def test_the_two_doors_refuse_links_fifos_devices_and_strangers_files(tmp_path: 
         with pytest.raises(RefusedFile, match="another user"):
             os.close(open_private(victim, truncate=True))
         assert victim.read_text() == "theirs\n"
+        db = tmp_path / "theirs.sqlite3"
+        Store(db).close()
+        os.chown(db, 65534, 65534)
+        with pytest.raises(StoreError, match="another user"):
+            Store(db)

@@ -562,6 +562,10 @@ class Store(Closing):
                 if not path.is_file():
                     raise StoreError(f"the database {path} is not a file")
                 _refuse_emptied(path)
+                if hasattr(os, "geteuid") and path.stat().st_uid != os.geteuid():
+                    raise StoreError(
+                        f"the database {path} belongs to another user; refusing to write to it"
+                    )
                 if sys.platform != "win32" and path.stat().st_mode & 0o077:
                     try:
                         os.chmod(path, 0o600)
