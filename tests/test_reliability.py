@@ -1012,3 +1012,28 @@ def test_the_two_doors_refuse_links_fifos_devices_and_strangers_files(tmp_path: 
         os.chown(db, 65534, 65534)
         with pytest.raises(StoreError, match="another user"):
             Store(db)
+
+
+def test_a_run_whose_database_is_removed_midway_keeps_everything_and_says_so(
+    tmp_path: Path, data: Path, recording: Path
+) -> None:
+    expected = undisturbed_totals(tmp_path, recording)
+    db = data / "posturewatch.sqlite3"
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    env.pop("POSTUREWATCH_DATA_DIR", None)
+    argv = [*COMMAND, "--data-dir", str(data), "run", "--source", str(recording)]
+    argv += ["--start-at", MONDAY_9AM, "--speed", "30", "--notifier", "none"]
+    proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (db.exists() and good_seconds(db) > 0):
+            time.sleep(0.2)
+        assert good_seconds(db) > 0, "nothing flushed yet"
+        for f in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+            f.unlink(missing_ok=True)  # a cleanup tool, mid-run
+        _, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0 and "Traceback" not in err, err
+    assert sum("removed" in line for line in err.splitlines()) == 1, err  # said once
+    assert all_totals(db) == expected  # nothing lost, nothing counted twice
