@@ -7,6 +7,7 @@ tests and the demo keep away from the user's real data.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -128,7 +129,8 @@ def check_data_dir(root: Path, what: str) -> Path:
     except FileNotFoundError:
         return resolved  # made when first needed
     except (OSError, RuntimeError) as exc:
-        why = "a symbolic-link loop" if "loop" in str(exc).lower() else str(exc)
+        looped = isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP
+        why = "a symbolic-link loop" if looped else getattr(exc, "strerror", None) or str(exc)
         raise UserError(f"{what} {str(root)[:200]} cannot be used: {why}") from None
     if not stat.S_ISDIR(st.st_mode):
         raise UserError(f"{what} {str(root)[:200]} is not a folder")
