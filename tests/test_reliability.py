@@ -971,8 +971,10 @@ def test_a_link_planted_at_the_database_or_run_folder_is_refused(
     shared.chmod(0o755)
     shutil.rmtree(data / "run", ignore_errors=True)
     (data / "run").symlink_to(shared)
-    pw(data, *run)
+    one_line(pw(data, *run), 2, "symbolic link")
+    one_line(pw(data, "start", "--source", str(recording), "--foreground"), 2, "symbolic link")
     assert stat.S_IMODE(shared.stat().st_mode) == 0o755  # not re-moded
+    assert not any(shared.iterdir())  # no lock, no socket left in the other folder
 
 
 def test_the_two_doors_refuse_links_fifos_devices_and_strangers_files(tmp_path: Path) -> None:
