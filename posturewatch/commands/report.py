@@ -164,8 +164,8 @@ def write_report(paths: Paths, config: Config, request: ReportRequest) -> int:
     elif backup_path(database).exists():
         # The history is in the backup: "no data yet" would hide it.
         raise UserError(
-            f"the database {database} is missing but its backup {backup_path(database)} "
-            f"holds the history: {RESTORE_HINT}"
+            f"the database is missing but its backup {backup_path(database)} holds the "
+            f"history: {RESTORE_HINT}"
         )
     else:
         print(
