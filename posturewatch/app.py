@@ -25,6 +25,7 @@ from posturewatch.core.errors import UserError
 from posturewatch.core.scheduler import Scheduler
 from posturewatch.core.types import DetectorUpdate, Prompt, View
 from posturewatch.inputs.observations import ObservationSource, open_observations
+from posturewatch.inputs.power import PowerWatch, open_power
 from posturewatch.monitor import Message, Monitor, RunSummary
 from posturewatch.notifiers import Notifier, make_notifier
 from posturewatch.paths import Paths
@@ -101,6 +102,14 @@ def load_baseline(path: Path) -> Baseline:
             f"no calibration profile at {path}: sit well and run `posturewatch calibrate` first"
         )
     return load_profile(path)
+
+
+def _power_watch(config: Config) -> PowerWatch | None:
+    """A camera's run looks less often (or not) on battery; a recording replays
+    as recorded, whatever the machine's power."""
+    if config.power.on_battery == "normal":
+        return None
+    return PowerWatch(open_power(config.power), config.power)
 
 
 def make_clock(source: ObservationSource, options: RunOptions) -> Clock:
@@ -192,6 +201,9 @@ class Application(Closing):
                 on_prompt=on_prompt,
                 metrics_settings=config.metrics,
                 profile_path=path,
+                profiles_dir=paths.profiles_dir if options.calibration is None else None,
+                setup_settings=config.setups,
+                power=_power_watch(config) if source.live else None,
             )
             undo.pop_all()
 

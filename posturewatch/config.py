@@ -20,8 +20,10 @@ from posturewatch.core.metrics import MetricsSettings
 from posturewatch.core.sampling import SamplingSettings
 from posturewatch.core.scheduler import SchedulerSettings
 from posturewatch.core.settings import ConfigError, from_table, to_table
+from posturewatch.core.setups import SetupSettings
 from posturewatch.files import MAX_SMALL_FILE, read_text_limited, reason
 from posturewatch.inputs.pose import PoseSettings
+from posturewatch.inputs.power import PowerSettings
 from posturewatch.inputs.sources import CameraSettings
 from posturewatch.notifiers import NotifierSettings
 from posturewatch.report.model import ReportSettings
@@ -43,9 +45,11 @@ class Config:
     camera: CameraSettings = field(default_factory=CameraSettings)
     pose: PoseSettings = field(default_factory=PoseSettings)
     sampling: SamplingSettings = field(default_factory=SamplingSettings)
+    power: PowerSettings = field(default_factory=PowerSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     calibration: CalibrationSettings = field(default_factory=CalibrationSettings)
     detector: DetectorSettings = field(default_factory=DetectorSettings)
+    setups: SetupSettings = field(default_factory=SetupSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     notifications: NotifierSettings = field(default_factory=NotifierSettings)
     store: StoreSettings = field(default_factory=StoreSettings)

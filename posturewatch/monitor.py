@@ -27,13 +27,16 @@ from typing import TYPE_CHECKING, Any
 from posturewatch.clock import Clock
 from posturewatch.core.metrics import MetricsSettings, compute_metrics
 from posturewatch.core.sampling import SamplingSettings, next_interval
+from posturewatch.core.setups import SetupSettings, SetupWatch, Trigger
 from posturewatch.core.types import DetectorUpdate, PostureMetrics, Prompt, PromptAnswer, View
 from posturewatch.inputs.pacing import Pacer
+from posturewatch.inputs.power import PowerWatch
 from posturewatch.inputs.sources import CameraUnavailable
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from posturewatch.core.baseline import Baseline
     from posturewatch.core.detector import Detector
     from posturewatch.core.scheduler import Scheduler
     from posturewatch.inputs.observations import ObservationSource
@@ -80,7 +83,14 @@ class StatusRequest:
     reply: dict[str, Any] = field(default_factory=dict)
 
 
-Message = Pause | Resume | Answer | StatusRequest
+@dataclass(frozen=True)
+class UseProfile:
+    """Judge against the saved profile `name` from now on (a setup just added)."""
+
+    name: str
+
+
+Message = Pause | Resume | Answer | StatusRequest | UseProfile
 
 
 def _mtime(path: Path | None) -> float | None:
@@ -101,6 +111,8 @@ class RunSummary:
     last_s: float | None = None
     recalibrate_requested: bool = False
     camera_outages: int = 0
+    profile_switches: list[str] = field(default_factory=list)
+    """The saved profiles switched to, in order (a changed setup, a second monitor)."""
 
 
 class Monitor:
@@ -120,6 +132,9 @@ class Monitor:
         on_prompt: Callable[[Prompt], None] | None = None,
         metrics_settings: MetricsSettings | None = None,
         profile_path: Path | None = None,
+        profiles_dir: Path | None = None,
+        setup_settings: SetupSettings | None = None,
+        power: PowerWatch | None = None,
     ) -> None:
         self.source = source
         self.clock = clock
@@ -133,6 +148,14 @@ class Monitor:
         self.profile_path = profile_path
         self._profile_mtime = _mtime(profile_path)
         self._profile_checked_s = -math.inf
+        self.profiles_dir = profiles_dir
+        """The saved profiles a changed setup may switch to; None: never switch."""
+        self.profile_name = profile_path.stem if profile_path is not None else None
+        self.setups = SetupWatch(setup_settings)
+        self._switched_to: set[str] = set()
+        self.power = power
+        """On battery, checks are further apart or paused ([power] on_battery)."""
+        self._on_battery = False
         self.on_update = on_update
         self.on_prompt = on_prompt
         self.summary = RunSummary()
@@ -207,6 +230,8 @@ class Monitor:
                 self._event("resume", "")
         elif isinstance(message, Answer):
             self._record_answer(message.answer)
+        elif isinstance(message, UseProfile):
+            self._use_saved_profile(message.name)
         else:
             message.reply = self._publish()
             message.done.set()
@@ -222,11 +247,16 @@ class Monitor:
     def _status(self) -> dict[str, Any]:
         last = self._last_update
         return {
-            "state": "paused" if self._paused else (last.state if last else "starting"),
+            "state": "paused"
+            if self._paused or self._battery_paused()
+            else (last.state if last else "starting"),
             "dominant": last.dominant if last else None,
             "recalibrate": bool(last and last.recalibrate),
+            "profile": self.profile_name,
+            "power": self._power_status(),
             "reason": last.reason if last else "",
             "paused_until": self._paused_until,
+            "paused_on_battery": self._battery_paused() and not self._paused,
             "camera_unavailable_since": self._camera_down_since,
             "last_check_s": last.time_s if last else None,
             "next_check_s": self._next_check_s,
@@ -251,7 +281,51 @@ class Monitor:
             self._paused, self._paused_until = False, None
             self.scheduler.resume(now_s)
             self._event("resume", "pause ended")
-        return self._paused
+        return self._paused or self._battery_paused()
+
+    # -- power --
+
+    def _battery_paused(self) -> bool:
+        return (
+            self._on_battery
+            and self.power is not None
+            and self.power.settings.on_battery == "pause"
+        )
+
+    def _check_power(self, now_s: float) -> None:
+        """Read the power state when due; a change is said once (log, event, status)."""
+        if self.power is None:
+            return
+        on_battery = self.power.poll(now_s)
+        if on_battery == self._on_battery:
+            return
+        self._on_battery = on_battery
+        mode = self.power.settings.on_battery
+        if not on_battery:
+            told = "back on mains power: checking as usual"
+        elif mode == "pause":
+            told = "on battery: checking paused until back on mains power"
+        elif mode == "slower":
+            told = f"on battery: checking {self.power.settings.battery_factor:g}x less often"
+        else:
+            told = "on battery: checking as usual"
+        log.warning("%s", told)
+        self._event("power", "battery" if on_battery else "mains")
+        self._publish()
+
+    def _power_step(self, step_s: float) -> float:
+        """On battery in `slower` mode, the next check further away, but never beyond
+        max_sample_gap_s (a sample stands for at most that long, so the report's
+        minutes stay right) unless it already was."""
+        if self.power is None or not self._on_battery or self.power.settings.on_battery != "slower":
+            return step_s
+        stretched = step_s * self.power.settings.battery_factor
+        return min(stretched, max(step_s, self.detector.settings.max_sample_gap_s))
+
+    def _power_status(self) -> dict[str, Any] | None:
+        if self.power is None:
+            return None
+        return {"on_battery": self._on_battery, "mode": self.power.settings.on_battery}
 
     def run(self, stop: threading.Event | None = None) -> RunSummary:
         """Check until the recording ends, `stop` is set (seen within WAKE_POLL_S) or
@@ -269,6 +343,7 @@ class Monitor:
                     self._stop.set()
                 if self._stop.is_set():
                     break
+                self._check_power(self.clock.now())
                 if self.source.live and self._is_paused(self.clock.now()):
                     self.source.release()
                     self._sleep(1.0)
@@ -297,13 +372,14 @@ class Monitor:
                 if self._stop.is_set() or stop_from_outside.is_set():
                     break
                 now_s = self.clock.stamp(obs.time_s)
+                self._check_power(now_s)
                 if self._camera_down_since is not None:
                     self._camera_back(now_s)
                 if not self.source.live and self._is_paused(now_s):
                     step_s = self.settings.interval_s
                     continue
                 update = self._judge(now_s, compute_metrics(obs, self.view, self.metrics_settings))
-                step_s = next_interval(update, self._state_since, self.settings)
+                step_s = self._power_step(next_interval(update, self._state_since, self.settings))
                 self._next_check_s = now_s + step_s
                 if self.source.live and step_s > self.settings.close_camera_above_s:
                     self.source.release()
@@ -337,9 +413,73 @@ class Monitor:
             log.warning("new calibration loaded from %s", self.profile_path)
         self._profile_mtime = mtime
 
+    def _switch_setup(self, trigger: Trigger, now_s: float) -> bool:
+        """The view changed or the head is held turned: switch to the saved profile
+        the recent samples fit (core.setups.match_profile), keeping the day's
+        state, pauses and cooldowns (the scheduler is not touched). False when none
+        fits; a changed setup then asks for a calibration as before."""
+        if self.profiles_dir is None or not self.setups.settings.switch:
+            return False
+        recent = self.setups.recent(trigger, now_s)
+        if not recent:
+            return False
+        from posturewatch.core.setups import match_profile
+        from posturewatch.store.profiles import load_profiles
+
+        profiles, problems = load_profiles(self.profiles_dir)
+        for problem in problems:
+            log.info("profile skipped: %s", problem)
+        name = match_profile(
+            profiles,
+            recent,
+            self.detector.settings,
+            exclude=self.profile_name,
+            require_upright=trigger != "turned",
+        )
+        if name is None:
+            return False
+        why = "head turned" if trigger == "turned" else "setup changed"
+        self._switch_to(name, profiles[name], why)
+        return True
+
+    def _use_saved_profile(self, name: str) -> None:
+        if self.profiles_dir is None:
+            return
+        from posturewatch.core.errors import UserError
+        from posturewatch.store.profiles import load_profile
+
+        try:
+            baseline = load_profile(self.profiles_dir / f"{name}.json")
+        except UserError as exc:
+            log.warning("kept the current profile: %s", exc)
+            return
+        self._switch_to(name, baseline, "chosen")
+
+    def _switch_to(self, name: str, baseline: Baseline, why: str) -> None:
+        """Judge against another saved profile: the detector starts afresh on it;
+        the scheduler (cooldowns, the open prompt, pauses, the day) is untouched."""
+        assert self.profiles_dir is not None
+        self.detector.switch_baseline(baseline)
+        self.view = baseline.view
+        self.profile_path = self.profiles_dir / f"{name}.json"
+        self._profile_mtime = _mtime(self.profile_path)
+        self.profile_name = name
+        self.setups.reset()
+        self.summary.profile_switches.append(name)
+        self.summary.recalibrate_requested = False
+        self._last_update = None
+        # Said once per setup and run: turning to a second monitor and back is not news.
+        told = name in self._switched_to
+        self._switched_to.add(name)
+        log.log(logging.INFO if told else logging.WARNING, "switched to %s", name)
+        self._event("profile_switch", f"{name} ({why})")
+
     def _judge(self, now_s: float, metrics: PostureMetrics | None) -> DetectorUpdate:
         self._reload_profile(now_s)
         update = self.detector.update(now_s, metrics)
+        trigger = self.setups.observe(now_s, metrics, update)
+        if trigger is not None and self._switch_setup(trigger, now_s):
+            update = self.detector.update(now_s, metrics)  # judged afresh by the new profile
         s = self.summary
         if s.last_s is not None and update.time_s > s.last_s:
             # Like the store: a sample stands for the time since the previous one.
@@ -353,7 +493,8 @@ class Monitor:
         if update.recalibrate and not s.recalibrate_requested:
             s.recalibrate_requested = True
             log.warning(
-                "the camera or desk seems to have changed: please run `posturewatch calibrate`"
+                "the camera or desk seems to have changed and no saved setup fits: please run "
+                "`posturewatch calibrate --profile NAME` for this setup"
             )
             self._event("setup_change", update.reason)
         changed = self._last_update is None or self._last_update.state != update.state

@@ -3,11 +3,15 @@
 Two stretches of real front-view webcam photos (the licensed laptop-webcam sitting
 in tests/data, or your own folders with --upright/--slouched), paced in real time
 through `posturewatch run --source ... --realtime` at the default settings in a
-subprocess, and sampled with psutil once a second. By default the stretch is a
-folder of JPEG frames, 5 a second (--source camera): like a webcam, which hands
-over one compressed picture that is decoded only when a check reads it; with
---source video it is an mp4, every frame of which must be decoded in turn (at
-960x540 that alone is about 0.5 ms a frame, a cost a camera does not have).
+subprocess, and sampled with psutil once a second. By default the stretch is an
+mp4 video of one frame a second (--source video --fps 1): the frames change every
+second, so it carries all there is to see, each frame is decoded once, as a webcam
+hands over one picture a check, and the person is tracked from check to check
+(MediaPipe's VIDEO mode), as on a camera. A higher --fps makes every frame in
+between cost a decode a camera never spends (about 0.5 ms each at 960x540);
+--source folder makes it a folder of JPEG frames, which `run` estimates one by one
+as unrelated photos (IMAGE mode, the person detector on every frame: nearly twice
+the model's cost), an upper bound.
   steady - upright the whole time;
   mixed  - 1 min upright, 1.5 min slouched, 1 min away (an empty grey frame),
            1 min upright.
@@ -24,7 +28,7 @@ as fast as it goes, and the time of one check is split into its stages (decode,
 still-frame test, colour, model, metrics, detector and the rest).
 
     .venv/bin/python scripts/bench_background.py [--stretch steady|mixed|both]
-        [--frames changing|still] [--source camera|video] [--fps 5]
+        [--frames changing|still] [--source video|folder] [--fps 1]
         [--upright DIR --slouched DIR] [--profile]
 
 Targets (changing frames): mixed <= 1.0 % of one core, steady <= 0.7 %, <= 250 MB.
@@ -229,7 +233,7 @@ def measure(name: str, args: argparse.Namespace, env: dict[str, str]) -> tuple[f
         )
         print(
             f"bench: {name}, {args.frames} frames {kind.size[0]}x{kind.size[1]} at "
-            f"{args.fps:g} fps as {'a video' if as_video else 'camera JPEGs'}: "
+            f"{args.fps:g} fps as {'a video' if as_video else 'a folder of JPEGs'}: "
             + " + ".join(f"{k} {s:g} s" for k, s in segments)
         )
         started = time.monotonic()
@@ -347,11 +351,11 @@ def profile(data: Path, calib: list[str], session: list[str], env: dict[str, str
     )
     for label, value in rows:
         print(f"    {label:42s} {1000 * value / n:7.2f} ms  {100 * value / total:5.1f} %")
-    rest = total - sum(v for _, v in rows)
-    if rest >= 0:
-        print(f"    {'everything else (store, scheduler, loop)':42s} {1000 * rest / n:7.2f} ms")
-    else:  # the decode thread's time is inside the model's process-time window too
-        print("    (the stages overlap: the next frame is decoded while the model runs)")
+    rest = max(0.0, total - sum(v for _, v in rows))
+    print(f"    {'everything else (store, scheduler, loop)':42s} {1000 * rest / n:7.2f} ms")
+    # The next frame is decoded on its own thread while this one's stages run, and
+    # a stage's process time includes it: the stages overlap by up to the decode.
+    print("    (stages overlap: the next frame is decoded while this one is judged)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -361,12 +365,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=15.0, help="start-up excluded from CPU")
     parser.add_argument(
         "--source",
-        choices=("camera", "video"),
-        default="camera",
-        help="camera: a folder of JPEG frames, each decoded only when read, as a webcam's; "
-        "video: an mp4, every frame of which must be decoded in turn",
+        choices=("video", "folder"),
+        default="video",
+        help="video: an mp4, tracked as a camera is; folder: JPEG frames, each estimated "
+        "on its own as photos are (an upper bound)",
     )
-    parser.add_argument("--fps", type=float, default=5.0, help="frames a second")
+    parser.add_argument("--fps", type=float, default=1.0, help="frames a second")
     parser.add_argument(
         "--upright", type=Path, default=SITTING / "notSlouching", help="folder of upright photos"
     )

@@ -157,6 +157,7 @@ def test_doctor_without_camera_reports_it_and_exits_1(tmp_data_dir: Path) -> Non
         "pose model",
         "notifications",
         "calibration",
+        "power",
     }
 
 

@@ -15,6 +15,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,8 @@ from posturewatch.store.profiles import check_existing, save_profile
 CAMERA_SECONDS = 10.0
 CAMERA_FPS = 4.0
 COUNTDOWN_S = 3
+SECOND_MONITOR_YAW_DEG = 60.0
+"""How far a second monitor's calibration may have the head turned from the camera."""
 
 INSTRUCTIONS = """\
 Calibration: sit the way you mean to sit.
@@ -57,7 +60,11 @@ def register(sub: Subparsers) -> None:
         "record your upright posture as the baseline",
         "Record a few seconds of your upright sitting posture; later posture is judged as "
         "deviation from it. Frames stay in memory; only numbers are saved.",
-        ["posturewatch calibrate", "posturewatch calibrate --profile desk --preview"],
+        [
+            "posturewatch calibrate",
+            "posturewatch calibrate --profile laptop      # one profile per setup",
+            "posturewatch calibrate --profile monitor2 --second-monitor",
+        ],
         handler=handle,
     )
     add_source_arguments(p)
@@ -74,6 +81,13 @@ def register(sub: Subparsers) -> None:
         "--preview",
         action="store_true",
         help="show the detected landmarks in a window while capturing (needs a display)",
+    )
+    p.add_argument(
+        "--second-monitor",
+        action="store_true",
+        help="calibrate facing a second screen beside the camera (head turned up to "
+        f"{SECOND_MONITOR_YAW_DEG:g} degrees); a head turned to it is then judged "
+        "against this profile instead of as looking away",
     )
     p.add_argument(
         "--force",
@@ -118,6 +132,10 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
             preview.close()
 
     settings: CalibrationSettings = ctx.config.calibration
+    if args.second_monitor:
+        settings = replace(
+            settings, max_abs_yaw_deg=max(settings.max_abs_yaw_deg, SECOND_MONITOR_YAW_DEG)
+        )
     baseline = calibrate_metrics(
         samples,
         view=args.view,
@@ -137,6 +155,10 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
     print(describe(baseline))
     backup = f" (previous kept as {path.name}.bak)" if had_previous else ""
     print(f"saved {path}{backup}")
+    if args.output is None and profile != ctx.config.profile:
+        print(
+            f"setup '{profile}' added: a running posturewatch switches to it when you sit this way"
+        )
     return 0
 
 

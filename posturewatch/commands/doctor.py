@@ -274,7 +274,28 @@ def check_profile(path: Path) -> Check:
     view = getattr(baseline, "view", None)
     frames = getattr(baseline, "frame_count", None)
     about = f" ({view} view, {frames} frames)" if view and frames else ""
-    return Check("calibration", True, f"{path} loads{about}")
+    others = sorted(p.stem for p in path.parent.glob("*.json") if p != path)
+    setups = f"; other setups it switches to: {', '.join(others)}" if others else ""
+    return Check("calibration", True, f"{path} loads{about}{setups}")
+
+
+def check_power(settings: Any) -> Check:
+    """What the machine runs on, and what the monitor does on battery (never a failure)."""
+    from posturewatch.inputs.power import PowerSettings, open_power
+
+    if not isinstance(settings, PowerSettings):
+        settings = PowerSettings()
+    try:
+        on_battery = open_power(settings).on_battery()
+    except Exception as exc:
+        return Check("power", False, f"cannot read the power state ({exc})", required=False)
+    mode = {
+        "slower": f"checks {settings.battery_factor:g}x further apart",
+        "pause": "checking pauses",
+        "normal": "checking as on mains",
+    }[settings.on_battery]
+    state = "no battery found" if on_battery is None else "on battery" if on_battery else "on mains"
+    return Check("power", True, f"{state}; on battery {mode} ([power] on_battery)")
 
 
 # -- the command ---------------------------------------------------------------------------
@@ -301,6 +322,7 @@ def run_checks(ctx: Context, source: str | None, profile: str | None, quiet: boo
         checks.append(check_pose_model(getattr(config, "pose", None)))
     checks.append(check_notifications(notifications))
     checks.append(check_profile(ctx.paths.profile_file(profile_name)))
+    checks.append(check_power(getattr(config, "power", None)))
     return checks
 
 

@@ -88,8 +88,9 @@ class _SetupChangeNotice:
         if update.recalibrate and not self.said:
             self.said = True
             print(
-                "posturewatch: the camera or desk changed; posture alerts are off until you "
-                "run `posturewatch calibrate` again",
+                "posturewatch: the camera or desk changed and no saved setup fits; posture "
+                "alerts are off until you run `posturewatch calibrate --profile NAME` for "
+                "this setup (or sit in a saved one)",
                 file=sys.stderr,
             )
 

@@ -28,6 +28,7 @@ from posturewatch.commands.options import (
 )
 from posturewatch.context import Context
 from posturewatch.core.durations import parse_duration
+from posturewatch.inputs.power import power_text
 from posturewatch.paths import expand_user
 
 PAUSE_FROM_TRAY_S = 30 * 60.0
@@ -264,7 +265,9 @@ def format_status(status: dict[str, Any]) -> str:
     )
     state = monitor.get("state", "unknown")
     reason = status.get("pause_reason")
-    if state == "paused":
+    if state == "paused" and monitor.get("paused_on_battery"):
+        lines.append("state: paused (on battery), until back on mains power")
+    elif state == "paused":
         until = monitor.get("paused_until")
         why = f" ({reason})" if reason else ""
         lines.append(
@@ -280,7 +283,15 @@ def format_status(status: dict[str, Any]) -> str:
             "retrying"
         )
     if monitor.get("recalibrate"):
-        lines.append("the camera or desk changed: run `posturewatch calibrate`")
+        lines.append(
+            "the camera or desk changed and no saved setup fits: "
+            "run `posturewatch calibrate --profile NAME` for this setup"
+        )
+    if monitor.get("profile"):
+        lines.append(f"setup: {monitor['profile']}")
+    power = power_text(monitor.get("power"))
+    if power and not monitor.get("paused_on_battery"):
+        lines.append(power)
     lines.append(
         f"this run: {monitor.get('samples', 0)} checks, {monitor.get('prompts', 0)} prompts"
     )

@@ -114,6 +114,11 @@ class DetectorSettings:
     """The user's smoothed position this far (frame fraction) off the calibrated
     one, along the axis posture hardly moves (sideways in a front view, up or
     down in a side view), means the camera or the chair moved: not judged."""
+    setup_sideways_fw: float = 0.6
+    """Front view: the same sideways tolerance in calibrated face widths (9 cm), used
+    where it is the larger: at a laptop's 40 cm, 0.08 of the frame is 4 cm, less
+    than a slide in the chair while slouching (the licensed sitting 1 drifts 5 cm
+    in its slouch); at a desk's 70 cm the frame fraction is the larger."""
     setup_scale_tolerance: float = 0.15
     """Side view: the ear-to-hip length hardly changes with posture, so a size this
     much off the calibrated one also means the camera moved."""
@@ -130,6 +135,12 @@ class DetectorSettings:
     down by this many face widths between two samples at most setup_jump_gap_s
     apart is a bumped camera or a tilted screen, not sinking: a real sink takes
     seconds and lowers the head more than the shoulders."""
+    setup_rise_fw: float = 0.25
+    """Front view: the shoulder line held this many face widths (3.6 cm) *higher* in
+    the picture than calibrated, seated (not standing), means the camera or the
+    chair moved: a slouch only ever lowers the shoulders, and upright is the
+    calibration. A laptop's camera against a monitor's one, or a chair raised,
+    shows this way (the licensed sitting 2 sits 0.27-0.40 F higher than sitting 1)."""
     setup_jump_gap_s: float = 2.0
     setup_jump_confirm_s: float = 10.0
     """...and when the person stays shifted this long, the setup changed."""
@@ -162,6 +173,8 @@ class DetectorSettings:
             "setup_jump_fw",
             "setup_jump_gap_s",
             "setup_jump_confirm_s",
+            "setup_rise_fw",
+            "setup_sideways_fw",
         )
         for name in positive:
             if not getattr(self, name) > 0:
@@ -302,6 +315,22 @@ def moved_back_in_chair(
         and d.head_sink_fw > -settings.sink_head_fw
         and d.shoulder_sink_fw > -settings.sink_shoulder_fw
     )
+
+
+FRAME_WIDTH_PER_DIAGONAL = 0.8
+"""A 4:3 frame's width over its diagonal (16:9: 0.87, square: 0.71): turns the face's
+size (a fraction of the diagonal) into a fraction of the frame's width."""
+
+
+def sideways_tolerance(baseline: Baseline, settings: DetectorSettings) -> float:
+    """Front view: how far sideways (frame widths) the user may sit from the
+    calibrated place before the setup counts as moved: setup_position_tolerance,
+    or setup_sideways_fw calibrated face widths where that is more (a near camera)."""
+    tolerance = settings.setup_position_tolerance
+    if baseline.has("face_size"):
+        face_w = baseline.centre("face_size") / FRAME_WIDTH_PER_DIAGONAL
+        tolerance = max(tolerance, settings.setup_sideways_fw * face_w)
+    return tolerance
 
 
 def _face_narrowing(metrics: PostureMetrics, baseline: Baseline) -> float:
@@ -470,6 +499,8 @@ class Detector:
         self._dy = _Smoothed()
         self._lean = _Smoothed()
         self._dscale = _Smoothed()
+        self._rise = _Smoothed()
+        """Front view: smoothed rise of the shoulder line above the calibrated one."""
         self._trunk = _Smoothed()
         """Smoothed trunk deviation, for 'leaning back' (noisy frame by frame)."""
         self._moved_since: float | None = None
@@ -482,6 +513,33 @@ class Detector:
         """(time, shoulder level before) of a jump not yet confirmed."""
         self._settled_since: float | None = None
         self._setup_changed = False
+
+    def switch_baseline(self, baseline: Baseline) -> None:
+        """Judge against another saved setup's calibration (a second monitor, the
+        laptop): its place, smoothing and setup-change evidence start afresh, but how
+        long posture has been poor carries over, so a slouch that goes on while the
+        head turns to the other screen still counts."""
+        kept = (
+            self._window,
+            self._poor_time,
+            self._in_poor,
+            self._back_since,
+            self._dominant,
+            self._last_time,
+            self._last,
+            self._last_seen_s,
+        )
+        self.set_baseline(baseline)
+        (
+            self._window,
+            self._poor_time,
+            self._in_poor,
+            self._back_since,
+            self._dominant,
+            self._last_time,
+            self._last,
+            self._last_seen_s,
+        ) = kept
 
     @property
     def setup_changed(self) -> bool:
@@ -732,7 +790,12 @@ class Detector:
         lean = self._lean.update(t, metrics.lean_deg - b.centre("lean_deg"), tau)
         if self._front_jump(t, metrics):
             return True
-        return abs(dx) > s.setup_position_tolerance and abs(lean) <= s.setup_lean_tolerance_deg
+        if metrics.shoulder_level_fw is not None and b.has("shoulder_level_fw"):
+            level = metrics.shoulder_level_fw
+            rise = self._rise.update(t, b.centre("shoulder_level_fw") - level, tau)
+            if rise > s.setup_rise_fw:
+                return True
+        return abs(dx) > sideways_tolerance(b, s) and abs(lean) <= s.setup_lean_tolerance_deg
 
     def _front_jump(self, t: float, m: PostureMetrics) -> bool:
         """Front view: True while the whole person has jumped up or down in the picture

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import logging
 import os
 import signal
@@ -118,6 +119,7 @@ class DesktopApp:
         self.exit_code = 0
         self._restart_after_stop = False
         self._last_status: dict[str, Any] = {}
+        self._setups_told: set[str] = set()
         self._poll = QTimer()
         self._poll.setInterval(STATUS_EVERY_MS)
         self._poll.timeout.connect(self.poll_status)
@@ -242,7 +244,10 @@ class DesktopApp:
         self.tray.icon.showMessage(title, body, app_icon(), 10000)
 
     def _show_status(self, status: dict[str, Any]) -> None:
+        switched = tray_status.switch_notice(self._last_status, status, self._setups_told)
         self._last_status = status
+        if switched is not None:
+            self._tell(*switched)
         missing = not self.profile().exists()
         state = tray_status.tray_state(status, profile_missing=missing)
         self.set_tray(state, tray_status.tooltip(state, status, time.time()), notify=not missing)
@@ -377,7 +382,7 @@ class DesktopApp:
     def _open_source(self, spec: str) -> Any:
         return dataclasses.replace(self.options.source, spec=spec).open(self.config)
 
-    def _calibration_job(self, spec: str) -> Any:
+    def _calibration_job(self, spec: str, profile: str | None = None) -> Any:
         from posturewatch.core.baseline import calibrate_metrics, describe
         from posturewatch.core.metrics import compute_metrics
         from posturewatch.desktop.first_run import CalibrationJob
@@ -385,8 +390,8 @@ class DesktopApp:
 
         config = self.config
         view = self.options.source.view
-        path = self.profile()
-        name = self.options.profile or config.profile
+        path = self.profile() if profile is None else self.ctx.paths.profile_file(profile)
+        name = profile or self.options.profile or config.profile
 
         def compute(obs: Any) -> Any:
             return compute_metrics(obs, view, config.metrics)
@@ -418,20 +423,43 @@ class DesktopApp:
         window.destroyed.connect(lambda *_: self.windows.pop("first-run", None))
         self._keep("first-run", window)
 
-    def calibrate(self) -> None:
+    def calibrate(self, profile: str | None = None) -> None:
         """Pause the monitor (it lets the camera go), calibrate, resume: the running
-        monitor picks up the new profile by itself within seconds."""
+        monitor picks up the new profile by itself within seconds. `profile`: a new
+        setup's name (Settings > Add this setup); the monitor switches to it."""
         from posturewatch.desktop.first_run import FirstRunWindow
 
         if self.hooks is not None:
             self.hooks.pauses.pause(None)
-        window = FirstRunWindow(
-            self._cameras(), self._calibration_job, self._open_source, "calibrate"
-        )
+        job = self._calibration_job
+        if profile is not None:
+            job = functools.partial(self._calibration_job, profile=profile)
+        window = FirstRunWindow(self._cameras(), job, self._open_source, "calibrate")
         window.calibrated.connect(self._on_calibrated)
+        if profile is not None:
+            window.calibrated.connect(lambda *_: self._use_profile(profile))
         window.camera.setCurrentText(self.spec)
         self._keep("calibrate", window)
         window.installEventFilter(_OnClose(window, self.resume, self.qt))
+
+    def add_setup(self, name: str) -> str | None:
+        """Settings > Add this setup: calibrate a named profile for where the user sits
+        now. Returns why the name is refused, or None."""
+        from posturewatch.core.errors import UserError
+        from posturewatch.paths import check_profile_name
+
+        try:
+            check_profile_name(name)
+        except UserError as exc:
+            return str(exc)
+        self.calibrate(profile=name)
+        return None
+
+    def _use_profile(self, name: str) -> None:
+        from posturewatch.monitor import UseProfile
+
+        if self.app is not None:
+            self.app.post(UseProfile(name))
 
     def _on_calibrated(self, spec: str) -> None:
         if not self.options.source.spec and spec.startswith(("camera:", "/dev/")):
@@ -450,7 +478,10 @@ class DesktopApp:
         from posturewatch.desktop.settings_window import SettingsWindow
 
         form = form_from_config(self.config, start_at_login=_autostart_enabled(self.ctx))
-        self._keep("settings", SettingsWindow(form, self._cameras()[1:] or [], self.save_settings))
+        window = SettingsWindow(
+            form, self._cameras()[1:] or [], self.save_settings, add_setup=self.add_setup
+        )
+        self._keep("settings", window)
 
     def save_settings(self, form: SettingsForm) -> str | None:
         """Validate with the loader, write config.toml, set the login item; the

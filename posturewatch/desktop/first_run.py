@@ -446,9 +446,10 @@ class FirstRunWindow(AppWindow):
         self.countdown.setText("done")
         self.result.setText(
             "<b>Calibrated.</b> posturewatch now watches in the background: its icon is "
-            "in the tray, and it will suggest a break when one is due.<br><small>"
-            + summary.replace("\n", "<br>")
-            + "</small>"
+            "in the tray, and it will suggest a break when one is due. Work in more than "
+            "one place (a laptop, a standing desk, a second monitor)? Sit there and use "
+            "Settings &gt; Add this setup; posturewatch switches between them by itself."
+            "<br><small>" + summary.replace("\n", "<br>") + "</small>"
         )
         self.start_button.hide()
         self.finish_button.show()

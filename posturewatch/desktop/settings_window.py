@@ -38,9 +38,11 @@ class SettingsWindow(AppWindow):
         cameras: Sequence[str],
         save: Callable[[SettingsForm], str | None],
         parent: QWidget | None = None,
+        add_setup: Callable[[str], str | None] | None = None,
     ) -> None:
         super().__init__("posturewatch settings", parent)
         self._save = save
+        self._add_setup = add_setup
 
         self.sensitivity = QSlider(Qt.Orientation.Horizontal)
         self.sensitivity.setRange(0, len(SENSITIVITY_STEPS) - 1)
@@ -92,6 +94,19 @@ class SettingsWindow(AppWindow):
         grid.addRow("Quiet hours", quiet_row)
         grid.addRow("Camera", self.camera)
         grid.addRow("", self.login)
+        if add_setup is not None:  # another desk, the laptop, a second monitor
+            self.setup_name = QLineEdit()
+            self.setup_name.setPlaceholderText("laptop, standing desk, monitor2")
+            add = QPushButton("Add this setup")
+            add.setToolTip(
+                "Calibrate where you sit now as a named setup; posturewatch "
+                "switches to it whenever you sit this way"
+            )
+            add.clicked.connect(self.on_add_setup)
+            setup_row = QHBoxLayout()
+            setup_row.addWidget(self.setup_name, 1)
+            setup_row.addWidget(add)
+            grid.addRow("Setups", setup_row)
 
         self.error = QLabel()
         self.error.setObjectName("error")
@@ -130,6 +145,15 @@ class SettingsWindow(AppWindow):
             camera=self.camera.currentText(),
             start_at_login=self.login.isChecked(),
         )
+
+    def on_add_setup(self) -> None:
+        assert self._add_setup is not None
+        problem = self._add_setup(self.setup_name.text().strip())
+        if problem:
+            self.error.setText(f"Not added: {problem}")
+            self.error.show()
+            return
+        self.error.hide()
 
     def on_save(self) -> None:
         problem = self._save(self.form())

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, Literal
 
+from posturewatch.inputs.power import power_text
+
 TrayState = Literal[
     "starting", "good", "slipping", "poor", "away", "paused", "calibrate", "camera", "uncertain"
 ]
@@ -61,7 +63,28 @@ def tooltip(state: TrayState, status: dict[str, Any], now_s: float) -> str:
             text += f" until {clock_text(float(until), now_s)}"
     elif state == "uncertain" and status.get("reason"):
         text += f" ({status['reason']})"
+    power = power_text(status.get("power"))
+    if power:
+        text += f"\n{power}"
+    if status.get("profile"):
+        text += f"\nsetup: {status['profile']}"
     return text
+
+
+def switch_notice(
+    before: dict[str, Any], after: dict[str, Any], told: set[str]
+) -> tuple[str, str] | None:
+    """Told once per setup (names in `told`) when the running monitor switched to
+    another saved setup: turning to a second monitor and back is not news twice."""
+    old, new = before.get("profile"), after.get("profile")
+    if not old or not new or old == new or new in told:
+        return None
+    told.add(new)
+    return (
+        f"posturewatch switched to {new}",
+        f"You sit in the setup saved as '{new}', so posture is judged against its "
+        "calibration. Add a setup with Settings > Add this setup.",
+    )
 
 
 def clock_text(epoch_s: float, now_s: float) -> str:
@@ -105,8 +128,9 @@ def seconds_until_tomorrow(now_s: float, tz: tzinfo | None = None) -> float:
 NOTICES: dict[str, tuple[str, str]] = {
     "calibrate": (
         "posturewatch needs a new calibration",
-        "Your camera or desk seems to have moved, so posture is not judged for now. "
-        "Choose Calibrate in the posturewatch menu.",
+        "Your camera or desk seems to have moved and no saved setup fits, so posture is "
+        "not judged for now. Choose Calibrate in the posturewatch menu, or keep this one "
+        "too with Settings > Add this setup.",
     ),
     "camera": (
         "posturewatch cannot use the camera",

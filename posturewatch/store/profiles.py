@@ -122,3 +122,20 @@ def check_existing(path: Path, force: bool) -> bool:
             ) from None
         return True
     return False
+
+
+def load_profiles(folder: Path) -> tuple[dict[str, Baseline], list[str]]:
+    """Every saved profile in `folder` by name (`<name>.json`), and a line for each
+    one that could not be read (it is left as it is, and skipped)."""
+    profiles: dict[str, Baseline] = {}
+    problems: list[str] = []
+    try:
+        files = sorted(Path(folder).glob("*.json"))
+    except OSError as exc:
+        return profiles, [f"cannot list profiles in {folder}: {exc}"]
+    for path in files:
+        try:
+            profiles[path.stem] = load_profile(path)
+        except UserError as exc:
+            problems.append(str(exc))
+    return profiles, problems
