@@ -38,7 +38,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Literal
 
-from posturewatch.core.baseline import Baseline, CalibrationError, calibrate_metrics
+from posturewatch.core.baseline import Baseline, CalibrationError, add_slouch, calibrate_metrics
 from posturewatch.core.detector import DetectorSettings, frame_verdict
 from posturewatch.core.front import FrontDeviation, front_deviation
 from posturewatch.core.metrics import compute_metrics
@@ -62,6 +62,8 @@ SIGNALS: tuple[str, ...] = (
     *(f.name for f in fields(FrontDeviation)),
     "head_sink_fw",
     "shoulder_sink_fw",
+    "head_low_fw",
+    "judged_head_forward_deg",
 )
 LOWER_IS_WORSE = frozenset({"neck_ratio"})
 
@@ -166,30 +168,39 @@ def evaluate(
     frames: Sequence[Labelled],
     calibration_frames: int,
     settings: DetectorSettings | None = None,
+    slouch_frames: int = 0,
 ) -> Evaluation:
     """Calibrate on the first `calibration_frames` upright frames with a person in
-    them, judge every other frame on its own (frame_verdict)."""
+    them (and, with `slouch_frames`, show the first that many slouched frames as the
+    person's slouch: core.baseline.add_slouch), judge every other frame on its own
+    (frame_verdict)."""
     settings = settings or DetectorSettings()
     measured = [(f, compute_metrics(f.obs, "front")) for f in frames]
     upright = [(f, m) for f, m in measured if f.upright and m is not None]
+    slouched = [(f, m) for f, m in measured if not f.upright and m is not None]
     chosen = upright[:calibration_frames]
-    used = {f.key for f, _ in chosen}
+    shown = slouched[:slouch_frames]
+    used = {f.key for f, _ in chosen + shown}
     counts: dict[bool, Counter[str]] = {True: Counter(), False: Counter()}
+    title = name + (f", slouch shown on {slouch_frames} frame(s)" if slouch_frames else "")
     try:
         baseline: Baseline | None = calibrate_metrics(
             [m for _, m in chosen], view="front", min_frames=calibration_frames, source=name
         )
+        if shown and baseline is not None:
+            baseline = add_slouch(baseline, [m for _, m in shown], settings, source=name)
     except CalibrationError as exc:
-        return Evaluation(name, calibration_frames, str(exc), counts, {}, {})
+        return Evaluation(title, calibration_frames, str(exc), counts, {}, {})
     assert baseline is not None
+    name = title
     values: dict[bool, dict[str, list[float]]] = {True: {}, False: {}}
     for f, m in measured:
         if f.key in used:
             continue
         v = frame_verdict(m, baseline, settings)
         label: str = v.verdict
-        if v.verdict == "poor" and v.dominant:
-            label = f"poor:{v.dominant}"
+        if v.verdict == "poor" and v.decided_by:
+            label = f"poor:{v.decided_by}"
         elif v.verdict == "unknown":
             label = f"unknown:{v.reason}"
         counts[f.upright][label] += 1
@@ -232,6 +243,31 @@ def report(e: Evaluation) -> str:
             f"   {signal:32s} AUC {a:.2f}   upright {lo:+7.2f}..{hi:+7.2f}   "
             f"slouched {slo:+7.2f}..{shi:+7.2f}"
         )
+    return "\n".join(lines)
+
+
+SWEEP_FACTORS = (0.35, 0.4, 0.5, 0.6, 0.8, 1.0, 1.2, 1.4, 2.0)
+"""Sensitivity factors of the sweep (the settings slider's steps among them)."""
+
+
+def sensitivity_sweep(sittings: Sequence[tuple[str, Sequence[Labelled]]]) -> str:
+    """Balanced accuracy of every sitting (one upright frame calibrated) and the
+    frames called poor, per sensitivity factor: where the licensed sittings stop
+    being told apart on either side of the default."""
+    head = f"   {'factor':>6}  " + "  ".join(
+        f"{name + ' BA':>13} {'up poor':>7} {'sl poor':>7}" for name, _ in sittings
+    )
+    lines = ["== sensitivity sweep (one upright frame calibrated)", head]
+    for factor in SWEEP_FACTORS:
+        settings = replace(DetectorSettings(), sensitivity=factor)
+        cells = []
+        for name, frames in sittings:
+            e = evaluate(name, frames, 1, settings)
+            up = sum(v for k, v in e.counts[True].items() if k.startswith("poor"))
+            sl = sum(v for k, v in e.counts[False].items() if k.startswith("poor"))
+            n_up, n_sl = sum(e.counts[True].values()), sum(e.counts[False].values())
+            cells.append(f"{e.balanced_accuracy:13.3f} {up:3d}/{n_up:<3d} {sl:3d}/{n_sl:<3d}")
+        lines.append(f"   {factor:6.2f}  " + "  ".join(cells))
     return "\n".join(lines)
 
 
@@ -397,6 +433,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"no front-view sittings at {slouch}; set POSTUREWATCH_SHARED_DATA", file=sys.stderr)
         return 2
     recorded: list[Observation] = []
+    sittings: list[tuple[str, Sequence[Labelled]]] = []
     for name, folder in SITTINGS:
         frames = observe_sitting(slouch / folder, args.model, args.backend)
         recorded += [
@@ -410,6 +447,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         ]
         for n in CALIBRATION_FRAMES:
             print(report(evaluate(name, frames, n)))
+        for n in CALIBRATION_FRAMES:
+            print(report(evaluate(name, frames, n, slouch_frames=1)))
+        sittings.append((name, frames))
+    print(sensitivity_sweep(sittings))
     if args.record_sittings is not None:
         write_recording(recorded, args.record_sittings, SLOUCH_DIR)
     if csv_path.is_file():

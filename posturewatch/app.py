@@ -9,6 +9,7 @@ them builds the pipeline itself, so a new option is added in one place.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -20,8 +21,9 @@ from posturewatch.clock import Clock, MediaClock, WallClock, parse_start_at
 from posturewatch.closing import Closing
 from posturewatch.config import Config
 from posturewatch.core.baseline import Baseline
-from posturewatch.core.detector import Detector
+from posturewatch.core.detector import Detector, DetectorSettings
 from posturewatch.core.errors import UserError
+from posturewatch.core.learning import FeedbackKind, Learned
 from posturewatch.core.scheduler import Scheduler
 from posturewatch.core.types import DetectorUpdate, Prompt, View
 from posturewatch.inputs.observations import ObservationSource, open_observations
@@ -84,6 +86,22 @@ class RunOptions:
     """Also save the landmarks to this file."""
     keep_store: bool = True
     """Write every sample, prompt and answer to the database."""
+    wait_for_camera: bool = False
+    """A camera missing from the start is waited for with backoff (the desktop app)
+    instead of ending the run."""
+    sensitivity: float | None = None
+    """The one factor over every threshold; None: [detector] sensitivity."""
+
+
+def detector_settings(config: Config, options: RunOptions) -> DetectorSettings:
+    """The configured detector settings with --sensitivity, when given, in place of
+    [detector] sensitivity (out of range: one line naming the option)."""
+    if options.sensitivity is None:
+        return config.detector
+    try:
+        return dataclasses.replace(config.detector, sensitivity=options.sensitivity)
+    except ValueError as exc:
+        raise UserError(f"--{exc}") from None
 
 
 def profile_path(paths: Paths, config: Config, options: RunOptions) -> Path:
@@ -151,10 +169,16 @@ class Application(Closing):
         `notifier` replace the ones they name (the demo reuses photos it already
         estimated; the desktop app shows prompts itself)."""
         from posturewatch.inputs.routines_file import load_routines
+        from posturewatch.store.profiles import load_learned
 
         routines = load_routines(config.routines_file or None)
         path = profile_path(paths, config, options)
         baseline = load_baseline(path)
+        try:
+            learned = load_learned(path, config.learning)
+        except UserError as exc:  # only what answers taught is damaged: judge as calibrated
+            log.warning("what was learned from answers is not used: %s", exc)
+            learned = Learned()
         spec = options.source.spec_or_camera(config)
         with contextlib.ExitStack() as undo:  # a failure half-way releases what was opened
             source = observations or options.source.open(config)
@@ -188,10 +212,12 @@ class Application(Closing):
                 if source.live:  # never prune on a replay dated in the past
                     store.prune(origin)
                 store.add_event(origin, "start", spec)
+            from posturewatch.meeting.signals import make_meeting_detector
+
             monitor = Monitor(
                 source=source,
                 clock=clock,
-                detector=Detector(baseline, config.detector),
+                detector=Detector(baseline, detector_settings(config, options), learned.factors),
                 scheduler=Scheduler(config.scheduler, routines),
                 notifier=notifier,
                 store=store,
@@ -201,9 +227,13 @@ class Application(Closing):
                 on_prompt=on_prompt,
                 metrics_settings=config.metrics,
                 profile_path=path,
+                learned=learned,
+                learning_settings=config.learning,
+                wait_for_camera=options.wait_for_camera,
                 profiles_dir=paths.profiles_dir if options.calibration is None else None,
                 setup_settings=config.setups,
                 power=_power_watch(config) if source.live else None,
+                meeting=make_meeting_detector(config.meeting),
             )
             undo.pop_all()
 
@@ -233,6 +263,11 @@ class Application(Closing):
 
     def resume(self) -> None:
         self.monitor.resume()
+
+    def feedback(self, kind: FeedbackKind | None) -> dict[str, Any]:
+        """ "slouching" / "not_slouching" now, or None to forget what answers taught
+        (core/learning.py); applied by the loop at once."""
+        return self.monitor.feedback(kind)
 
     @property
     def clock(self) -> Clock:

@@ -16,15 +16,18 @@ from typing import Any
 from posturewatch.background.service import ServiceSettings
 from posturewatch.core.baseline import CalibrationSettings
 from posturewatch.core.detector import DetectorSettings
+from posturewatch.core.learning import LearningSettings
 from posturewatch.core.metrics import MetricsSettings
 from posturewatch.core.sampling import SamplingSettings
 from posturewatch.core.scheduler import SchedulerSettings
 from posturewatch.core.settings import ConfigError, from_table, to_table
 from posturewatch.core.setups import SetupSettings
+from posturewatch.core.thresholds import migrate_detector_table
 from posturewatch.files import MAX_SMALL_FILE, read_text_limited, reason
 from posturewatch.inputs.pose import PoseSettings
 from posturewatch.inputs.power import PowerSettings
 from posturewatch.inputs.sources import CameraSettings
+from posturewatch.meeting.signals import MeetingSettings
 from posturewatch.notifiers import NotifierSettings
 from posturewatch.report.model import ReportSettings
 from posturewatch.store.database import StoreSettings
@@ -49,8 +52,10 @@ class Config:
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     calibration: CalibrationSettings = field(default_factory=CalibrationSettings)
     detector: DetectorSettings = field(default_factory=DetectorSettings)
+    learning: LearningSettings = field(default_factory=LearningSettings)
     setups: SetupSettings = field(default_factory=SetupSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
+    meeting: MeetingSettings = field(default_factory=MeetingSettings)
     notifications: NotifierSettings = field(default_factory=NotifierSettings)
     store: StoreSettings = field(default_factory=StoreSettings)
     report: ReportSettings = field(default_factory=ReportSettings)
@@ -63,6 +68,8 @@ def parse_config(text: str, name: str) -> Config:
         table: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{name}: not valid TOML ({exc})") from None
+    if isinstance(table.get("detector"), dict):
+        table["detector"] = migrate_detector_table(table["detector"])
     return from_table(Config, table, name)
 
 
@@ -80,8 +87,12 @@ def load_config(path: Path) -> Config:
 
 def dump_config(config: Config) -> str:
     """TOML text of a config (no third-party writer needed for our flat tables)."""
+    return dump_table(to_table(config))
+
+
+def dump_table(top: dict[str, Any]) -> str:
+    """TOML text of a table of keys and one level of sub-tables."""
     lines: list[str] = []
-    top = to_table(config)
     for key, value in top.items():
         if not isinstance(value, dict):
             lines.append(f"{key} = {_toml_value(value)}")

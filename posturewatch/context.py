@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from posturewatch.config import Config, load_config
+from posturewatch.core.errors import UserError
 from posturewatch.paths import Paths, resolve_paths
 
 
@@ -16,7 +17,13 @@ class Context:
 
     @classmethod
     def from_args(cls, data_dir: str | Path | None) -> Context:
-        return cls(paths=resolve_paths(data_dir))
+        paths = resolve_paths(data_dir)
+        for folder in {paths.data_dir, paths.config_dir}:
+            if folder.exists() and not folder.is_dir():
+                # /dev/null or a file: nothing can be kept there, and "no data yet"
+                # would hide the mistake.
+                raise UserError(f"{folder} is not a folder: the data folder must be a folder")
+        return cls(paths=paths)
 
     @property
     def config(self) -> Config:

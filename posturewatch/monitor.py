@@ -19,16 +19,33 @@ import logging
 import math
 import queue
 import threading
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from posturewatch.clock import Clock
+from posturewatch.core.learning import (
+    FeedbackKind,
+    Learned,
+    LearningSettings,
+    Moment,
+    MomentTracker,
+    Outcome,
+    describe,
+    learn,
+)
 from posturewatch.core.metrics import MetricsSettings, compute_metrics
 from posturewatch.core.sampling import SamplingSettings, next_interval
 from posturewatch.core.setups import SetupSettings, SetupWatch, Trigger
-from posturewatch.core.types import DetectorUpdate, PostureMetrics, Prompt, PromptAnswer, View
+from posturewatch.core.types import (
+    DetectorUpdate,
+    Observation,
+    PostureMetrics,
+    Prompt,
+    PromptAnswer,
+    View,
+)
 from posturewatch.inputs.pacing import Pacer
 from posturewatch.inputs.power import PowerWatch
 from posturewatch.inputs.sources import CameraUnavailable
@@ -37,9 +54,10 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from posturewatch.core.baseline import Baseline
-    from posturewatch.core.detector import Detector
-    from posturewatch.core.scheduler import Scheduler
+    from posturewatch.core.detector import Detector, DetectorSettings
+    from posturewatch.core.scheduler import Scheduler, SchedulerSettings
     from posturewatch.inputs.observations import ObservationSource
+    from posturewatch.meeting.signals import MeetingDetector
     from posturewatch.notifiers import Notifier
     from posturewatch.store.database import Store
 
@@ -54,6 +72,11 @@ STATUS_WAIT_S = 0.5
 may be inside a camera open, which can take seconds)."""
 SNAPSHOT_EVERY_S = 5.0
 """How often the loop refreshes the status it gives while busy."""
+FEEDBACK_PROMPT_S = 15 * 60.0
+"""`feedback fine` is about the last posture prompt when it came this recently
+(and was not answered "Not slouching" already); otherwise about this moment."""
+REMEMBERED_MOMENTS = 32
+"""Posture prompts whose moment is kept for a later "Not slouching"."""
 
 
 @dataclass(frozen=True)
@@ -75,10 +98,33 @@ class Answer:
     answer: PromptAnswer
 
 
+@dataclass(frozen=True)
+class Reconfigure:
+    """New settings from the settings window, applied in the loop's thread: the
+    day's sitting time, prompts, cooldown, snooze and pause are kept (a restart
+    would forget them)."""
+
+    detector: DetectorSettings
+    scheduler: SchedulerSettings
+    sampling: SamplingSettings
+    metrics: MetricsSettings | None = None
+
+
 @dataclass
 class StatusRequest:
     """Asks the loop for its status; `reply` holds it once `done` is set."""
 
+    done: threading.Event = field(default_factory=threading.Event)
+    reply: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Feedback:
+    """The user says how they sit now: "slouching" (a missed slouch), "not_slouching"
+    (a false alarm), or None to forget what answers taught. `reply` holds
+    {"applied": bool, "message": str, "learned": str} once `done` is set."""
+
+    kind: FeedbackKind | None
     done: threading.Event = field(default_factory=threading.Event)
     reply: dict[str, Any] = field(default_factory=dict)
 
@@ -90,7 +136,7 @@ class UseProfile:
     name: str
 
 
-Message = Pause | Resume | Answer | StatusRequest | UseProfile
+Message = Pause | Resume | Answer | Reconfigure | StatusRequest | UseProfile | Feedback
 
 
 def _mtime(path: Path | None) -> float | None:
@@ -132,11 +178,18 @@ class Monitor:
         on_prompt: Callable[[Prompt], None] | None = None,
         metrics_settings: MetricsSettings | None = None,
         profile_path: Path | None = None,
+        learned: Learned | None = None,
+        learning_settings: LearningSettings | None = None,
         profiles_dir: Path | None = None,
         setup_settings: SetupSettings | None = None,
         power: PowerWatch | None = None,
+        wait_for_camera: bool = False,
+        meeting: MeetingDetector | None = None,
     ) -> None:
         self.source = source
+        self.wait_for_camera = wait_for_camera
+        """A camera missing from the start is waited for (the desktop app: its tray
+        says so) instead of ending the run with the reason."""
         self.clock = clock
         self.detector = detector
         self.scheduler = scheduler
@@ -146,8 +199,18 @@ class Monitor:
         self.view = view
         self.metrics_settings = metrics_settings
         self.profile_path = profile_path
+        self.meeting = meeting
+        self._quiet: str | None = None
+        """What the meeting signals saw last (prompts wait while it is set)."""
         self._profile_mtime = _mtime(profile_path)
         self._profile_checked_s = -math.inf
+        self.learned = learned or Learned()
+        """What answers taught (core/learning.py), kept in the profile."""
+        self.learning_settings = learning_settings or LearningSettings()
+        self._moments: OrderedDict[str, Moment] = OrderedDict()
+        """Posture prompt id -> the moment it was shown, for a later "Not slouching"."""
+        self._last_posture_prompt: Prompt | None = None
+        self._moment = MomentTracker()
         self.profiles_dir = profiles_dir
         """The saved profiles a changed setup may switch to; None: never switch."""
         self.profile_name = profile_path.stem if profile_path is not None else None
@@ -158,12 +221,16 @@ class Monitor:
         self._on_battery = False
         self.on_update = on_update
         self.on_prompt = on_prompt
+        self.on_observation: Callable[[Observation], None] | None = None
+        """Each observation judged (the desktop's live view draws its landmarks)."""
         self.summary = RunSummary()
         self._inbox: queue.SimpleQueue[Message] = queue.SimpleQueue()
         self._wake = threading.Event()
         self._source_delivered = False
         """Has the source given one observation? A camera that never did is an error."""
         self._running = False
+        self._loop_thread: threading.Thread | None = None
+        """The thread in run(): its own callbacks (on_update) apply feedback directly."""
         self._stop = threading.Event()
         self._paused = False
         self._paused_until: float | None = None
@@ -171,6 +238,7 @@ class Monitor:
         self._state_since = 0.0
         self._next_check_s: float | None = None
         self._camera_down_since: float | None = None
+        self._camera_retry_at: float | None = None
         self._snapshot: dict[str, Any] = {}
         self._snapshot_s = -math.inf
         self._publish()
@@ -192,6 +260,18 @@ class Monitor:
     def answer(self, answer: PromptAnswer) -> None:
         """An answer given outside the notification (a window, the tray, the CLI)."""
         self.post(Answer(answer))
+
+    def feedback(self, kind: FeedbackKind | None, timeout_s: float = 5.0) -> dict[str, Any]:
+        """Learn from "slouching" / "not_slouching" now (None: forget what was
+        learned); the loop applies it at once and says what it did."""
+        request = Feedback(kind)
+        if not self._running or threading.current_thread() is self._loop_thread:
+            self._apply(request)
+            return request.reply
+        self.post(request)
+        if not request.done.wait(timeout_s):
+            return {"applied": False, "message": "the monitor did not answer in time"}
+        return request.reply
 
     def stop(self) -> None:
         """End run() soon (the store is flushed, the camera let go)."""
@@ -230,6 +310,16 @@ class Monitor:
                 self._event("resume", "")
         elif isinstance(message, Answer):
             self._record_answer(message.answer)
+        elif isinstance(message, Feedback):
+            message.reply = self._feedback(message.kind)
+            message.done.set()
+        elif isinstance(message, Reconfigure):
+            self.detector.set_settings(message.detector)
+            self.scheduler.set_settings(message.scheduler)
+            self.settings = message.sampling
+            if message.metrics is not None:
+                self.metrics_settings = message.metrics
+            self._event("settings", "")
         elif isinstance(message, UseProfile):
             self._use_saved_profile(message.name)
         else:
@@ -258,10 +348,14 @@ class Monitor:
             "paused_until": self._paused_until,
             "paused_on_battery": self._battery_paused() and not self._paused,
             "camera_unavailable_since": self._camera_down_since,
+            "camera_retry_at_s": self._camera_retry_at if self._camera_down_since else None,
+            "quiet": self._quiet,
             "last_check_s": last.time_s if last else None,
             "next_check_s": self._next_check_s,
             "samples": self.summary.samples,
             "prompts": len(self.summary.prompts),
+            "learned": describe(self.learned),
+            "learned_answers": self.learned.count,
             "scheduler": self.scheduler.status(self.clock.now()),
         }
 
@@ -275,6 +369,20 @@ class Monitor:
                 return False
             self.clock.sleep(seconds / chunks, self._wake)
         return not (self._stop.is_set() or self._wake.is_set())
+
+    def _wait_for_retry(self, until_s: float, stop: threading.Event) -> None:
+        """Wait out a camera retry, answering messages meanwhile (the tray asks for
+        the status every few seconds; that must not turn the backoff into a poll).
+        A wait that ran its full length ends it, whatever the clock says (a media
+        clock does not move while it sleeps)."""
+        while not (self._stop.is_set() or stop.is_set() or self._paused):
+            left = until_s - self.clock.now()
+            if left <= 0:
+                return
+            self._wake.clear()
+            if self._sleep(left):
+                return
+            self._drain()
 
     def _is_paused(self, now_s: float) -> bool:
         if self._paused and self._paused_until is not None and now_s >= self._paused_until:
@@ -334,6 +442,7 @@ class Monitor:
         pacer = Pacer(self.source, self._sleep, self.clock.now)
         step_s: float | None = None
         retry_s = self.settings.camera_retry_s
+        self._loop_thread = threading.current_thread()
         self._running = True
         try:
             while True:
@@ -353,11 +462,14 @@ class Monitor:
                 try:
                     obs = pacer.read()
                 except CameraUnavailable as exc:
-                    if exc.never_opened and not self._source_delivered:
+                    never = exc.never_opened and not self._source_delivered
+                    if never and not self.wait_for_camera:
                         raise  # no such camera: say so rather than retry forever
                     self._camera_lost(str(exc))
                     self.source.release()
-                    self._sleep(retry_s)
+                    self._camera_retry_at = self.clock.now() + retry_s
+                    self._publish()
+                    self._wait_for_retry(self._camera_retry_at, stop_from_outside)
                     retry_s = min(retry_s * 2, self.settings.camera_retry_max_s)
                     continue
                 if obs is None:
@@ -378,6 +490,8 @@ class Monitor:
                 if not self.source.live and self._is_paused(now_s):
                     step_s = self.settings.interval_s
                     continue
+                if self.on_observation is not None:
+                    self.on_observation(obs)
                 update = self._judge(now_s, compute_metrics(obs, self.view, self.metrics_settings))
                 step_s = self._power_step(next_interval(update, self._state_since, self.settings))
                 self._next_check_s = now_s + step_s
@@ -408,6 +522,7 @@ class Monitor:
             log.warning("kept the previous calibration: %s", exc)
         else:
             self.detector.set_baseline(baseline)
+            self._set_learned(self._load_learned())
             self.summary.recalibrate_requested = False
             self._event("calibration", str(self.profile_path))
             log.warning("new calibration loaded from %s", self.profile_path)
@@ -464,6 +579,11 @@ class Monitor:
         self.profile_path = self.profiles_dir / f"{name}.json"
         self._profile_mtime = _mtime(self.profile_path)
         self.profile_name = name
+        # What answers taught belongs to each setup's profile; readings taken against
+        # the old one say nothing about the new.
+        self._set_learned(self._load_learned())
+        self._moment = MomentTracker()
+        self._moments.clear()
         self.setups.reset()
         self.summary.profile_switches.append(name)
         self.summary.recalibrate_requested = False
@@ -501,7 +621,9 @@ class Monitor:
         if changed:
             self._state_since = now_s
         self._last_update = update
+        self._moment.add(update)
         self._store_call("add_sample", update, metrics)
+        self._check_meeting(now_s)
         for prompt in self.scheduler.step(update):
             self._show(prompt)
         self._collect_answers(now_s)
@@ -512,6 +634,11 @@ class Monitor:
         return update
 
     def _show(self, prompt: Prompt) -> None:
+        if prompt.kind == "posture":
+            self._moments[prompt.id] = self._moment.moment()
+            while len(self._moments) > REMEMBERED_MOMENTS:
+                self._moments.popitem(last=False)
+            self._last_posture_prompt = prompt
         self.summary.prompts.append(prompt)
         self._store_call("add_prompt", prompt)
         try:
@@ -535,12 +662,114 @@ class Monitor:
             else:
                 self._record_answer(answer)
 
-    def _record_answer(self, answer: PromptAnswer) -> None:
+    def _record_answer(self, answer: PromptAnswer) -> Outcome | None:
+        """Apply, store and count an answer; "Not slouching" on a posture prompt is
+        also learned from (the moment the prompt was shown), and its outcome returned."""
         self.scheduler.answer(answer)
         self.summary.answers.append(answer)
         self._store_call("add_answer", answer)
+        if answer.answer != "not_slouching":
+            return None
+        moment = self._moments.pop(answer.prompt_id, None)
+        if any(p.id == answer.prompt_id and p.kind != "posture" for p in self.summary.prompts):
+            return None  # a break is not a verdict on posture: nothing to learn
+        if moment is None:  # a prompt from before a restart: this moment, then
+            moment = self._moment.moment()
+        return self._learn("not_slouching", moment)
+
+    # -- learning from answers --
+
+    def _feedback(self, kind: FeedbackKind | None) -> dict[str, Any]:
+        if kind is None:
+            self._set_learned(Learned())
+            saved = self._save_learned()
+            message = "what was learned from answers is forgotten: thresholds as calibrated"
+            self._event("learning_reset", "")
+            return {"applied": True, "message": message + saved, "learned": describe(self.learned)}
+        prompt = self._last_posture_prompt
+        now = self.clock.now()
+        outcome: Outcome | None = None
+        if (
+            kind == "not_slouching"
+            and prompt is not None
+            and prompt.id in self._moments
+            and now - prompt.time_s <= FEEDBACK_PROMPT_S
+        ):
+            # "That prompt was wrong": the prompt is answered so (the report counts
+            # it), and learned from the moment it was shown.
+            outcome = self._record_answer(PromptAnswer(prompt.id, "not_slouching", now))
+        if outcome is None:
+            outcome = self._learn(kind, self._moment.moment())
+        return {
+            "applied": outcome.applied,
+            "message": outcome.message,
+            "learned": describe(self.learned),
+        }
+
+    def _learn(self, kind: FeedbackKind, moment: Moment) -> Outcome:
+        outcome = learn(self.learned, kind, moment, self.learning_settings)
+        if outcome.applied:
+            self._set_learned(outcome.learned)
+            saved = self._save_learned()
+            outcome = Outcome(outcome.learned, True, outcome.message + saved)
+        log.warning("%s", outcome.message)
+        self._event("feedback", f"{kind}: {outcome.message}")
+        return outcome
+
+    def _set_learned(self, learned: Learned) -> None:
+        self.learned = learned
+        self.detector.set_learned(learned.factors)
+
+    def _load_learned(self) -> Learned:
+        if self.profile_path is None:
+            return Learned()
+        from posturewatch.core.errors import UserError
+        from posturewatch.store.profiles import load_learned
+
+        try:
+            return load_learned(self.profile_path, self.learning_settings)
+        except UserError as exc:
+            log.warning("what was learned from answers is not used: %s", exc)
+            return Learned()
+
+    def _save_learned(self) -> str:
+        """Keep what was learned in the profile ('' when saved, else why not, as a
+        clause for the message); the loop's own write is not a new calibration."""
+        if self.profile_path is None:
+            return " (for this run only: no profile file)"
+        from posturewatch.core.errors import UserError
+        from posturewatch.store.profiles import save_learned
+
+        try:
+            save_learned(self.profile_path, self.learned)
+        except (UserError, OSError) as exc:
+            log.warning("could not keep what was learned in the profile: %s", exc)
+            return f" (for this run only: the profile could not be written: {exc})"
+        self._profile_mtime = _mtime(self.profile_path)
+        return ""
+
+    def _check_meeting(self, now_s: float) -> None:
+        """Poll the meeting signals (they rate-limit themselves) and tell the
+        scheduler; the start and end of a quiet spell are logged and stored once."""
+        if self.meeting is None:
+            return
+        why = self.meeting.poll(now_s)
+        if why == self._quiet:
+            return
+        if why is None:
+            log.warning("meeting over: prompts may come again")
+            self._event("quiet_end", "")
+        elif self._quiet is None:
+            log.warning("quiet: in a meeting (%s): prompts wait", why)
+            self._event("quiet", why)
+        self._quiet = why
+        self.scheduler.set_quiet(why)
+        self._publish()
 
     def _camera_lost(self, why: str) -> None:
+        self._check_meeting(self.clock.now())
+        if self._quiet is not None:  # a call took the camera: the person sits on
+            self.scheduler.camera_held_in_meeting()
         if self._camera_down_since is None:
             self._camera_down_since = self.clock.now()
             self.summary.camera_outages += 1
@@ -551,6 +780,7 @@ class Monitor:
         log.warning("camera available again; checking resumed")
         self._event("camera_available", "")
         self._camera_down_since = None
+        self._camera_retry_at = None
 
     def _event(self, kind: str, detail: str) -> None:
         self._store_call("add_event", self.clock.now(), kind, detail)

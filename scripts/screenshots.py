@@ -4,8 +4,11 @@ Starts a private desktop (Xvfb, a private D-Bus, dunst, and trayer as the tray
 host; see tests/desktop.py), then runs `posturewatch gui` on a landmark recording
 with a fresh data directory and walks through it the way a person would: the
 first-run window page by page (keys sent with xdotool), the calibration, the tray
-icon and its menu (clicked with xdotool), the settings window and a break window.
-Each picture is of the real app's window on that screen (ImageMagick's import).
+icon and its menu (clicked with xdotool), then every other window and state: the
+live view, the settings, today's report, a break window, the first run with no
+camera and with a camera that fails. The main windows are taken again in the dark
+palette and at 200 % scale (QT_SCALE_FACTOR=2). Each picture is of the real app's
+window on that screen (ImageMagick's import).
 
     python scripts/screenshots.py [--out docs/screenshots]
 """
@@ -44,11 +47,15 @@ class Session:
         self.log = log
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, *extra: str) -> None:
+    def start(self, *extra: str, source: str | None = "", **env: str) -> None:
+        """`posturewatch gui` on the recording (source None: no --source, the
+        machine's cameras; a string: that source), with `env` added."""
         out = self.log.open("ab")
+        chosen = str(self.recording) if source == "" else source
+        where = ["--source", chosen] if chosen is not None else []
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "posturewatch", "gui", "--source", str(self.recording), *extra],
-            env=self.env,
+            [sys.executable, "-m", "posturewatch", "gui", *where, *extra],
+            env=dict(self.env, **env),
             stdout=out,
             stderr=subprocess.STDOUT,
             cwd=ROOT,
@@ -130,49 +137,149 @@ def main() -> int:
         recording = long_recording(work / "session.jsonl.gz", minutes=30)
         with running_desktop(work / "desktop", tray_host=True) as desktop:
             s = Session(desktop, work / "data", recording, work / "gui.log")
-            s.start()
-            try:
-                welcome = s.window("Welcome to posturewatch")
-                time.sleep(1.0)
-                s.grab(welcome, out / "first-run-welcome.png")
-                s.key(welcome, "space")  # Next: the camera
-                time.sleep(3.0)  # the live preview plays the recording
-                s.grab(welcome, out / "first-run-camera.png")
-                s.key(welcome, "space")  # Next: calibration
-                s.key(welcome, "space")  # Start calibration
-                time.sleep(1.2)
-                s.grab(welcome, out / "first-run-countdown.png")
-                time.sleep(4.0)
-                s.grab(welcome, out / "first-run-calibrated.png")
-                s.key(welcome, "space")  # Finish
-                time.sleep(6.0)  # the monitor starts; the tray turns to the state
-                x, y = s.tray_icon_centre()
-                s.grab_region("64x40+960+0", out / "tray-icon.png")
-                s.run("xdotool", "mousemove", str(x), str(y), "click", "1")
-                time.sleep(1.5)
-                s.grab_region("420x330+604+0", out / "tray-menu.png")
-                s.run("xdotool", "key", "Escape")
-            finally:
-                s.stop()
-            for window, name, title in (
-                ("settings", "settings", "posturewatch settings"),
-                ("break:chin-tucks", "break-window", "posturewatch: .*"),
-            ):
-                s.start("--open", window)
-                try:
-                    wid = s.window(title)
-                    time.sleep(1.0)
-                    s.grab(wid, out / f"{name}.png")
-                finally:
-                    s.stop()
+            walk_through(s, out)
+            busy_camera_and_saved_settings(s, out)
+            single_windows(s, out, VARIANTS[:2])
+            other_states(s, work, out, VARIANTS[1:2])
+        # 200 %: a screen as large as one people use at that scale (2560x1600).
+        with running_desktop(work / "desktop-2x", screen="2560x1600x24") as desktop:
+            s = Session(desktop, work / "data", recording, work / "gui.log")
+            single_windows(s, out, VARIANTS[2:])
+            other_states(s, work, out, VARIANTS[2:], first_run=False)
         (out / "README.md").write_text(
             "Screenshots of `posturewatch gui`, made by `python scripts/screenshots.py` on: "
-            f"{DESKTOP_NAME}; Qt {_qt_version()}, {_platform()}.\n",
+            f"{DESKTOP_NAME}; Qt {_qt_version()}, {_platform()}. Names ending -dark use the "
+            "dark palette, -2x QT_SCALE_FACTOR=2.\n",
             encoding="utf-8",
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def walk_through(s: Session, out: Path) -> None:
+    """A first run as a person does it: welcome, camera, calibration, the tray."""
+    s.start()
+    try:
+        welcome = s.window("Welcome to posturewatch")
+        time.sleep(1.0)
+        s.grab(welcome, out / "first-run-welcome.png")
+        s.key(welcome, "space")  # Next: the camera
+        time.sleep(3.0)  # the live preview plays the recording
+        s.grab(welcome, out / "first-run-camera.png")
+        s.key(welcome, "space")  # Next: calibration
+        s.key(welcome, "space")  # Start calibration
+        time.sleep(1.2)
+        s.grab(welcome, out / "first-run-countdown.png")
+        time.sleep(4.0)
+        s.grab(welcome, out / "first-run-calibrated.png")
+        s.key(welcome, "alt+d")  # Details
+        time.sleep(0.5)
+        s.grab(welcome, out / "first-run-details.png")
+        s.key(welcome, "alt+d", "alt+s")  # the optional slouch step
+        time.sleep(0.5)
+        s.grab(welcome, out / "first-run-slouch.png")
+        s.key(welcome, "space")  # Start
+        time.sleep(5.5)
+        s.grab(welcome, out / "first-run-slouch-result.png")
+        s.key(welcome, "alt+f")  # Finish
+        time.sleep(8.0)  # the monitor starts; the tray turns to the state
+        x, y = s.tray_icon_centre()
+        s.grab_region("64x40+960+0", out / "tray-icon.png")
+        s.run("xdotool", "mousemove", str(x), str(y), "click", "1")
+        time.sleep(1.5)
+        s.grab_region("420x360+604+0", out / "tray-menu.png")
+        s.run("xdotool", "key", "Escape")
+    finally:
+        s.stop()
+
+
+VARIANTS: tuple[tuple[str, dict[str, str]], ...] = (
+    ("", {}),
+    ("-dark", {"POSTUREWATCH_THEME": "dark"}),
+    ("-2x", {"QT_SCALE_FACTOR": "2"}),
+)
+WINDOWS = (
+    ("live", "live-view", "posturewatch live view", 6.0),
+    ("settings", "settings", "posturewatch settings", 1.0),
+    ("report", "report", "posturewatch: today's report", 4.0),
+    ("break:chin-tucks", "break-window", "posturewatch: .*", 1.0),
+)
+
+
+def busy_camera_and_saved_settings(s: Session, out: Path) -> None:
+    """The tray while the camera cannot be opened (calibrated, camera:7), and the
+    settings window after Save (a sensitivity step stricter)."""
+    s.start(source="camera:7")
+    try:
+        time.sleep(8.0)  # the first retry is scheduled
+        x, y = s.tray_icon_centre()
+        s.run("xdotool", "mousemove", str(x), str(y), "click", "1")
+        time.sleep(1.5)
+        s.grab_region("480x360+544+0", out / "tray-menu-camera-busy.png")
+        s.run("xdotool", "key", "Escape")
+    finally:
+        s.stop()
+    s.start("--open", "settings")
+    try:
+        wid = s.window("posturewatch settings")
+        time.sleep(1.0)
+        s.key(wid, "Right", "alt+s")  # the slider (focused first) one step stricter, Save
+        time.sleep(1.0)
+        s.grab(wid, out / "settings-saved.png")
+    finally:
+        s.stop()
+    (Path(s.env["POSTUREWATCH_DATA_DIR"]) / "config.toml").unlink(missing_ok=True)
+
+
+def single_windows(s: Session, out: Path, variants: tuple[tuple[str, dict[str, str]], ...]) -> None:
+    """Each window on its own (--open), in each of `variants`."""
+    for suffix, env in variants:
+        for window, name, title, settle_s in WINDOWS:
+            if suffix and window == "report":
+                continue
+            s.start("--open", window, **env)
+            try:
+                wid = s.window(title)
+                time.sleep(settle_s)
+                s.grab(wid, out / f"{name}{suffix}.png")
+            finally:
+                s.stop()
+
+
+def other_states(
+    s: Session,
+    work: Path,
+    out: Path,
+    variants: tuple[tuple[str, dict[str, str]], ...],
+    first_run: bool = True,
+) -> None:
+    """The first run with no camera at all, and with a camera that cannot be opened;
+    the welcome and camera pages in each of `variants`."""
+    fresh = Session(s.desktop, work / "fresh", s.recording, s.log)
+    for source, name in ((None, "first-run-no-camera"), ("camera:7", "first-run-camera-failed")):
+        if not first_run:
+            break
+        fresh.start(source=source)
+        try:
+            welcome = fresh.window("Welcome to posturewatch")
+            time.sleep(1.0)
+            fresh.key(welcome, "space")  # Next
+            time.sleep(3.0)
+            fresh.grab(welcome, out / f"{name}.png")
+        finally:
+            fresh.stop()
+    for suffix, env in variants:
+        fresh.start(**env)
+        try:
+            welcome = fresh.window("Welcome to posturewatch")
+            time.sleep(1.0)
+            fresh.grab(welcome, out / f"first-run-welcome{suffix}.png")
+            fresh.key(welcome, "space")
+            time.sleep(3.0)
+            fresh.grab(welcome, out / f"first-run-camera{suffix}.png")
+        finally:
+            fresh.stop()
 
 
 def _qt_version() -> str:

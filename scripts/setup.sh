@@ -14,6 +14,8 @@ if [[ "${1:-}" == "--system" ]]; then
         libegl1 libgl1 libfontconfig1 fonts-dejavu-core
         # a tray host, clicks, window lists and screenshots for its tests
         trayer xdotool x11-utils imagemagick
+        # a window manager that sets _NET_WM_STATE_FULLSCREEN, for meeting mode's tests
+        openbox
         # the test that the pose model makes no network call traces it
         strace)
     missing=()

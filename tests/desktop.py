@@ -162,7 +162,9 @@ def _start(
     return proc
 
 
-def _start_xvfb(stack: ExitStack, root: Path, env: dict[str, str]) -> str:
+def _start_xvfb(
+    stack: ExitStack, root: Path, env: dict[str, str], screen: str = "1024x768x24"
+) -> str:
     """Xvfb on a display it picks itself (-displayfd), so parallel runs never clash."""
     read_fd, write_fd = os.pipe()
     try:
@@ -174,7 +176,7 @@ def _start_xvfb(stack: ExitStack, root: Path, env: dict[str, str]) -> str:
                 str(write_fd),
                 "-screen",
                 "0",
-                "1024x768x24",
+                screen,
                 "-nolisten",
                 "tcp",
             ],
@@ -202,9 +204,12 @@ def _start_xvfb(stack: ExitStack, root: Path, env: dict[str, str]) -> str:
 
 
 @contextmanager
-def running_desktop(root: Path, tray_host: bool = False) -> Iterator[Desktop]:
+def running_desktop(
+    root: Path, tray_host: bool = False, screen: str = "1024x768x24"
+) -> Iterator[Desktop]:
     """Start the private desktop in `root`, yield it, stop everything again. With
-    `tray_host`, trayer runs along the screen's top edge as the system tray."""
+    `tray_host`, trayer runs along the screen's top edge as the system tray.
+    `screen`: Xvfb's WIDTHxHEIGHTxDEPTH (a larger one for pictures at 200 %)."""
     root.mkdir(parents=True, exist_ok=True)
     env = {
         k: v
@@ -224,7 +229,7 @@ def running_desktop(root: Path, tray_host: bool = False) -> Iterator[Desktop]:
         if bus.poll() is not None:
             raise RuntimeError(f"dbus-daemon did not start: {_log_tail(root / 'dbus.log')}")
         env["DBUS_SESSION_BUS_ADDRESS"] = f"unix:path={socket}"
-        env["DISPLAY"] = _start_xvfb(stack, root, env)
+        env["DISPLAY"] = _start_xvfb(stack, root, env, screen)
 
         picker = root / "pick-action.sh"
         picker.write_text(PICKER.format(root=root), encoding="utf-8")

@@ -77,6 +77,8 @@ def one_line(done: subprocess.CompletedProcess[str], code: int = 2, *needles: st
     assert done.returncode == code, (done.returncode, done.stderr)
     assert len(lines) == 1, done.stderr
     assert lines[0].startswith("posturewatch: "), lines[0]
+    # Short and printable whatever the input quoted in it (core.errors.one_line).
+    assert len(lines[0]) <= 360 and lines[0].isprintable(), lines[0]
     for needle in needles:
         assert needle in lines[0], lines[0]
     return lines[0]

@@ -8,7 +8,9 @@ the same stored observations, not from copies of earlier output.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -105,10 +107,77 @@ def test_calibration_adds_verdicts_and_deviations(
     assert all(r["head_dev_deg"] > 10 and r["shoulder_dev_deg"] > 3 for r in rows[4:])
     assert rows[3]["head_dev_deg"] is None and rows[3]["reason"]
 
+    for row in rows:
+        assert row["thresholds"]["head_threshold_deg"] > 0
+        assert (row["decided_by"] is not None) is (row["verdict"] == "poor")
+    # the simulated slouch carries the head forward and the trunk toward the screen
+    assert rows[-1]["decided_by"] in ("head_forward", "neck", "lean_in") and rows[-1]["why"]
+
     code, out, _ = _run([*argv[:-1], "--calibration", str(profile)], capsys)
-    header = out.splitlines()[0]
-    assert "verdict" in header and "head_dev" in header
-    assert out.splitlines()[-1].split()[-3] == "poor"
+    thresholds, header, *lines = out.splitlines()
+    assert thresholds.startswith("# thresholds in force (sensitivity 1)")
+    assert "verdict" in header and "head_dev" in header and "why" in header
+    assert "poor" in lines[-1].split() and rows[-1]["why"] in lines[-1]
+
+
+def test_a_front_slouch_says_which_signal_decided_and_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The licensed front-view sitting (landmarks the real model gave for it),
+    calibrated on its first upright frame: every deviation, the thresholds in force,
+    the deciding signal and the words; --sensitivity reaches them."""
+    sitting = [
+        o
+        for o in read_recording(SITTINGS)
+        if (o.path or "").startswith("low-isSlouching__high-notSlouching/")
+    ]
+    upright = next(o for o in sitting if "/notSlouching/" in (o.path or ""))
+    slouched = [o for o in sitting if "/isSlouching/" in (o.path or "")][:4]
+    profile = tmp_path / "profile.json"
+    save_profile(profile, calibrate([upright], view="front", source="test"))
+    frames = tmp_path / "frames.jsonl"
+    with RecordingWriter(frames, source="licensed sitting 1", fps=1.0) as writer:
+        for i, obs in enumerate([upright, *slouched]):
+            writer.write(dataclasses.replace(obs, index=i, time_s=float(i)))
+    argv = ["--data-dir", str(tmp_path), "analyze", str(frames), "--calibration", str(profile)]
+    code, out, err = _run([*argv, "--json"], capsys)
+    assert code == 0, err
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["verdict"] for r in rows] == ["good"] + ["poor"] * 4
+    for row in rows:
+        deviations = row["deviations"]
+        assert set(deviations) >= {"head_sink_fw", "shoulder_sink_fw", "neck_ratio", "lean_in_deg"}
+        assert row["thresholds"]["sink_head_fw"] > 0 and 0 < row["thresholds"]["min_neck_ratio"] < 1
+        assert set(row["readings"]) == {
+            "head_forward",
+            "shoulders_rounded",
+            "sinking",
+            "neck",
+            "lean_in",
+        }
+    for row in rows[1:]:
+        assert row["decided_by"] == "sinking"
+        head, shoulders = row["deviations"]["head_sink_fw"], row["deviations"]["shoulder_sink_fw"]
+        said = re.fullmatch(
+            r"sinking: head (\S+) and shoulders (\S+) face widths lower than calibrated",
+            row["why"],
+        )
+        assert said is not None, row["why"]
+        assert float(said[1]) == pytest.approx(head, abs=0.006)
+        assert float(said[2]) == pytest.approx(shoulders, abs=0.006)
+        assert row["readings"]["sinking"] > 1.0
+    code, out, _ = _run([*argv, "--json", "--sensitivity", "0.2"], capsys)
+    relaxed = [json.loads(line) for line in out.splitlines()]
+    assert relaxed[1]["thresholds"]["sink_head_fw"] == pytest.approx(
+        5 * rows[1]["thresholds"]["sink_head_fw"], abs=1e-3
+    )
+    assert [r["verdict"] for r in relaxed] == ["good"] * 5
+    code, out, _ = _run(argv, capsys)
+    assert code == 0
+    assert "sinking: head" in out.splitlines()[-1]
+
+
+SITTINGS = Path(__file__).resolve().parent / "fixtures" / "front_view_sittings.jsonl.gz"
 
 
 def test_fps_samples_a_recording_and_frames_stops_early(
@@ -298,3 +367,21 @@ def test_ctrl_c_ends_a_camera_session_cleanly(
     assert code == 0, err
     assert len(out.splitlines()) == 2
     assert camera.closed
+
+
+def test_a_sensitivity_out_of_range_is_one_line(
+    session: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calibration_frames = read_recording(_record(tmp_path / "calib.jsonl", [UPRIGHT] * 6))
+    profile = tmp_path / "profile.json"
+    save_profile(profile, calibrate(calibration_frames, source="test"))
+    for command in (
+        ["analyze", str(session), "--calibration", str(profile)],
+        ["run", "--no-store", "--notifier", "none", "--source", str(session)],
+    ):
+        argv = ["--data-dir", str(tmp_path), *command, "--sensitivity", "9"]
+        if command[0] == "run":
+            argv += ["--calibration", str(profile)]
+        code, _, err = _run(argv, capsys)
+        lines = [line for line in err.splitlines() if line.strip()]
+        assert code == 2 and lines == ["posturewatch: --sensitivity: must be between 0.2 and 5"]

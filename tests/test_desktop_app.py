@@ -164,6 +164,10 @@ def test_tray_icon_menu_and_the_cli_against_the_gui_instance(
         status = json.loads(_cli(env, "status", "--json").stdout)
         assert status["pause_reason"] == "paused by you"
         assert _cli(env, "resume").returncode == 0
+        # Answers reach the app's own monitor over the same channel, and it says
+        # what it made of them (learned, or why not).
+        told = _cli(env, "feedback", "fine")
+        assert told.stdout.startswith("the running posturewatch "), told.stderr
 
         stopped = _cli(env, "stop")
         assert stopped.returncode == 0, stopped.stderr
@@ -214,10 +218,20 @@ def test_a_missing_camera_is_shown_and_told_once(tray_desktop: Desktop, tmp_path
             return title in tray_desktop.history_summaries()
 
         wait_until(told, 40, "the camera notice")
-        time.sleep(12)  # two more status polls: still one notice
+        # The app goes on waiting for the camera: status and pause agree with the tray.
+        status = json.loads(_cli(env, "status", "--json").stdout)
+        monitor = status["monitor"]
+        assert monitor["camera_unavailable_since"] is not None, status
+        assert monitor["camera_retry_at_s"] is not None, status
+        paused = _cli(env, "pause", "10m")
+        assert paused.returncode == 0 and "paused until" in paused.stdout, paused
+        assert _cli(env, "resume").returncode == 0
+        time.sleep(12)  # two more status polls: still one notice, and no "stopped"
         tray_desktop.close_all()
         summaries = tray_desktop.history_summaries()
         assert summaries.count(title) == 1, summaries
+        assert "posturewatch stopped watching" not in summaries, summaries
+        assert proc.poll() is None
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(10) == 0
     finally:

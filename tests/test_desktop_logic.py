@@ -43,8 +43,27 @@ def test_today_lines() -> None:
     )
     assert lines == [
         "Today: seated 2 h 05 min, 81 % upright",
-        "Poor posture 12 min, breaks 2 of 3 prompts",
+        "Poor posture 12 min, 3 prompts, 2 followed",
     ]
+    # A day with minutes has figures, also before any prompt.
+    assert st.today_lines({"seated_min": 12.0, "good_share": 1.0, "poor_min": 0}) == [
+        "Today: seated 12 min, 100 % upright",
+        "Poor posture 0 min, no prompts yet",
+    ]
+    assert st.today_lines({"seated_min": 0.0, "prompts": 0}) == ["Today: no figures yet"]
+
+
+def test_the_tray_says_when_the_camera_is_tried_again_and_a_snooze() -> None:
+    now = datetime(2026, 3, 2, 10, 0).timestamp()
+    status = {"camera_unavailable_since": now - 30, "camera_retry_at_s": now + 115}
+    assert st.tray_state(status, profile_missing=True) == "camera"
+    tip = st.tooltip("camera", status, now)
+    assert tip == "posturewatch: camera busy or missing, trying again in 2 min"
+    assert st.next_step(status, now) == "Next: trying the camera again in 2 min."
+    assert st.snooze_line({"scheduler": {"snoozed_until": now + 900}}, now) == (
+        "Prompts snoozed until 10:15"
+    )
+    assert st.snooze_line({"scheduler": {"snoozed_until": None}}, now) == ""
 
 
 def test_pause_until_tomorrow_ends_at_midnight() -> None:
@@ -62,34 +81,42 @@ def test_notices_are_told_once_per_episode() -> None:
     assert once("calibrate") == st.NOTICES["calibrate"]
 
 
-def test_sensitivity_scales_the_threshold_defaults() -> None:
-    assert ds.scaled_thresholds(1.0) == {
-        "head_threshold_deg": 10.0,
-        "shoulder_threshold_deg": 8.0,
-        "hysteresis_deg": 2.0,
-    }
-    strict = ds.scaled_thresholds(1.25)
-    assert strict["head_threshold_deg"] == 8.0
-    assert strict["shoulder_threshold_deg"] == 6.4
+def test_the_sensitivity_slider_sets_the_one_factor() -> None:
     config = ds.apply_form(Config(), ds.SettingsForm(sensitivity=1.25), "config.toml")
-    assert config.detector.head_threshold_deg == 8.0
-    assert ds.nearest_step(ds.sensitivity_of(config.detector)) == 3
-    assert ds.nearest_step(ds.sensitivity_of(Config().detector)) == 2
+    assert config.detector.sensitivity == 1.25
+    # the thresholds themselves stay the defaults: core/thresholds.py divides them
+    assert config.detector.head_threshold_deg == Config().detector.head_threshold_deg
+    assert ds.nearest_step(ds.form_from_config(config).sensitivity) == 3
+    assert ds.nearest_step(ds.form_from_config(Config()).sensitivity) == 2
+    with pytest.raises(ConfigError, match="sensitivity"):
+        ds.apply_form(Config(), ds.SettingsForm(sensitivity=50.0), "config.toml")
 
 
 def test_form_round_trips_through_the_config_file(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     form = ds.SettingsForm(
-        sensitivity=0.8,
+        sensitivity=0.6,
         break_after_min=40,
         prompt_style="window",
         quiet_hours="12:00-13:00, 19:00-08:00",
         camera="/dev/video2",
     )
     config = ds.apply_form(Config(), form, str(path))
-    ds.save_config(path, config)
+    changed = ds.save_config(path, Config(), config)
+    assert "scheduler.break_after_min" in changed and "camera.device" in changed
+    assert ds.needs_restart(changed)
     loaded = load_config(path)
     assert loaded == config
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    # Only what changed is written: no defaults.
+    assert "cooldown_min" not in path.read_text() and "[store]" not in path.read_text()
+    # A key the user wrote by hand stays as written when another one changes.
+    path.write_text(path.read_text() + "\n[store]\nretention_days = 30\n")
+    hand = load_config(path)
+    again = ds.apply_form(hand, dataclasses.replace(form, break_after_min=45), str(path))
+    assert ds.save_config(path, hand, again) == ["scheduler.break_after_min"]
+    assert "retention_days = 30" in path.read_text()
+    assert ds.save_config(path, again, again) == []
     back = ds.form_from_config(loaded)
     assert back.prompt_style == "window"
     assert back.quiet_hours == "12:00-13:00, 19:00-08:00"

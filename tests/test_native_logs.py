@@ -36,3 +36,29 @@ def test_off_for_doctor_verbose_or_the_environment(
     with quiet_native_logs(enabled=enabled):
         os.write(2, b"native line\n")
     assert capfd.readouterr().err == "native line\n"
+
+
+def test_threads_silencing_at_once_always_give_stderr_back(
+    capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The model on one thread and an image decoded ahead on another silence fd 2 with
+    overlapping spans (the first in leaves first); stderr is ours again after."""
+    import threading
+
+    monkeypatch.delenv("POSTUREWATCH_MODEL_LOGS", raising=False)
+    second_in, first_out = threading.Event(), threading.Event()
+
+    def second() -> None:
+        with quiet_native_logs():
+            second_in.set()
+            first_out.wait(5)
+            os.write(2, b"native chatter\n")
+
+    with quiet_native_logs():
+        thread = threading.Thread(target=second)
+        thread.start()
+        second_in.wait(5)
+    first_out.set()
+    thread.join(5)
+    print("after", file=sys.stderr)
+    assert capfd.readouterr().err == "after\n"

@@ -309,6 +309,11 @@ def test_buttons_only_where_the_daemon_has_them() -> None:
         "snooze_15m",
         "Snooze 15 min",
     ]
+    assert notify_actions(frozenset({"actions"}), True, posture=True)[-2:] == [
+        "not_slouching",
+        "Not slouching",
+    ]
+    assert answer_for_signal("ActionInvoked", (7, "not_slouching")) == "not_slouching"
     assert notify_actions(frozenset({"body"}), True) == []
     assert notify_actions(frozenset({"actions"}), False) == []
     assert expire_timeout_ms(0) == 0

@@ -136,6 +136,16 @@ def test_dbus_snooze_button_records_snooze(clean: Desktop, dbus: DbusNotifier) -
     assert collect_answers(dbus) == [PromptAnswer(prompt.id, "snooze_15m", ANSWER_TIME)]
 
 
+def test_dbus_not_slouching_button_records_a_false_alarm(
+    clean: Desktop, dbus: DbusNotifier
+) -> None:
+    prompt = make_prompt("Head forward")
+    dbus.show(prompt)
+    wait_until(lambda: clean.on_screen() == 1, 5, "the prompt on screen")
+    clean.invoke_action("Not slouching")
+    assert collect_answers(dbus) == [PromptAnswer(prompt.id, "not_slouching", ANSWER_TIME)]
+
+
 def test_dbus_answer_goes_to_the_prompt_on_screen(clean: Desktop, dbus: DbusNotifier) -> None:
     replaced, current = make_prompt("Replaced"), make_prompt("Current")
     dbus.show(replaced)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import sqlite3
 import tempfile
 from contextlib import redirect_stderr, redirect_stdout
@@ -17,17 +18,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from posturewatch.cli import main
+from posturewatch.cli import main, print_error
 from posturewatch.config import load_config
 from posturewatch.core.errors import UserError
 from posturewatch.inputs.recording import RecordingReader
+from posturewatch.inputs.timeline import load_timeline
 from posturewatch.store.database import Store
 from posturewatch.store.profiles import load_profile
 from tests.reliability import calibrated, write_recording
 
+pytestmark = pytest.mark.timeout(180)
+"""40 examples take seconds; one that hangs fails its test well before the global limit."""
+
 FAST = settings(
     max_examples=40,
-    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
@@ -69,18 +73,34 @@ def run_cli(argv: list[str]) -> tuple[int, str]:
     return code, err.getvalue()
 
 
+def assert_shown_as_one_line(exc: UserError) -> None:
+    """What the user sees of a reader's error (the CLI's printer) is one printable line
+    of at most about 300 characters, whatever the input quoted in it."""
+    shown = io.StringIO()
+    print_error(str(exc), shown)
+    text = shown.getvalue()
+    assert str(exc) and text.endswith("\n") and text.count("\n") == 1, text
+    assert text.startswith("posturewatch: ") and len(text) <= 320, text
+    assert text[:-1].isprintable(), text
+
+
 def check_outcome(code: int, err: str) -> None:
     assert "Traceback" not in err
     assert code in (0, 1, 2), (code, err)
+    for line in err.splitlines():  # ours, one printable line each: no library's chatter
+        assert line.startswith("posturewatch") and line.isprintable() and len(line) <= 360, err
     if code == 2:
         lines = [line for line in err.splitlines() if line.strip()]
         assert lines and lines[-1].startswith("posturewatch: "), err
 
 
 @pytest.fixture(scope="module")
-def world() -> tuple[Path, Path]:
-    root = Path(tempfile.mkdtemp(prefix="pw-props-"))
+def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("pw-props")
     calibrated(root / "data")
+    # A 3-second recording too, for the paced runs (--speed): paced at the slowest
+    # speed accepted (1, real time) it ends in 3 s.
+    write_recording(root / "short.jsonl", 3)
     return root / "data", write_recording(root / "rec.jsonl", 30)
 
 
@@ -91,7 +111,7 @@ def world() -> tuple[Path, Path]:
             ["report", "--date"],
             ["report", "--week", "--date"],
             ["run", "--no-store", "--notifier", "none", "--source", "REC", "--fps"],
-            ["run", "--no-store", "--notifier", "none", "--source", "REC", "--speed"],
+            ["run", "--no-store", "--notifier", "none", "--source", "SHORT", "--speed"],
             ["run", "--no-store", "--notifier", "none", "--source", "REC", "--start-at"],
             ["run", "--no-store", "--notifier", "none", "--source", "REC", "--profile"],
             ["run", "--no-store", "--notifier", "none", "--source"],
@@ -99,6 +119,8 @@ def world() -> tuple[Path, Path]:
             ["calibrate", "--source", "REC", "--force", "--profile"],
             ["config", "--path", "--bogus"],
             ["pause"],
+            ["feedback"],
+            ["feedback", "slouching", "--source", "REC", "--seconds"],
         ]
     ),
     value=weird_text,
@@ -107,7 +129,9 @@ def test_the_cli_ends_in_success_or_one_line(
     world: tuple[Path, Path], command: list[str], value: str
 ) -> None:
     data, rec = world
-    argv = ["--data-dir", str(data), *[str(rec) if a == "REC" else a for a in command]]
+    short = rec.with_name("short.jsonl")
+    named = {"REC": str(rec), "SHORT": str(short)}
+    argv = ["--data-dir", str(data), *[named.get(a, a) for a in command]]
     if argv[-1].startswith("--") and argv[-1] != "--bogus":
         if argv[-1] == "--source" and (
             "camera" in value or value.strip().isdigit() or value.startswith("/dev")
@@ -144,11 +168,14 @@ sections = st.sampled_from(
         "service",
         "metrics",
         "report",
+        "learning",
         "bogus",
     ]
 )
 keys = st.sampled_from(
     [
+        "max_factor",
+        "max_answers",
         "interval_s",
         "steady_interval_s",
         "bucket_s",
@@ -186,7 +213,7 @@ def test_the_config_reader_accepts_or_names_the_problem(
     try:
         load_config(path)
     except UserError as exc:
-        assert str(exc) and "\n" not in str(exc)
+        assert_shown_as_one_line(exc)
 
 
 json_values = st.recursive(
@@ -224,7 +251,7 @@ def test_the_profile_reader_accepts_or_names_the_problem(
     try:
         load_profile(path)
     except UserError as exc:
-        assert str(exc) and "\n" not in str(exc)
+        assert_shown_as_one_line(exc)
 
 
 @FAST
@@ -276,12 +303,12 @@ def test_the_recording_reader_accepts_or_names_the_problem(
             for _ in reader:
                 pass
     except UserError as exc:
-        assert str(exc) and "\n" not in str(exc)
+        assert_shown_as_one_line(exc)
 
 
 sql_values = st.one_of(
     st.none(),
-    st.integers(),
+    st.integers(min_value=-(2**63), max_value=2**63 - 1),  # what SQLite can hold
     st.floats(allow_nan=False),
     st.text(max_size=8),
     st.binary(max_size=8),
@@ -345,7 +372,112 @@ def test_the_database_reader_accepts_or_names_the_problem(
         with redirect_stdout(io.StringIO()), redirect_stderr(err):
             write_report(paths, Config(), ReportRequest(day=day, json=True))
     except UserError as exc:
-        assert str(exc) and "\n" not in str(exc)
+        assert_shown_as_one_line(exc)
+
+
+timeline_numbers = st.one_of(
+    st.floats(),
+    st.integers(min_value=-(2**63), max_value=2**63 - 1),
+    st.sampled_from([0, -1, 1e12, 1e-300, 1e300]),
+)
+
+
+@FAST
+@given(
+    key=st.sampled_from(["fps", "sway_px", "calibrate_seconds", "minutes", "segment", "start_at"]),
+    value=st.one_of(timeline_numbers, st.text(max_size=12), st.just([1, 2])),
+)
+def test_a_timeline_is_refused_or_bounded(
+    tmp_path_factory: pytest.TempPathFactory, key: str, value: object
+) -> None:
+    """Whatever number a timeline holds, it is refused with one line or gives a script
+    that ends: finite, at most a million observations, a sway that stays in pixels."""
+    folder = tmp_path_factory.mktemp("timeline")
+    literal = toml_literal(value)
+    head = f"{key} = {literal}\n" if key not in ("minutes",) else ""
+    minutes = literal if key == "minutes" else "2"
+    body = "" if key == "segment" else f'[[segment]]\nimage = ""\nminutes = {minutes}\n'
+    path = folder / "t.toml"
+    path.write_text(head + body, encoding="utf-8")
+    try:
+        timeline = load_timeline(path)
+    except UserError as exc:
+        assert_shown_as_one_line(exc)
+        return
+    assert math.isfinite(timeline.duration_s) and timeline.duration_s > 0
+    assert 0 < timeline.fps <= 30 and timeline.duration_s * timeline.fps <= 1_000_000
+    assert 0 <= timeline.sway_px <= 50
+
+
+def toml_literal(value: object) -> str:
+    if isinstance(value, float):
+        return (
+            "nan"
+            if value != value
+            else ("inf" if value > 0 else "-inf")
+            if math.isinf(value)
+            else repr(value)
+        )
+    if isinstance(value, str):
+        return json.dumps(value)
+    return json.dumps(value)
+
+
+def test_a_library_warning_is_one_of_our_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A numpy RuntimeWarning during a command came out as two raw lines (file, line
+    and source) with exit 0; now it is one `posturewatch: WARNING: ...` line."""
+    import numpy as np
+
+    from posturewatch.commands import config as config_command
+
+    def overflowing(args: object, ctx: object) -> int:
+        _ = np.float64(1e308) * np.float64(10.0)
+        return 0
+
+    monkeypatch.setattr(config_command, "handle", overflowing)
+    code, err = run_cli(["config", "--path"])
+    assert code == 0
+    assert err.count("\n") == 1 and err.startswith("posturewatch: WARNING: RuntimeWarning"), err
+
+
+@FAST
+@given(
+    runs=st.lists(
+        st.tuples(st.integers(0, 3600), st.integers(1, 600), st.sampled_from([1.0, 2.0, 5.0])),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_runs_over_the_same_hours_never_count_a_minute_twice(
+    tmp_path_factory: pytest.TempPathFactory, runs: list[tuple[int, int, float]]
+) -> None:
+    """Runs of any length, start and pace, overlapping or not, each into its own
+    opening of the store: no bucket holds more time than it spans, and the stored
+    time exceeds the time the runs covered together only in the minutes at a run's
+    edges (a bucket is the finest grain: two runs' seconds in one minute that is not
+    full are both kept)."""
+    from posturewatch.core.types import DetectorUpdate
+
+    db = tmp_path_factory.mktemp("overlap") / "log.sqlite3"
+    t0 = 1_790_000_000.0
+    covered: set[int] = set()
+    for start, seconds, step in runs:
+        with Store(db) as store:
+            t = 0.0
+            while t <= seconds:
+                store.add_sample(DetectorUpdate(time_s=t0 + start + t, state="good"), None)
+                t += step
+        covered.update(range(start, start + seconds))
+    conn = sqlite3.connect(db)
+    try:
+        fullest, total = conn.execute(
+            "SELECT MAX(t), SUM(t) FROM (SELECT good_s + poor_head_s + poor_shoulder_s + "
+            "poor_both_s + poor_sink_s + uncertain_s + away_s AS t FROM buckets)"
+        ).fetchone()
+    finally:
+        conn.close()
+    assert fullest <= 60 + 0.5 * len(runs)
+    assert total <= len(covered) + 2 * 60 * len(runs)
 
 
 # --- issue 18: the journal's framing ------------------------------------------------------

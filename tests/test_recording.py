@@ -119,7 +119,7 @@ def test_frames_hold_numbers_only(tmp_path: Path) -> None:
 finite = st.floats(allow_nan=False, allow_infinity=False)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(
     values=st.lists(finite, min_size=4 * N_LANDMARKS, max_size=4 * N_LANDMARKS),
     time_s=st.floats(min_value=0, max_value=1e9),

@@ -407,7 +407,8 @@ def test_a_socket_folder_of_another_user_is_never_used(
     import shutil
     import tempfile
 
-    short = Path(tempfile.mkdtemp(prefix="pwt", dir="/tmp"))  # room for a socket path
+    short = Path(tempfile.mkdtemp(prefix="pwt"))  # room for a socket path (scripts/test.sh
+    # keeps the temp folder short)
     monkeypatch.setattr(tempfile, "tempdir", str(short))
     monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
     runtime = tmp_path / ("x" * 120) / "run"
@@ -437,7 +438,8 @@ def test_a_control_socket_that_is_a_folder_is_one_line(tmp_path: Path) -> None:
     if control.default_transport() != "unix":
         pytest.skip("Unix sockets only")
     runtime = tmp_path / "run"
-    (runtime / "control.sock").mkdir(parents=True)
+    runtime.mkdir()
+    control.socket_path(runtime, create=True).mkdir()  # where the socket goes, however deep
     with pytest.raises(control.UserError, match="folder"):
         control.open_server(runtime, lambda r: {"ok": True}, "unix")
 
@@ -1039,3 +1041,243 @@ def test_a_run_whose_database_is_removed_midway_keeps_everything_and_says_so(
     assert proc.returncode == 0 and "Traceback" not in err, err
     assert sum("removed" in line for line in err.splitlines()) == 1, err  # said once
     assert all_totals(db) == expected  # nothing lost, nothing counted twice
+
+
+# --- numbers in range, one short line, a channel that serves everyone (issue 18) ----------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'fps = 0\n[[segment]]\nimage = ""\nminutes = 1\n',
+        'fps = -1\n[[segment]]\nimage = ""\nminutes = 1\n',
+        'sway_px = 1e300\n[[segment]]\nimage = ""\nminutes = 1\n',
+        "segment = 5\n",
+        '[[segment]]\nimage = ""\nminutes = nan\n',
+        '[[segment]]\nimage = ""\nminutes = inf\n',
+        '[[segment]]\nimage = ""\nminutes = 1e12\n',
+        'start_at = "25:99"\n[[segment]]\nimage = ""\nminutes = 1\n',
+    ],
+)
+def test_a_timeline_out_of_range_is_one_line(data: Path, tmp_path: Path, text: str) -> None:
+    """Every number of a timeline is finite and in range before a frame is made: no
+    ZeroDivisionError, no TypeError, no replay that never ends."""
+    timeline = tmp_path / "t.toml"
+    timeline.write_text(text)
+    one_line(pw(data, "run", "--source", str(timeline), timeout=60), 2, str(timeline))
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", "--source", "REC", "--speed", "1e-300"],
+        ["run", "--source", "REC", "--realtime", "--fps", "1e-300"],
+        ["calibrate", "--source", "REC", "--seconds", "1e300"],
+        ["record", "--source", "REC", "--out", "OUT", "--every", "1e300"],
+        ["calibrate", "--source", "REC", "--profile", ""],
+        ["run", "--source", "REC", "--profile", ""],
+        ["pause", ""],
+    ],
+)
+def test_command_line_values_that_cannot_finish_are_one_line(
+    data: Path, tmp_path: Path, argv: list[str]
+) -> None:
+    rec = write_recording(tmp_path / "r.jsonl", 30)
+    named = {"REC": str(rec), "OUT": str(tmp_path / "out.jsonl")}
+    profile = (data / "profiles" / "default.json").read_bytes()
+    one_line(pw(data, *[named.get(a, a) for a in argv], timeout=60), 2)
+    assert (data / "profiles" / "default.json").read_bytes() == profile
+    assert not (data / "profiles" / ".json").exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", "--source", "REC", "--start-at", "2026-11-23T09:00" + "x" * 10_000],
+        ["run", "--source", "/nonexistent/" + "long-folder-name/" * 300 + "x.jsonl"],
+        ["run", "--source", "REC", "--start-at", "2026\n\x1b[31m11-23"],
+    ],
+)
+def test_long_or_control_input_is_echoed_short_and_escaped(
+    data: Path, recording: Path, argv: list[str]
+) -> None:
+    line = one_line(pw(data, *[str(recording) if a == "REC" else a for a in argv]), 2)
+    assert "\x1b" not in line  # one_line checks the length and that it is printable
+
+
+def test_a_profile_key_with_a_newline_is_one_line(data: Path, recording: Path) -> None:
+    """The error names the key, and the key holds a newline and an escape sequence."""
+    profile = data / "profiles" / "default.json"
+    raw = json.loads(profile.read_text())
+    raw["metrics"]["bad\nkey\x1b[2J"] = 1e308
+    profile.write_text(json.dumps(raw))
+    line = one_line(pw(data, "run", "--source", str(recording)), 2, "profile")
+    assert "bad\\nkey" in line and "\x1b" not in line
+
+
+def test_a_damaged_database_page_is_one_line(data: Path, recording: Path) -> None:
+    assert pw(data, "run", "--source", str(recording), "--start-at", MONDAY_9AM).returncode == 0
+    db = data / "posturewatch.sqlite3"
+    raw = bytearray(db.read_bytes())
+    page = 4096
+    raw[page + 8 : 2 * page] = b"\xa5" * (page - 8)  # the second page: garbage
+    db.write_bytes(bytes(raw))
+    done = pw(data, "report", "--date", MONDAY_9AM[:10])
+    one_line(done, 2)
+
+
+def test_escape_sequences_in_the_database_never_reach_the_terminal(data: Path) -> None:
+    """Text from the database (event kinds, the time zone) is escaped on output."""
+    start = date.fromisoformat(MONDAY_9AM[:10])
+    t0 = time.mktime(start.timetuple()) + 9 * 3600
+    with Store(data / "posturewatch.sqlite3") as store:
+        feed(store, t0, 600)
+        store.add_event(t0 + 5, "\x1b]0;owned\x07\x1b[2J\nfake line", "x\x1b[31m")
+    done = pw(data, "report", "--date", MONDAY_9AM[:10])
+    assert done.returncode == 0, done.stderr
+    assert "\x1b" not in done.stdout and "\x07" not in done.stdout
+    assert "\nfake line" not in done.stdout and "\\x1b]0;owned" in done.stdout
+
+
+def test_a_truncated_jpeg_leaves_no_library_line(data: Path, tmp_path: Path) -> None:
+    """libjpeg's "Premature end of JPEG file" went straight to stderr with exit 0."""
+    from tests.paths import REPO
+
+    photo = REPO / "tests/data/side-view-sitting/sample_images/straight_hf.jpg"
+    truncated = tmp_path / "cut.jpg"
+    truncated.write_bytes(photo.read_bytes()[: photo.stat().st_size * 6 // 10])
+    done = pw(data, "analyze", str(truncated))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "", done.stderr
+
+
+def _hold_idle(runtime: Path, count: int) -> list[socket.socket]:
+    held = []
+    for _ in range(count):
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.connect(str(control.socket_path(runtime)))
+        held.append(sock)
+    return held
+
+
+def test_idle_and_slow_clients_do_not_stop_status_or_pause(data: Path, tmp_path: Path) -> None:
+    """Five connections that send nothing and one that drips a byte every 1.5 s: the
+    channel served one connection at a time with a 2 s read timeout, so `status`
+    and `pause` timed out behind them."""
+    if control.default_transport() != "unix":
+        pytest.skip("Unix sockets only")
+    _start(data, tmp_path)
+    runtime = data / "run"
+    stop = threading.Event()
+    held: list[socket.socket] = []
+
+    def drip() -> None:
+        while not stop.is_set():
+            try:
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                    sock.connect(str(control.socket_path(runtime)))
+                    for byte in b'{"cmd": "status"':
+                        if stop.wait(1.5):
+                            return
+                        sock.sendall(bytes([byte]))
+            except OSError:
+                continue
+
+    dripper = threading.Thread(target=drip, daemon=True)
+    try:
+        held = _hold_idle(runtime, 5)
+        dripper.start()
+        time.sleep(0.5)
+        for argv in (["status"], ["pause", "5m"], ["status"], ["resume"]):
+            done = pw(data, *argv, timeout=30)
+            assert done.returncode == 0, (argv, done.stderr)
+    finally:
+        stop.set()
+        for sock in held:
+            sock.close()
+        dripper.join(5)
+        assert pw(data, "stop").returncode == 0
+
+
+def test_a_burst_of_requests_from_many_clients_is_all_answered(data: Path, tmp_path: Path) -> None:
+    """400 requests from 20 clients at once: the listen backlog of 8 refused 226."""
+    if control.default_transport() != "unix":
+        pytest.skip("Unix sockets only")
+    _start(data, tmp_path)
+    runtime = data / "run"
+    answers: list[bool] = []
+    failures: list[str] = []
+    go = threading.Barrier(20)
+
+    def client() -> None:
+        go.wait()
+        for _ in range(20):
+            try:
+                answers.append(bool(control.send_request(runtime, {"cmd": "ping"})["ok"]))
+            except Exception as exc:
+                failures.append(str(exc))
+
+    threads = [threading.Thread(target=client) for _ in range(20)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+    finally:
+        assert pw(data, "stop").returncode == 0
+    assert failures == [] and answers == [True] * 400, failures[:3]
+
+
+def test_replays_over_the_same_hours_do_not_invent_minutes(data: Path, tmp_path: Path) -> None:
+    """Two replays overlapping in time counted 80 minutes seated in one hour: a bucket
+    never holds more time than it spans, the stored time is kept, and the run says so
+    once."""
+    rec = write_recording(tmp_path / "hour.jsonl", 3600, step_s=2.0)
+    db = data / "posturewatch.sqlite3"
+    first = pw(data, "run", "--source", str(rec), "--start-at", MONDAY_9AM)
+    assert first.returncode == 0 and first.stderr == "", first.stderr
+    once = all_totals(db)
+    again = pw(data, "run", "--source", str(rec), "--start-at", MONDAY_9AM)
+    assert again.returncode == 0, again.stderr
+    told = [line for line in again.stderr.splitlines() if "already in the database" in line]
+    assert len(told) == 1 and len(again.stderr.splitlines()) == 1, again.stderr
+    # The seconds columns: the same hour again adds nothing but what the minutes at
+    # the first run's edges had room for (not another hour).
+    assert sum(once[:7]) <= sum(all_totals(db)[:7]) <= sum(once[:7]) + 2 * 60
+    # Half an hour later: only the new half hour is added (09:00-10:30 is 90 minutes).
+    later = pw(data, "run", "--source", str(rec), "--start-at", "2026-11-23T09:30")
+    assert later.returncode == 0, later.stderr
+    check = sqlite3.connect(db)
+    try:
+        total, fullest = check.execute(
+            "SELECT SUM(t), MAX(t) FROM (SELECT good_s + poor_head_s + poor_shoulder_s + "
+            "poor_both_s + poor_sink_s + uncertain_s + away_s AS t FROM buckets)"
+        ).fetchone()
+    finally:
+        check.close()
+    assert fullest <= 60.5 and 88 * 60 <= total <= 90 * 60 + 2 * 60, (total, fullest)
+
+
+@pytest.mark.parametrize("argv", [["report"], ["status"], ["config", "--path"]])
+def test_a_data_dir_that_is_not_a_folder_is_one_line(tmp_path: Path, argv: list[str]) -> None:
+    """`--data-dir /dev/null report` said "no data yet" with exit 0."""
+    afile = tmp_path / "a-file"
+    afile.write_text("x")
+    for folder in ("/dev/null", str(afile)):
+        one_line(pw(Path(folder), *argv), 2, "not a folder")
+    assert afile.read_text() == "x"
+
+
+def test_a_file_name_with_escape_sequences_is_escaped_in_analyze(
+    data: Path, tmp_path: Path
+) -> None:
+    """The table of an image folder names each file; a name is text from the disk."""
+    from tests.paths import REPO
+
+    photo = REPO / "tests/data/side-view-sitting/sample_images/straight_hf.jpg"
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "\x1b]0;owned\x07\x1b[2J.jpg").write_bytes(photo.read_bytes())
+    done = pw(data, "analyze", str(folder))
+    assert done.returncode == 0, done.stderr
+    assert "\x1b" not in done.stdout and "\\x1b]0;owned" in done.stdout, done.stdout

@@ -185,7 +185,7 @@ def routine() -> Routine:
 
 def test_prompt_answers_are_counted(db: Path, store: Store) -> None:
     play(db, at(DAY, 9), [("good", None, 60)])
-    answers = ["done", "snooze_15m", "snooze_day", "ignored", "dismissed", None]
+    answers = ["done", "snooze_15m", "snooze_day", "ignored", "dismissed", "not_slouching", None]
     for i, answer in enumerate(answers):
         t = at(DAY, 9, 5 * i)
         kind: PromptKind = "break" if i == 0 else "posture"
@@ -198,12 +198,14 @@ def test_prompt_answers_are_counted(db: Path, store: Store) -> None:
     store.add_event(at(DAY, 9, 3), "resume")
     r = build_daily(store, DAY, BERLIN)
     p = r.prompts
-    assert (p.shown, p.done, p.snoozed, p.ignored, p.dismissed, p.unanswered) == (6, 1, 2, 1, 1, 1)
-    assert (p.posture, p.breaks) == (5, 1)
+    assert (p.shown, p.done, p.snoozed, p.ignored, p.dismissed, p.unanswered) == (7, 1, 2, 1, 1, 1)
+    assert (p.posture, p.breaks, p.not_slouching) == (6, 1, 1)
     assert r.events == {"calibration": 1, "pause": 1, "resume": 1}
     listed = to_dict(r)["prompt_list"]
     assert [x["time"] for x in listed[:2]] == ["09:00", "09:05"]
     assert listed[0]["answer"] == "done" and listed[-1]["answer"] is None
+    assert to_dict(r)["prompts"]["not_slouching"] == 1
+    assert "marked not slouching 1" in render_text(r)
 
 
 def test_comparison_with_the_previous_seven_days(db: Path, store: Store) -> None:

@@ -293,7 +293,7 @@ def test_an_evening_past_midnight_is_not_cut(tmp_path: Path) -> None:
 
 def test_prompt_marks_on_the_timeline(busy_store: Store) -> None:
     routine = Routine("walk", "Walk", ("long_sitting",), 120, ("Walk.",))
-    answers = ("snooze_15m", "ignored", "skipped", None)
+    answers = ("snooze_15m", "ignored", "skipped", None, "not_slouching")
     for i, answer in enumerate(answers):
         kind = "break" if i % 2 else "posture"
         pid = f"m{i}"
@@ -305,16 +305,16 @@ def test_prompt_marks_on_the_timeline(busy_store: Store) -> None:
     text = render_html(report)
     page = read_page(text)
     listed = data["prompt_list"]
-    assert len(listed) == 5
+    assert len(listed) == 6
     for chart in ("chart-timeline", "chart-timeline-narrow"):
         marks = page.marks[chart]
-        assert [m["data-key"] for m in marks] == [f"prompt_list.{i}.time" for i in range(5)]
+        assert [m["data-key"] for m in marks] == [f"prompt_list.{i}.time" for i in range(6)]
         for mark, prompt in zip(marks, listed, strict=True):
             assert json.loads(str(mark["data-value"])) == prompt["time"]
             assert mark["data-kind"] == prompt["kind"]
             assert mark["data-answer"] == (prompt["answer"] or "")
     assert "&lt;t0&gt;" in text and "<t0>" not in text
-    for label in ("snoozed (15 min)", "ignored", "skipped", "no answer", "done"):
+    for label in ("snoozed (15 min)", "ignored", "skipped", "no answer", "done", "not slouching"):
         assert label in text
     assert 'id="prompt-legend"' in text
 

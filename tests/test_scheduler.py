@@ -621,3 +621,18 @@ def test_parse_quiet_range() -> None:
     assert parse_quiet_range("12:30-13:15") == (12 * 60 + 30, 13 * 60 + 15)
     with pytest.raises(ValueError, match="quiet_hours"):
         parse_quiet_range("noon-1pm")
+
+
+def test_new_settings_keep_the_day_and_move_the_break_by_the_difference() -> None:
+    scheduler = Scheduler(SETTINGS, ROUTINES, tz=TZ)
+    day = Day(scheduler, {1: ("snooze_15m", 30)})
+    day.run(WED, [("09:00", "poor", "head_forward")], end="09:02:05")  # one prompt, snoozed
+    day.run(WED, [("09:02:05", "good", None)], end="09:30")
+    before = scheduler.status(at(WED, "09:30"))
+    scheduler.set_settings(dataclasses.replace(SETTINGS, break_after_min=40))
+    after = scheduler.status(at(WED, "09:30"))
+    for key in ("sitting_min", "prompts_today", "snoozed_until", "next_possible_prompt_s"):
+        assert after[key] == before[key], key  # the day, the snooze, the cooldown kept
+    prompts = day.run(WED, [("09:30", "good", None)], end="09:50")
+    # Sitting since 09:00 (the snooze and cooldown end by 09:22): due at 40 min, not 50.
+    assert [(p.kind, hhmmss(p.time_s)) for p in prompts] == [("break", "09:40:00")]

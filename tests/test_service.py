@@ -164,6 +164,23 @@ def test_handler_answers_each_command() -> None:
     for bad in ("soon", -5, 0, True):
         assert handler({"cmd": "pause", "seconds": bad})["ok"] is False
     assert handler({"cmd": "dance"})["ok"] is False
+    assert "does not learn" in handler({"cmd": "feedback", "kind": "slouching"})["error"]
+    told: list[Any] = []
+
+    def feedback(kind: Any) -> dict[str, Any]:
+        told.append(kind)
+        return {"applied": True, "message": "learned: something"}
+
+    learning = ServiceHandler(
+        monitor, PauseControl(monitor, FakeNow(50.0)), stop.set, info, feedback=feedback
+    )
+    for wire, kind in (("slouching", "slouching"), ("not_slouching", "not_slouching")):
+        assert learning({"cmd": "feedback", "kind": wire})["message"] == "learned: something"
+        assert told[-1] == kind
+    assert learning({"cmd": "feedback", "kind": "reset"})["ok"] and told[-1] is None
+    for bad in (None, "fine", 3, ["slouching"]):
+        assert learning({"cmd": "feedback", "kind": bad})["ok"] is False
+    assert len(told) == 3
     assert not stop.is_set()
     assert handler({"cmd": "stop"})["ok"] and stop.is_set()
 
@@ -188,6 +205,9 @@ def test_status_lines_name_state_pause_and_next_check() -> None:
     text = format_status(running)
     assert "pid 7" in text and "state: poor (head forward)" in text
     assert "12 checks, 1 prompts" in text and "next check:" in text
+    assert "thresholds" not in text
+    learned = dict(running, monitor={**running["monitor"], "learned": "adjusted from 2 answers"})
+    assert "thresholds adjusted from 2 answers" in format_status(learned)
     paused = dict(running, pause_reason="paused by you")
     paused["monitor"] = {**running["monitor"], "state": "paused", "paused_until": None}
     text = format_status(paused)
@@ -209,6 +229,7 @@ def test_background_command_is_start_foreground_with_absolute_paths(tmp_path: Pa
         profile=None,
         model=None,
         calibration=Path("prof.json"),
+        sensitivity=1.4,
     )
     argv = background_argv(args)
     assert argv[:5] == [sys.executable, "-m", "posturewatch", "--data-dir", str(tmp_path / "d")]
@@ -217,6 +238,7 @@ def test_background_command_is_start_foreground_with_absolute_paths(tmp_path: Pa
     assert tail[tail.index("--source") + 1] == str(folder)
     assert Path(tail[tail.index("--calibration") + 1]).is_absolute()
     assert tail[tail.index("--fps") + 1] == "2.0"
+    assert tail[tail.index("--sensitivity") + 1] == "1.4"  # the one factor reaches the child
     assert "--view" not in tail
 
 

@@ -23,6 +23,7 @@ import stat
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -50,6 +51,14 @@ _SUN_PATH_LIMIT = 100
 """sun_path holds 108 bytes on Linux and 104 on macOS, including the NUL."""
 _ACCEPT_POLL_S = 0.2
 """How often the accept loop looks at the close flag, so close() returns quickly."""
+CLIENT_DEADLINE_S = 2.0
+"""A client has this long in all to send its request line: one that connects and
+waits, or drips a byte at a time, is cut off then, and never delays anyone else."""
+LISTEN_BACKLOG = 128
+"""Connections the kernel queues before accept: a burst of CLI calls (a status bar
+polling, scripts) is queued, not refused."""
+MAX_CLIENTS = 64
+"""Connections served at once (a thread each); one more is told the channel is busy."""
 
 
 class NotRunning(UserError):
@@ -72,11 +81,11 @@ def socket_path(runtime_dir: Path, *, create: bool = False) -> Path:
     """Where the Unix socket lives: in the runtime directory, or, when that path is
     too long for a socket address (deep test folders, long home paths), in a short
     per-user 0700 folder: $XDG_RUNTIME_DIR when it is ours, else the first of a few
-    `posturewatch-<uid>[-n]` folders under the temp directory that is ours (a real
-    folder, owned by us, 0700; with create=True the first one that does not exist
-    yet is made). A folder another user made first is skipped, so nobody can block
-    or intercept the channel by creating it; when every candidate is taken the
-    channel is refused with one line."""
+    `posturewatch-<uid>[-n]` folders under the temp directory (then under /tmp, when
+    $TMPDIR itself is too deep) that is ours (a real folder, owned by us, 0700; with
+    create=True the first one that does not exist yet is made). A folder another
+    user made first is skipped, so nobody can block or intercept the channel by
+    creating it; when every candidate is taken the channel is refused with one line."""
     path = runtime_dir / SOCKET_NAME
     if len(os.fsencode(path)) < _SUN_PATH_LIMIT:
         return path
@@ -86,9 +95,14 @@ def socket_path(runtime_dir: Path, *, create: bool = False) -> Path:
     xdg = os.environ.get("XDG_RUNTIME_DIR")
     if xdg and os.path.isabs(xdg):
         candidates.append(Path(xdg) / "posturewatch")
-    base = Path(tempfile.gettempdir()) / f"posturewatch-{os.getuid()}"
-    candidates.append(base)
-    candidates += [Path(f"{base}-{n}") for n in range(1, _SHORT_DIR_CANDIDATES)]
+    bases = [Path(tempfile.gettempdir())]
+    if Path("/tmp").is_dir() and bases[0] != Path("/tmp"):
+        bases.append(Path("/tmp"))  # a $TMPDIR too deep for a socket address
+    for folder in bases:
+        base = folder / f"posturewatch-{os.getuid()}"
+        candidates.append(base)
+        candidates += [Path(f"{base}-{n}") for n in range(1, _SHORT_DIR_CANDIDATES)]
+    base = bases[0] / f"posturewatch-{os.getuid()}"
     for folder in candidates:
         if len(os.fsencode(folder / name)) >= _SUN_PATH_LIMIT:
             continue
@@ -147,10 +161,18 @@ def _private_dir(directory: Path) -> None:
         os.chmod(directory, PRIVATE_DIR_MODE)
 
 
-def _read_line(conn: socket.socket) -> bytes:
+def _read_line(conn: socket.socket, deadline: float | None = None) -> bytes:
+    """One line (without its newline) or what came before the peer closed; with a
+    `deadline` (time.monotonic()), TimeoutError once it has passed, however the bytes
+    trickle in."""
     chunks: list[bytes] = []
     size = 0
     while True:
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("no complete request in time")
+            conn.settimeout(remaining)
         chunk = conn.recv(4096)
         if not chunk:
             break
@@ -170,9 +192,12 @@ def _encode(message: Message) -> bytes:
 
 
 class ControlServer:
-    """Answers requests on a listening socket from a daemon thread, one at a time
-    (they take microseconds). `handler` gets the decoded request and returns the
-    answer; an exception in it becomes {"ok": false, "error": ...}, never a crash."""
+    """Answers requests on a listening socket: a daemon thread accepts, and each
+    connection is read on a thread of its own with a deadline (CLIENT_DEADLINE_S), so
+    idle or slow clients never hold up the others. The handler itself runs one request
+    at a time (they take microseconds, and the handler need not be thread-safe).
+    `handler` gets the decoded request and returns the answer; an exception in it
+    becomes {"ok": false, "error": ...}, never a crash."""
 
     def __init__(
         self,
@@ -188,6 +213,8 @@ class ControlServer:
         self._token = token
         self._cleanup = cleanup
         self._closed = threading.Event()
+        self._handler_lock = threading.Lock()
+        self._clients = threading.BoundedSemaphore(MAX_CLIENTS)
         self._thread = threading.Thread(
             target=self._accept_loop, name="posturewatch-control", daemon=True
         )
@@ -218,16 +245,36 @@ class ControlServer:
                 if self._closed.is_set():
                     return
                 continue
-            try:
+            if not self._clients.acquire(blocking=False):
                 with conn:
-                    self._serve(conn)
-            except Exception:  # nothing a client sends may end the channel
-                log.exception("control connection failed")
+                    self._reply(conn, {"ok": False, "error": "busy: too many clients at once"})
+                    with contextlib.suppress(OSError):  # what it sent, so TCP closes cleanly
+                        conn.settimeout(0)
+                        conn.recv(MAX_MESSAGE_BYTES)
+                continue
+            try:
+                threading.Thread(
+                    target=self._serve_client,
+                    args=(conn,),
+                    name="posturewatch-control-client",
+                    daemon=True,
+                ).start()
+            except RuntimeError:  # no thread to be had: this one client is refused
+                self._clients.release()
+                conn.close()
 
-    def _serve(self, conn: socket.socket) -> None:
-        conn.settimeout(2.0)
+    def _serve_client(self, conn: socket.socket) -> None:
         try:
-            line = _read_line(conn)
+            with conn:
+                self._serve(conn, time.monotonic() + CLIENT_DEADLINE_S)
+        except Exception:  # nothing a client sends may end the channel
+            log.exception("control connection failed")
+        finally:
+            self._clients.release()
+
+    def _serve(self, conn: socket.socket, deadline: float) -> None:
+        try:
+            line = _read_line(conn, deadline)
             request = json.loads(line.decode("utf-8"))
             if not isinstance(request, dict):
                 raise ValueError("request is not a JSON object")
@@ -243,7 +290,10 @@ class ControlServer:
                 self._reply(conn, {"ok": False, "error": "bad token"})
                 return
         try:
-            answer = self._handler(request)
+            if self._closed.is_set():
+                raise RuntimeError("the control channel is closing")
+            with self._handler_lock:
+                answer = self._handler(request)
         except Exception as exc:  # the instance must outlive a bad request
             log.exception("control request %r failed", request.get("cmd"))
             answer = {"ok": False, "error": str(exc) or type(exc).__name__}
@@ -252,6 +302,7 @@ class ControlServer:
     @staticmethod
     def _reply(conn: socket.socket, answer: Message) -> None:
         try:
+            conn.settimeout(CLIENT_DEADLINE_S)  # a client that does not read is let go
             conn.sendall(_encode(answer))
         except OSError:
             pass  # the client gave up; nothing to tell it
@@ -295,7 +346,7 @@ def _open_unix_server(runtime_dir: Path, handler: Handler) -> ControlServer:
     finally:
         os.umask(old_umask)
     os.chmod(path, 0o600)
-    sock.listen(8)
+    sock.listen(LISTEN_BACKLOG)
 
     def cleanup() -> None:
         with contextlib.suppress(FileNotFoundError):
@@ -311,7 +362,7 @@ def _open_tcp_server(runtime_dir: Path, handler: Handler) -> ControlServer:
     except OSError as exc:
         sock.close()
         raise UserError(f"cannot open a local control port: {exc.strerror or exc}") from None
-    sock.listen(8)
+    sock.listen(LISTEN_BACKLOG)
     port = int(sock.getsockname()[1])
     token = secrets.token_urlsafe(32)
     info = runtime_dir / TCP_INFO_NAME
@@ -364,7 +415,10 @@ def send_request(
                 f"posturewatch is not answering on its control channel ({exc})"
             ) from None
         try:
-            sock.sendall(_encode(message))
+            try:
+                sock.sendall(_encode(message))
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # answered and closed before reading (busy): the answer is still there
             line = _read_line(sock)
         except TimeoutError:
             raise UserError(

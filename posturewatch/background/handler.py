@@ -1,5 +1,5 @@
-"""Answers the control channel's requests (ping, status, pause, resume, stop) for
-the running instance.
+"""Answers the control channel's requests (ping, status, pause, resume, stop,
+feedback) for the running instance.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 
 MAX_PAUSE_S = 7 * 86400.0
 """The longest pause one request may ask for; `resume` or no duration for longer."""
+FEEDBACK_KINDS = {"slouching": "slouching", "not_slouching": "not_slouching", "reset": None}
+"""The `feedback` request's `kind`, and what the monitor is told (None: forget)."""
 
 
 def today_summary(source: Any, now_s: float, tz: tzinfo | None = None) -> dict[str, Any]:
@@ -49,6 +51,8 @@ class ServiceHandler:
     stop: Callable[[], None]
     info: InstanceInfo
     store: Any = None
+    feedback: Callable[[Any], dict[str, Any]] | None = None
+    """Monitor.feedback: learn from "slouching" / "not_slouching", None to reset."""
 
     def __call__(self, request: control.Message) -> control.Message:
         cmd = request.get("cmd")
@@ -81,6 +85,19 @@ class ServiceHandler:
             self.pauses.resume()
             log.info("resumed")
             return {"ok": True, "pause_reason": self.pauses.reason()}
+        if cmd == "feedback":
+            kind = request.get("kind")
+            if not isinstance(kind, str) or kind not in FEEDBACK_KINDS:
+                return {
+                    "ok": False,
+                    "error": f"feedback: kind must be one of {', '.join(FEEDBACK_KINDS)}, "
+                    f"got {str(kind)[:40]!r}",
+                }
+            if self.feedback is None:
+                return {"ok": False, "error": "feedback: this instance does not learn"}
+            reply = self.feedback(FEEDBACK_KINDS[kind])
+            log.info("feedback %s: %s", kind, reply.get("message", ""))
+            return {"ok": True, **reply}
         if cmd == "stop":
             log.info("stop requested over the control channel")
             self.stop()

@@ -39,6 +39,7 @@ from posturewatch.background.instance import (
 from posturewatch.background.pauses import MonitorLike, PauseControl
 from posturewatch.background.platform_events import LockWatcher, make_lock_watcher
 from posturewatch.clock import Clock
+from posturewatch.core.learning import FeedbackKind
 from posturewatch.core.settings import check_between
 from posturewatch.paths import Paths
 from posturewatch.signals import stop_on_signals
@@ -78,6 +79,8 @@ class RunningApp(MonitorLike, Protocol):
     def stop(self) -> None: ...
 
     def close(self) -> None: ...
+
+    def feedback(self, kind: FeedbackKind | None) -> dict[str, Any]: ...
 
 
 def run_service(
@@ -130,7 +133,9 @@ def run_service(
             monitor = app
             pauses = PauseControl(monitor, app.clock.now)
             write_instance_info(runtime_dir, info)
-            handler = ServiceHandler(app, pauses, request_stop, info, app.store)
+            handler = ServiceHandler(
+                app, pauses, request_stop, info, app.store, feedback=app.feedback
+            )
             server = control.open_server(runtime_dir, handler, transport)
             log.info("running (%s); control channel %s", info.describe(), server.address)
             if settings.pause_while_locked:
@@ -138,7 +143,12 @@ def run_service(
                 watcher.start(pauses.set_locked)
             if tray_factory is not None:
                 tray = tray_factory(
-                    TrayHooks(pauses=pauses, stop=request_stop, status=monitor.status)
+                    TrayHooks(
+                        pauses=pauses,
+                        stop=request_stop,
+                        status=monitor.status,
+                        feedback=app.feedback,
+                    )
                 )
             monitor.run(stop)
             log.info("stopped")
@@ -169,3 +179,5 @@ class TrayHooks:
     pauses: PauseControl
     stop: Callable[[], None]
     status: Callable[[], dict[str, Any]]
+    feedback: Callable[[FeedbackKind | None], dict[str, Any]] | None = None
+    """The tray's "I'm slouching now" and the settings' Reset (Monitor.feedback)."""

@@ -8,6 +8,7 @@ other programs (`--json`, one object per line). Nothing is written anywhere.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -21,10 +22,11 @@ from typing import TYPE_CHECKING, Any, TextIO
 from posturewatch.commands.options import (
     Subparsers,
     add_command,
+    add_sensitivity_argument,
     add_source_arguments,
     positive_int,
 )
-from posturewatch.core.errors import UserError
+from posturewatch.core.errors import UserError, one_line
 from posturewatch.core.types import Observation, PostureMetrics, View
 from posturewatch.inputs.pacing import Pacer
 from posturewatch.inputs.sources import IMAGE_SUFFIXES, parse_camera
@@ -79,8 +81,10 @@ def register(sub: Subparsers) -> None:
         "--calibration",
         type=Path,
         metavar="FILE",
-        help="a calibration profile: add good/poor/unknown and the deviations in degrees",
+        help="a calibration profile: add good/poor/unknown, every deviation from it, the "
+        "thresholds in force and, for a poor frame, which signal decided and why",
     )
+    add_sensitivity_argument(p)
     p.add_argument(
         "--frames",
         type=positive_int,
@@ -160,7 +164,58 @@ def result_to_json(result: FrameResult) -> dict[str, Any]:
         out["head_dev_deg"] = _number(v.head_dev_deg, 2)
         out["shoulder_dev_deg"] = _number(v.shoulder_dev_deg, 2)
         out["reason"] = v.reason
+        out["decided_by"] = v.decided_by
+        out["why"] = v.why
+        out["deviations"] = deviations_json(v)
+        out["readings"] = {k: _number(x, 3) for k, x in v.readings.items()}
+        out["thresholds"] = v.thresholds.to_json() if v.thresholds is not None else None
     return out
+
+
+FRONT_DEVIATIONS = (
+    "head_forward_deg",
+    "untipped_head_forward_deg",
+    "judged_head_forward_deg",
+    "shoulder_rounding_deg",
+    "neck_ratio",
+    "head_drop_fw",
+    "ear_drop_fw",
+    "shoulder_drop_fw",
+    "pitch_deg",
+    "lean_in_deg",
+    "recline_drop_fw",
+    "head_sink_fw",
+    "shoulder_sink_fw",
+    "head_low_fw",
+    "sink_cm",
+)
+"""Every front deviation from the calibration (core/front.FrontDeviation), in --json."""
+
+
+def deviations_json(v: FrameVerdict) -> dict[str, float | None] | None:
+    """A front frame's every deviation from its calibration (None in a side view)."""
+    if v.front is None:
+        return None
+    return {name: _number(getattr(v.front, name), 3) for name in FRONT_DEVIATIONS}
+
+
+def thresholds_line(v: FrameVerdict) -> str:
+    """The thresholds in force, one line for the text table's head."""
+    t = v.thresholds
+    if t is None:
+        return ""
+    if v.front is None:
+        return (
+            f"# thresholds in force (sensitivity {t.sensitivity:g}): head forward "
+            f"{t.head_threshold_deg:.1f} deg, trunk {t.shoulder_threshold_deg:.1f} deg"
+        )
+    return (
+        f"# thresholds in force (sensitivity {t.sensitivity:g}): head forward "
+        f"{t.head_threshold_deg:.1f} deg or head {t.head_low_fw:.2f} F lower; ears at "
+        f"{t.min_neck_ratio:.3f} of their height; lean in {t.lean_in_deg:.1f} deg; sinking "
+        f"head {t.sink_head_fw:.2f} F and shoulders {t.sink_shoulder_fw:.2f} F lower; rounded "
+        f"shoulders {t.front_shoulder_threshold_deg:.1f} deg (F = face widths)"
+    )
 
 
 @dataclass(frozen=True)
@@ -182,6 +237,24 @@ def _metric(name: str, digits: int = 1) -> Callable[[FrameResult], str]:
     return cell
 
 
+def _front(name: str, digits: int = 1) -> Callable[[FrameResult], str]:
+    def cell(r: FrameResult) -> str:
+        front = r.verdict.front if r.verdict else None
+        return _fmt(getattr(front, name), digits) if front is not None else ""
+
+    return cell
+
+
+def _why(r: FrameResult) -> str:
+    """Why poor (the deciding signal in words), or why not judged."""
+    v = r.verdict
+    if v is None:
+        return ""
+    if v.why and v.reason:
+        return f"{v.why} ({v.reason})"
+    return v.why or v.reason
+
+
 def table_columns(show_path: bool, with_verdict: bool) -> list[_Column]:
     """The readable table: degrees to one decimal, the file name for image folders."""
     columns = [
@@ -189,7 +262,10 @@ def table_columns(show_path: bool, with_verdict: bool) -> list[_Column]:
         _Column("time_s", 8, lambda r: f"{r.time_s:.2f}"),
     ]
     if show_path:
-        columns.append(_Column("file", 24, lambda r: Path(r.path or "").name, left=True))
+        # A recording's `path` is text from a file: escaped, never raw on the terminal.
+        columns.append(
+            _Column("file", 24, lambda r: one_line(Path(r.path or "").name, limit=None), left=True)
+        )
     columns += [
         _Column("view", 5, lambda r: r.metrics.view if r.metrics else "", left=True),
         _Column("head_fwd", 8, _metric("head_forward_deg")),
@@ -206,7 +282,11 @@ def table_columns(show_path: bool, with_verdict: bool) -> list[_Column]:
             _Column("verdict", 7, lambda r: r.verdict.verdict if r.verdict else "", left=True),
             _Column("head_dev", 8, lambda r: _fmt(r.verdict.head_dev_deg) if r.verdict else ""),
             _Column("shld_dev", 8, lambda r: _fmt(r.verdict.shoulder_dev_deg) if r.verdict else ""),
-            _Column("reason", 0, lambda r: r.verdict.reason if r.verdict else "", left=True),
+            _Column("sink_h", 6, _front("head_sink_fw", 2)),
+            _Column("sink_s", 6, _front("shoulder_sink_fw", 2)),
+            _Column("neck", 5, _front("neck_ratio", 2)),
+            _Column("lean_in", 7, _front("lean_in_deg")),
+            _Column("why", 0, _why, left=True),
         ]
     return columns
 
@@ -229,16 +309,24 @@ def format_result(columns: list[_Column], result: FrameResult) -> str:
     return format_row(columns, [col.cell(result) for col in columns])
 
 
-def _make_judge(path: Path, ctx: Context) -> tuple[Judge, View]:
-    """Verdicts against a profile, with the detector's own per-frame rule."""
+def _make_judge(path: Path, ctx: Context, sensitivity: float | None = None) -> tuple[Judge, View]:
+    """Verdicts against a profile, with the detector's own per-frame rule and the
+    thresholds in force (--sensitivity in place of the configured one)."""
     from posturewatch.core.detector import frame_verdict
+    from posturewatch.core.thresholds import thresholds_in_force
     from posturewatch.store.profiles import load_profile
 
     baseline = load_profile(path)
     settings = ctx.config.detector
+    if sensitivity is not None:
+        try:
+            settings = dataclasses.replace(settings, sensitivity=sensitivity)
+        except ValueError as exc:
+            raise UserError(f"--{exc}") from None
+    thresholds = thresholds_in_force(settings, baseline)
 
     def judge(metrics: PostureMetrics | None) -> FrameVerdict:
-        return frame_verdict(metrics, baseline, settings)
+        return frame_verdict(metrics, baseline, settings, thresholds=thresholds)
 
     return judge, baseline.view
 
@@ -258,7 +346,7 @@ def handle(args: argparse.Namespace, ctx: Context, out: TextIO | None = None) ->
     judge: Judge | None = None
     view: View | None = args.view
     if args.calibration is not None:
-        judge, calibrated_view = _make_judge(args.calibration, ctx)
+        judge, calibrated_view = _make_judge(args.calibration, ctx, args.sensitivity)
         view = view or calibrated_view
 
     from posturewatch.inputs.observations import open_observations
@@ -287,6 +375,8 @@ def handle(args: argparse.Namespace, ctx: Context, out: TextIO | None = None) ->
             else:
                 if not header_done:
                     # After the first frame: a source that fails prints nothing on stdout.
+                    if result.verdict is not None:
+                        print(thresholds_line(result.verdict), file=out)
                     print(format_row(columns, [c.title for c in columns]), file=out)
                     header_done = True
                 line = format_result(columns, result)

@@ -11,6 +11,7 @@ unless --force, and even then it is kept beside the new one.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import time
@@ -18,26 +19,32 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from posturewatch.commands.options import (
+    SECONDS,
     Subparsers,
     add_command,
     add_profile_argument,
     add_source_arguments,
-    positive_float,
     source_options,
 )
 from posturewatch.context import Context
 from posturewatch.core.baseline import (
     CalibrationSettings,
+    add_slouch,
     calibrate_metrics,
     describe,
+    describe_slouch,
 )
+from posturewatch.core.errors import UserError
 from posturewatch.core.types import Observation, PostureMetrics
 from posturewatch.inputs.pacing import capture
 from posturewatch.store.owned import refuse_owned
 from posturewatch.store.profiles import check_existing, save_profile
+
+if TYPE_CHECKING:
+    from posturewatch.inputs.observations import ObservationSource
 
 CAMERA_SECONDS = 10.0
 CAMERA_FPS = 4.0
@@ -52,6 +59,12 @@ Calibration: sit the way you mean to sit.
   - head and shoulders in view of the camera; stay still while it records
 """
 
+SLOUCH_INSTRUCTIONS = """\
+Now sit as you do when you are tired: slump the way you usually do, eyes on the
+screen (not a glance at the keyboard, not turned away). It records a few seconds;
+your thresholds move toward this slouch, so it is caught sooner.
+"""
+
 
 def register(sub: Subparsers) -> None:
     p = add_command(
@@ -62,6 +75,9 @@ def register(sub: Subparsers) -> None:
         "deviation from it. Frames stay in memory; only numbers are saved.",
         [
             "posturewatch calibrate",
+            "posturewatch calibrate --profile desk --preview",
+            "posturewatch calibrate --slouch        # then show how you slouch",
+            "posturewatch calibrate --source upright.mp4 --slouch-source slouched.mp4",
             "posturewatch calibrate --profile laptop      # one profile per setup",
             "posturewatch calibrate --profile monitor2 --second-monitor",
         ],
@@ -70,10 +86,20 @@ def register(sub: Subparsers) -> None:
     add_source_arguments(p)
     p.add_argument(
         "--seconds",
-        type=positive_float,
+        type=SECONDS,
         metavar="SECONDS",
         help=f"how long to capture (default: {CAMERA_SECONDS:g} s from a camera, "
         "the whole recording otherwise)",
+    )
+    p.add_argument(
+        "--slouch",
+        action="store_true",
+        help="after sitting well, show how you slouch when tired (a second countdown)",
+    )
+    p.add_argument(
+        "--slouch-source",
+        metavar="SOURCE",
+        help="your slouch, from a source as --source takes it (implies --slouch)",
     )
     add_profile_argument(p)
     p.add_argument("--output", type=Path, metavar="FILE", help="write the profile to FILE")
@@ -103,22 +129,69 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
         refuse_owned(ctx.paths, path, "--output", profiles=False)
     corrupt = check_existing(path, force=args.force)
 
+    if args.slouch_source is not None and not args.slouch_source.strip():
+        raise UserError("--slouch-source: empty; give a camera, a file or a folder")
+    options = source_options(args)
+    source = options.open(ctx.config)
+    samples, description = _capture(source, args, ctx, INSTRUCTIONS)
+    settings: CalibrationSettings = ctx.config.calibration
+    if args.second_monitor:
+        settings = replace(
+            settings, max_abs_yaw_deg=max(settings.max_abs_yaw_deg, SECOND_MONITOR_YAW_DEG)
+        )
+    baseline = calibrate_metrics(
+        samples,
+        view=args.view,
+        settings=settings,
+        created_s=time.time(),
+        source=description,
+        profile=profile,
+    )
+    if args.slouch or args.slouch_source:
+        spec = args.slouch_source or options.spec
+        slouch_source = dataclasses.replace(options, spec=spec).open(ctx.config)
+        slouched, slouch_description = _capture(slouch_source, args, ctx, SLOUCH_INSTRUCTIONS)
+        baseline = add_slouch(baseline, slouched, ctx.config.detector, source=slouch_description)
+    if corrupt:
+        kept = path.with_name(f"{path.name}.corrupt-{datetime.now():%Y%m%d-%H%M%S}")
+        os.replace(path, kept)
+        print(f"the corrupt profile was kept as {kept}")
+    if args.output is None:
+        ctx.paths.ensure()
+    had_previous = path.exists()
+    save_profile(path, baseline)
+    print(describe(baseline))
+    if baseline.slouch is not None:
+        print(describe_slouch(baseline, ctx.config.detector))
+    backup = f" (previous kept as {path.name}.bak)" if had_previous else ""
+    print(f"saved {path}{backup}")
+    if args.output is None and profile != ctx.config.profile:
+        print(
+            f"setup '{profile}' added: a running posturewatch switches to it when you sit this way"
+        )
+    return 0
+
+
+def _capture(
+    source: ObservationSource, args: argparse.Namespace, ctx: Context, instructions: str
+) -> tuple[list[PostureMetrics | None], str]:
+    """The metrics of a capture (a camera: instructions, a countdown, a few seconds;
+    a recording: all of it), and the source's description."""
     from posturewatch.core.metrics import compute_metrics
 
-    source = source_options(args).open(ctx.config)
     preview = Preview.open_if_possible() if args.preview else None
+    samples: list[PostureMetrics | None] = []
     try:
         if source.live:
             # One frame first: a busy camera fails now, and the model is loaded
             # before the countdown rather than eating into the capture.
             source.read()
-            print(INSTRUCTIONS)
+            print(instructions)
             countdown(COUNTDOWN_S)
         seconds = (
             args.seconds if args.seconds is not None else (CAMERA_SECONDS if source.live else None)
         )
         step_s = 1.0 / (args.fps or CAMERA_FPS)
-        samples: list[PostureMetrics | None] = []
 
         def take(obs: Observation) -> None:
             samples.append(compute_metrics(obs, args.view, ctx.config.metrics))
@@ -130,36 +203,7 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
         source.close()
         if preview is not None:
             preview.close()
-
-    settings: CalibrationSettings = ctx.config.calibration
-    if args.second_monitor:
-        settings = replace(
-            settings, max_abs_yaw_deg=max(settings.max_abs_yaw_deg, SECOND_MONITOR_YAW_DEG)
-        )
-    baseline = calibrate_metrics(
-        samples,
-        view=args.view,
-        settings=settings,
-        created_s=time.time(),
-        source=source.description,
-        profile=profile,
-    )
-    if corrupt:
-        kept = path.with_name(f"{path.name}.corrupt-{datetime.now():%Y%m%d-%H%M%S}")
-        os.replace(path, kept)
-        print(f"the corrupt profile was kept as {kept}")
-    if args.output is None:
-        ctx.paths.ensure()
-    had_previous = path.exists()
-    save_profile(path, baseline)
-    print(describe(baseline))
-    backup = f" (previous kept as {path.name}.bak)" if had_previous else ""
-    print(f"saved {path}{backup}")
-    if args.output is None and profile != ctx.config.profile:
-        print(
-            f"setup '{profile}' added: a running posturewatch switches to it when you sit this way"
-        )
-    return 0
+    return samples, source.description
 
 
 def countdown(seconds: int, sleep: Callable[[float], None] = time.sleep) -> None:

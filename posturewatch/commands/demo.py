@@ -10,6 +10,7 @@ data directory), so the user's real history is never touched.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import os
@@ -28,6 +29,7 @@ from posturewatch.core.errors import UserError
 from posturewatch.core.types import Observation, Prompt
 from posturewatch.files import private_dir, read_limited, write_atomic
 from posturewatch.inputs.observations import ObservationSource
+from posturewatch.meeting.signals import MeetingSettings
 from posturewatch.paths import Paths, expand_user
 from posturewatch.store.owned import refuse_owned
 
@@ -112,9 +114,11 @@ def _run_demo(args: argparse.Namespace, out: Path) -> int:
         profile="default",
         start_at=start.isoformat(),
     )
+    # A meeting on this desktop now is not one in the recorded morning.
+    config = dataclasses.replace(demo.config, meeting=MeetingSettings(enabled=False))
     with Application.open(
         demo.paths,
-        demo.config,
+        config,
         options,
         observations=TimelineSource(timeline, photos),
         on_prompt=show,

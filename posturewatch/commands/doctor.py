@@ -298,6 +298,40 @@ def check_power(settings: Any) -> Check:
     return Check("power", True, f"{state}; on battery {mode} ([power] on_battery)")
 
 
+def check_meeting_signals(settings: Any, platform: str | None = None) -> list[Check]:
+    """One line per meeting-mode signal: read it once, or say why this platform or
+    desktop cannot tell (a WARN: prompts then simply do not wait for that)."""
+    import sys
+
+    from posturewatch.meeting.signals import MeetingSettings, SignalUnavailable, make_signals
+
+    if not isinstance(settings, MeetingSettings):
+        settings = MeetingSettings()
+    if not settings.enabled:
+        return [Check("meeting mode", True, "off ([meeting] enabled = false)")]
+    checks = []
+    for signal in make_signals(settings, platform or sys.platform):
+        name = f"meeting mode ({signal.name})"
+        try:
+            reading = signal.read()
+        except SignalUnavailable as exc:
+            checks.append(Check(name, False, f"not available: {exc}", required=False))
+            continue
+        except Exception as exc:
+            checks.append(Check(name, False, f"{type(exc).__name__}: {exc}", required=False))
+            continue
+        now = "prompts wait now: " if reading.quiet else ""
+        checks.append(Check(name, True, f"readable ({now}{reading.detail})"))
+    off = [
+        key
+        for key in ("camera", "microphone", "fullscreen", "do_not_disturb")
+        if not getattr(settings, key)
+    ]
+    if off:
+        checks.append(Check("meeting mode", True, "turned off: " + ", ".join(off)))
+    return checks
+
+
 # -- the command ---------------------------------------------------------------------------
 
 
@@ -323,6 +357,7 @@ def run_checks(ctx: Context, source: str | None, profile: str | None, quiet: boo
     checks.append(check_notifications(notifications))
     checks.append(check_profile(ctx.paths.profile_file(profile_name)))
     checks.append(check_power(getattr(config, "power", None)))
+    checks.extend(check_meeting_signals(getattr(config, "meeting", None)))
     return checks
 
 

@@ -18,7 +18,7 @@ from posturewatch.commands.options import (
 from posturewatch.context import Context
 from posturewatch.core.errors import UserError
 
-WINDOWS = ("first-run", "camera", "settings", "break", "menu")
+WINDOWS = ("first-run", "camera", "settings", "break", "menu", "live", "report")
 
 
 def register(sub: Subparsers) -> None:
@@ -41,7 +41,8 @@ def register(sub: Subparsers) -> None:
     p.add_argument(
         "--open",
         metavar="WINDOW",
-        help="also open a window at start: first-run, camera, settings, break[:ROUTINE], menu",
+        help="also open a window at start: first-run, camera, settings, break[:ROUTINE], menu, "
+        "live, report",
     )
 
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from posturewatch.commands.options import (
+    SECONDS,
     Subparsers,
     add_command,
     add_source_arguments,
-    positive_float,
 )
 from posturewatch.core.errors import UserError
 from posturewatch.inputs.observations import ObservationSource, open_observations
@@ -130,13 +130,13 @@ def register(sub: Subparsers) -> None:
     )
     parser.add_argument(
         "--every",
-        type=positive_float,
+        type=SECONDS,
         metavar="SECONDS",
         help="keep one frame per SECONDS of source time (default: every frame)",
     )
     parser.add_argument(
         "--duration",
-        type=positive_float,
+        type=SECONDS,
         metavar="SECONDS",
         help="stop after SECONDS of source time (a camera otherwise records until Ctrl-C)",
     )

@@ -16,11 +16,12 @@ from pathlib import Path
 from posturewatch.app import Application
 from posturewatch.background.instance import foreground_instance
 from posturewatch.commands.options import (
+    SPEED,
     Subparsers,
     add_command,
     add_monitor_arguments,
-    positive_float,
     run_options,
+    start_at,
 )
 from posturewatch.context import Context
 from posturewatch.core.types import DetectorUpdate
@@ -48,12 +49,13 @@ def register(sub: Subparsers) -> None:
     )
     p.add_argument(
         "--speed",
-        type=positive_float,
+        type=SPEED,
         metavar="X",
-        help="pace a recording X times faster than real time (implies --realtime)",
+        help="pace a recording X times faster than real time, 1 to 100000 (implies --realtime)",
     )
     p.add_argument(
         "--start-at",
+        type=start_at,
         metavar="ISO",
         help="local date and time a recording starts at, e.g. 2026-11-23T09:00 (default now)",
     )

@@ -21,6 +21,7 @@ from posturewatch.background.instance import InstanceInfo, instance_running, rea
 from posturewatch.background.process import spawn_detached, stop_instance, wait_until_ready
 from posturewatch.background.service import ServiceSettings, run_service
 from posturewatch.commands.options import (
+    OneLineFormatter,
     Subparsers,
     add_command,
     add_monitor_arguments,
@@ -131,6 +132,7 @@ def background_argv(args: argparse.Namespace) -> list[str]:
         ("--view", args.view),
         ("--notifier", args.notifier),
         ("--profile", args.profile),
+        ("--sensitivity", args.sensitivity),
     ):
         if value is not None:
             argv += [flag, str(value)]
@@ -166,7 +168,9 @@ def _log_with_times() -> None:
     """The service's own log lines say when; when detached, stderr is the log file."""
     logging.getLogger("posturewatch.background").setLevel(logging.INFO)
     if not sys.stderr.isatty():
-        stamped = logging.Formatter("%(asctime)s posturewatch: %(levelname)s: %(message)s")
+        stamped = OneLineFormatter(
+            "%(asctime)s posturewatch: %(levelname)s: %(message)s", tracebacks=True
+        )
         for handler in logging.getLogger().handlers:
             handler.setFormatter(stamped)
 
@@ -197,7 +201,8 @@ def handle_stop(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def handle_pause(args: argparse.Namespace, ctx: Context) -> int:
-    seconds = parse_duration(args.duration) if args.duration else None
+    # An empty DURATION is a mistake (parse_duration says so), not "until resume".
+    seconds = parse_duration(args.duration) if args.duration is not None else None
     answer = control.send_request(ctx.paths.runtime_dir, {"cmd": "pause", "seconds": seconds})
     until = answer.get("paused_until")
     if until is None:
@@ -277,10 +282,13 @@ def format_status(status: dict[str, Any]) -> str:
     else:
         dominant = monitor.get("dominant")
         lines.append(f"state: {state}" + (f" ({dominant.replace('_', ' ')})" if dominant else ""))
+    if monitor.get("quiet") and state != "paused":
+        lines.append(f"quiet: in a meeting ({monitor['quiet']}); prompts wait until it ends")
     if monitor.get("camera_unavailable_since") is not None:
+        retry = monitor.get("camera_retry_at_s")
         lines.append(
             f"camera unavailable since {_clock_text(float(monitor['camera_unavailable_since']))}; "
-            "retrying"
+            + ("retrying" if retry is None else f"trying again at {_clock_text(float(retry))}")
         )
     if monitor.get("recalibrate"):
         lines.append(
@@ -295,6 +303,9 @@ def format_status(status: dict[str, Any]) -> str:
     lines.append(
         f"this run: {monitor.get('samples', 0)} checks, {monitor.get('prompts', 0)} prompts"
     )
+    learned = monitor.get("learned")
+    if learned and learned != "as calibrated":
+        lines.append(f"thresholds {learned} (`posturewatch feedback reset` to undo)")
     next_check = monitor.get("next_check_s")
     if next_check is not None and state != "paused":
         lines.append(f"next check: {_clock_text(float(next_check))}")
@@ -327,7 +338,7 @@ def _scheduler_lines(scheduler: dict[str, Any], paused: bool) -> list[str]:
         lines.append(f"snoozed until {_clock_text(float(snoozed))}")
     blocked = scheduler.get("blocked_by")
     next_prompt = scheduler.get("next_possible_prompt_s")
-    if not paused and next_prompt is not None:
+    if not paused and next_prompt is not None and not scheduler.get("quiet"):
         why = f" ({blocked})" if blocked else ""
         lines.append(f"next prompt possible: {_clock_text(float(next_prompt))}{why}")
     return lines

@@ -19,20 +19,23 @@ import math
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
 from posturewatch.core.errors import UserError
 from posturewatch.core.types import Observation, PostureMetrics, View
 
 if TYPE_CHECKING:
+    from posturewatch.core.detector import DetectorSettings
     from posturewatch.core.metrics import MetricsSettings
 
 FORMAT_NAME = "posturewatch-baseline"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 """2: front-view baselines hold the picture heights and sizes in face widths
 (face_size, nose_level_fw, ...); a version 1 side-view profile still loads, a
-version 1 front-view one is refused with a request to recalibrate."""
+version 1 front-view one is refused with a request to recalibrate. 3: optional
+"noise" (the still sitting's spread per threshold) and "slouch" (a shown slouch's
+deviations); a version 2 profile loads without them and works as before."""
 
 METRIC_NAMES: tuple[str, ...] = tuple(f.name for f in fields(PostureMetrics) if f.name != "view")
 """Every number of PostureMetrics; each gets a centre and a spread in the baseline."""
@@ -88,6 +91,14 @@ class Baseline:
     profile: str = "default"
     frames_seen: int = 0
     version: int = FORMAT_VERSION
+    noise: Mapping[str, float] = field(default_factory=dict)
+    """Threshold key (core/thresholds.LIMITS) -> the spread (sigma) of the
+    calibration frames' deviation in that threshold's unit: how still this person
+    sits. Empty for one frame (unknown)."""
+    slouch: Mapping[str, float] | None = None
+    """Threshold key -> the shown slouch's deviation (median of its frames), when
+    the person showed one (add_slouch); None otherwise."""
+    slouch_frames: int = 0
 
     def centre(self, name: str) -> float:
         return self.stats[name].centre
@@ -116,6 +127,9 @@ class Baseline:
                 )
                 for name in METRIC_NAMES
             },
+            "noise": dict(self.noise),
+            "slouch": dict(self.slouch) if self.slouch is not None else None,
+            "slouch_frames": self.slouch_frames,
         }
 
 
@@ -284,7 +298,7 @@ def calibrate_metrics(
         _check_front_stillness(stats, cfg, where)
     else:
         _check_stillness(stats, cfg, where)
-    return Baseline(
+    baseline = Baseline(
         view=chosen_view,
         stats=stats,
         frame_count=len(facing),
@@ -293,6 +307,37 @@ def calibrate_metrics(
         profile=profile,
         frames_seen=seen,
     )
+    if len(facing) < 2:
+        return baseline
+    return replace(baseline, noise=_noise(baseline, facing))
+
+
+def limit_distances(metrics: PostureMetrics, baseline: Baseline) -> dict[str, float] | None:
+    """One frame's deviation from `baseline` in the unit of every threshold of its
+    view (core/thresholds.LIMITS), or None when it cannot be compared."""
+    from posturewatch.core.front import front_deviation
+    from posturewatch.core.thresholds import front_distances, side_distances
+
+    if metrics.view != baseline.view:
+        return None
+    front = front_deviation(metrics, baseline)
+    if front is not None:
+        return front_distances(front)
+    if baseline.view == "front":
+        return None
+    return side_distances(
+        metrics.head_forward_deg - baseline.centre("head_forward_deg"),
+        metrics.shoulder_rounding_deg - baseline.centre("shoulder_rounding_deg"),
+    )
+
+
+def _noise(baseline: Baseline, frames: list[PostureMetrics]) -> dict[str, float]:
+    """The spread of the calibration frames' own deviations, per threshold."""
+    values: dict[str, list[float]] = {}
+    for m in frames:
+        for key, value in (limit_distances(m, baseline) or {}).items():
+            values.setdefault(key, []).append(value)
+    return {key: robust_stats(vals).spread for key, vals in values.items()}
 
 
 def _check_distance(
@@ -387,7 +432,7 @@ def baseline_from_json(data: Any) -> Baseline:
     if data.get("format") != FORMAT_NAME:
         raise ValueError(f"format: expected {FORMAT_NAME!r}, got {data.get('format')!r}")
     version = data.get("version")
-    if version not in (1, FORMAT_VERSION):
+    if version not in (1, 2, FORMAT_VERSION):
         raise ValueError(
             f"version: this posturewatch reads format {FORMAT_VERSION}, the file has {version!r}"
         )
@@ -425,7 +470,35 @@ def baseline_from_json(data: Any) -> Baseline:
         profile=str(data.get("profile", "default")),
         frames_seen=int(data.get("frames_seen", frames) or frames),
         version=version,
+        noise=_limits(data, "noise") or {},
+        slouch=_limits(data, "slouch"),
+        slouch_frames=_whole(data.get("slouch_frames", 0) or 0, "slouch_frames"),
     )
+
+
+def _whole(value: object, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{key}: expected a whole number, got {value!r}")
+    return value
+
+
+def _limits(data: dict[str, Any], key: str) -> dict[str, float] | None:
+    """An optional {threshold key: number} table (noise, slouch); None when absent."""
+    from posturewatch.core.thresholds import LIMITS
+
+    table = data.get(key)
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise ValueError(f"{key}: expected an object of numbers")
+    out: dict[str, float] = {}
+    for name in table:
+        if name not in LIMITS:
+            raise ValueError(f"{key}.{name}: not a threshold (known: {', '.join(LIMITS)})")
+        out[name] = _number(table, name, key)
+        if key == "noise" and out[name] < 0:
+            raise ValueError(f"noise.{name}: must not be negative")
+    return out
 
 
 def _field(data: dict[str, Any], key: str, kind: type) -> Any:
@@ -466,3 +539,93 @@ def _line(label: str, baseline: Baseline, name: str) -> str:
     return (
         f"  {label:<19} {baseline.centre(name):6.1f} deg (spread {baseline.spread(name):.1f} deg)"
     )
+
+
+# --- a shown slouch -----------------------------------------------------------------
+
+SLOUCH_REFUSALS = {
+    "looking down": "that was a glance down (the head tipped, the neck and shoulders "
+    "stayed); sit as you do when tired, eyes on the screen",
+    "looking up": "the head was tipped up; sit as you do when tired, eyes on the screen",
+    "head turned": "the head was turned away from the camera; face the screen",
+    "leaning back": "you leaned back; slump forward or down as you do when tired",
+    "standing up": "you stood up; stay seated and slump as you do when tired",
+    "low quality": "head and shoulders were not clearly in view; improve the light",
+    "view differs from calibration": "the camera sees you from another side than at "
+    "calibration; calibrate again",
+}
+
+
+def add_slouch(
+    baseline: Baseline,
+    samples: Iterable[PostureMetrics | None],
+    settings: DetectorSettings | None = None,
+    *,
+    source: str = "",
+) -> Baseline:
+    """`baseline` with the person's shown slouch (a few seconds of sitting as they do
+    when tired): per threshold, the median deviation of the slouch's usable frames.
+    The thresholds then move toward it (core/thresholds.py). Refused with a
+    CalibrationError saying why when nobody is seen, when most frames are a glance,
+    a turn or standing, or when the slouch moves no signal clearly (no different
+    from sitting well). The desktop's first run and `calibrate --slouch-source`
+    call this."""
+    from posturewatch.core.detector import DetectorSettings, is_standing, unjudgeable_reason
+    from posturewatch.core.thresholds import shown_signals, thresholds_in_force
+
+    s = settings or DetectorSettings()
+    where = f" in {source}" if source else ""
+    present = [m for m in samples if m is not None]
+    if not present:
+        raise CalibrationError(
+            f"slouch not taken: no person found{where}; sit facing the camera with head and "
+            "shoulders in view"
+        )
+    refused: Counter[str] = Counter()
+    usable: list[dict[str, float]] = []
+    for m in present:
+        reason = (
+            "standing up" if is_standing(m, baseline, s) else unjudgeable_reason(m, baseline, s)
+        )
+        distances = limit_distances(m, baseline) if not reason else None
+        if distances is None:
+            refused[reason or "view differs from calibration"] += 1
+        else:
+            usable.append(distances)
+    if len(usable) * 2 < len(present):
+        reason = refused.most_common(1)[0][0]
+        raise CalibrationError(
+            f"slouch not taken: {SLOUCH_REFUSALS.get(reason, reason)} "
+            f"({sum(refused.values())} of {len(present)} frames{where})"
+        )
+    shown = {key: statistics.median(d[key] for d in usable) for key in usable[0]}
+    before = thresholds_in_force(s, replace(baseline, slouch=None), sensitivity=1.0)
+    if not shown_signals(before.calibrated, shown, s):
+        raise CalibrationError(
+            f"slouch not taken: it reads like sitting well{where} (no signal moved even "
+            f"{s.slouch_min:.0%} of the way to its threshold); slump as you do when tired, "
+            "or skip this step"
+        )
+    return replace(baseline, slouch=shown, slouch_frames=len(usable))
+
+
+def describe_slouch(baseline: Baseline, settings: DetectorSettings | None = None) -> str:
+    """What a shown slouch changed, one line per threshold it moved."""
+    from posturewatch.core.detector import DetectorSettings
+    from posturewatch.core.thresholds import thresholds_in_force
+
+    s = settings or DetectorSettings()
+    if baseline.slouch is None:
+        return "no slouch shown"
+    without = thresholds_in_force(s, replace(baseline, slouch=None), sensitivity=1.0).calibrated
+    now = thresholds_in_force(s, baseline, sensitivity=1.0).calibrated
+    moved = [
+        f"  {key:<29} {without[key]:.3g} -> {now[key]:.3g}"
+        for key in now
+        if now[key] < without[key] - 1e-9
+    ]
+    frames = baseline.slouch_frames
+    head = f"slouch shown ({frames} frame{'' if frames == 1 else 's'}): "
+    if not moved:
+        return head + "the thresholds already catch it; none moved"
+    return head + "thresholds moved toward it\n" + "\n".join(moved)

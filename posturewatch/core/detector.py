@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 from posturewatch.core.baseline import Baseline
 from posturewatch.core.front import (
@@ -28,6 +29,15 @@ from posturewatch.core.front import (
     front_deviation,
 )
 from posturewatch.core.metrics import picture_levels
+from posturewatch.core.settings import check_between
+from posturewatch.core.thresholds import (
+    Signal,
+    Thresholds,
+    deciding_signal,
+    front_distances,
+    side_distances,
+    thresholds_in_force,
+)
 from posturewatch.core.types import DetectorUpdate, Deviation, PostureMetrics, Verdict
 
 
@@ -36,13 +46,17 @@ class DetectorSettings:
     """Tunables of the detector; the defaults come from `python -m calibration.evaluate`
     (see calibration/README.md)."""
 
-    head_threshold_deg: float = 10.0
-    """Head-forward angle this far above the baseline is a poor frame (twice the
-    ~5 degree smallest change photo-based head angles can tell)."""
+    head_threshold_deg: float = 7.5
+    """Head-forward angle this far above the baseline is a poor frame. Front view:
+    the reading with the face's own downward tip taken out, or 0.6 of the plain one
+    (core/front.py, judged_head_forward_deg). Upright frames of held-out people stay
+    within 3 degrees of a one-frame calibration, the licensed sittings' within 7.3
+    (224-pixel crops, and a drift over the sitting); their slouches read 6-13
+    (calibration/README.md)."""
     shoulder_threshold_deg: float = 8.0
     """Side view: shoulder-rounding (trunk) angle this far above the baseline is a
     poor frame."""
-    hysteresis_deg: float = 2.0
+    hysteresis_deg: float = 1.5
     """Once out, a deviation counts as back only below threshold minus this; the
     front view's face-width and ratio thresholds release by the same share
     (hysteresis_deg / head_threshold_deg) of their own size."""
@@ -52,24 +66,55 @@ class DetectorSettings:
     (rounding_neck_ratio), is rounded shoulders. Rounding is mostly depth, which a
     front camera hardly sees, so only a clear change counts."""
     rounding_neck_ratio: float = 0.95
-    sink_head_fw: float = 0.25
-    """Front view: sinking in the chair is the nose at least this many face widths
-    (3.6 cm) lower in the picture than calibrated... Upright sitters stay within
-    about 0.2 F, slouches go down 0.4-0.8 F."""
-    sink_shoulder_fw: float = 0.15
-    """...together with the shoulder line at least this much lower (2.2 cm). The
-    head down this far without the shoulders is a forward head."""
-    min_neck_ratio: float = 0.85
+    sink_head_fw: float = 0.18
+    """Front view: sinking in the chair is the ears at least this many face widths
+    (2.6 cm) lower in the picture than calibrated... Upright frames of the licensed
+    sittings stay within 0.17 F, their slouches go down 0.44-0.72 F, a held-out
+    person's 0.24 F."""
+    sink_shoulder_fw: float = 0.10
+    """...together with the shoulder line at least this much lower (1.5 cm; upright
+    <= 0.08 F, a held-out slouch 0.12 F). The nose down sink_head_fw without the
+    shoulders is a forward head."""
+    min_neck_ratio: float = 0.905
     """Front view: ears over the shoulders at this share of their calibrated height
-    or less is a forward head (about 22 degrees more neck inclination)."""
-    lean_in_deg: float = 10.0
-    """Front view: trunk leaned toward the screen this far (head about 12 cm nearer,
-    from the face's size) is a forward head."""
+    or less is a forward head (about 18 degrees more neck inclination; licensed
+    upright frames >= 0.905, a held-out person's slouch 0.90)."""
+    lean_in_deg: float = 7.5
+    """Front view: trunk leaned toward the screen this far (head about 9 cm nearer,
+    from the face's size) is a forward head (licensed upright frames <= 3.2; the
+    simulated day's weakest hunch 8)."""
     nod_deg: float = 12.0
     """Front view: head tipped down this much more than calibrated while the ears keep
     their height over the shoulders (nod_neck_ratio) and the shoulders stay up is a
     glance at the keyboard, not a posture."""
     nod_neck_ratio: float = 0.95
+    nod_shoulder_drop_fw: float = 0.15
+    """...and the shoulder line less than this many face widths lower (a glance
+    does not move the shoulders; sinking does)."""
+    sensitivity: float = 1.0
+    """One factor over every deciding threshold of both views (core/thresholds.py):
+    2 notices half the deviation, 0.5 only twice as much. The settings slider and
+    --sensitivity set it."""
+    noise_k: float = 3.0
+    """A calibration whose still sitting is noisier than usual raises a threshold to
+    this many times the person's own noise (sigma) in that signal..."""
+    noise_cap: float = 1.6
+    """...but to at most this many times the default."""
+    slouch_share: float = 0.7
+    """A shown slouch lowers a signal's threshold to this share of the way from
+    neutral to the slouch (the licensed sittings' upright frames drift to 0.6 of
+    the way to their slouch in the ears' ratio after calibration)..."""
+    slouch_floor: float = 0.7
+    """...but not below this share of the default (nor below noise_k times the
+    person's noise): one upright frame says nothing of the noise, and the licensed
+    sittings' upright frames drift to 0.97 of the head threshold."""
+    slouch_min: float = 0.5
+    """Only the signals a shown slouch moves at least this share of the way to their
+    threshold count; a slouch that moves none is refused as no different from
+    sitting well..."""
+    slouch_dominance: float = 0.6
+    """...and at least this share of the signal it moves most (one slouched frame's
+    other signals are as noisy as an upright one's)."""
     smoothing_s: float = 4.0
     """Time constant of the exponential smoothing of the deviations."""
     window_s: float = 90.0
@@ -170,6 +215,8 @@ class DetectorSettings:
             "sink_shoulder_fw",
             "lean_in_deg",
             "nod_deg",
+            "nod_shoulder_drop_fw",
+            "noise_k",
             "setup_jump_fw",
             "setup_jump_gap_s",
             "setup_jump_confirm_s",
@@ -188,6 +235,13 @@ class DetectorSettings:
         for name in ("min_neck_ratio", "nod_neck_ratio", "rounding_neck_ratio"):
             if not 0 < getattr(self, name) < 1:
                 raise ValueError(f"{name}: must be between 0 and 1")
+        check_between("sensitivity", self.sensitivity, 0.2, 5.0)
+        if self.noise_cap < 1:
+            raise ValueError("noise_cap: must be at least 1")
+        check_between("slouch_share", self.slouch_share, 0.1, 1.0)
+        check_between("slouch_floor", self.slouch_floor, 0.1, 1.0)
+        check_between("slouch_min", self.slouch_min, 0.1, 1.0)
+        check_between("slouch_dominance", self.slouch_dominance, 0.1, 1.0)
         if not 0 <= self.min_quality <= 1:
             raise ValueError("min_quality: must be between 0 and 1")
         if self.setup_position_tolerance > self.lock_position_tolerance:
@@ -208,10 +262,22 @@ class FrameVerdict:
     head_dev_deg: float | None
     shoulder_dev_deg: float | None
     reason: str = ""
+    """Why the frame is not judged ('looking down', 'head turned', ...); for a
+    poor frame judged on the shoulders alone, why the head was not."""
     dominant: Deviation | None = None
     """Which deviation makes a poor frame poor."""
     sink_cm: float | None = None
     """Front view: how far head and shoulders both went down (+ = lower)."""
+    decided_by: Signal | None = None
+    """Which signal (core/thresholds.SIGNALS) made a poor frame poor."""
+    why: str = ""
+    """A poor frame's verdict in words, with the numbers that decided it."""
+    readings: dict[Signal, float] = field(default_factory=dict)
+    """Every signal's deviation as a share of its threshold in force (1.0 = at it)."""
+    front: FrontDeviation | None = None
+    """Front view: every deviation from the calibration."""
+    thresholds: Thresholds | None = None
+    """The thresholds in force."""
 
 
 def deviations(metrics: PostureMetrics, baseline: Baseline) -> tuple[float, float]:
@@ -232,36 +298,94 @@ def _above(value: float, threshold: float, was_out: bool, release: float) -> boo
     return value > (threshold * (1.0 - release) if was_out else threshold)
 
 
-def front_outs(
+@dataclass(frozen=True)
+class Judgement:
+    """One frame's (or one smoothed sample's) deviations against the thresholds in
+    force: which deviation groups are out, every signal's reading (its deviation as
+    a share of its threshold, 1.0 = at it), which signal decided, and in words."""
+
+    head: bool
+    shoulder: bool
+    sink: bool
+    readings: dict[Signal, float]
+    decided_by: Signal | None
+    why: str = ""
+
+
+def front_judgement(
     d: FrontDeviation,
     settings: DetectorSettings,
+    thresholds: Thresholds,
     was: tuple[bool, bool, bool] = (False, False, False),
-) -> tuple[bool, bool, bool]:
-    """(head forward, rounded shoulders, sinking) out of range for front-view
-    deviations `d`; `was` the previous answer, for hysteresis. Sinking (head and
-    shoulders lower together) is its own deviation and is named alone."""
-    s = settings
-    release = s.hysteresis_deg / s.head_threshold_deg
+) -> Judgement:
+    """Front view: head forward (the nose's angle, the head lower without the
+    shoulders, the ears low over the shoulders, or a lean toward the screen), rounded
+    shoulders, or sinking (head and shoulders lower together, named alone); `was`
+    the previous (head, shoulder, sink) answer, for hysteresis."""
+    t = thresholds
+    dist = front_distances(d)
+    readings = t.readings(dist)
     was_head, was_shoulder, was_sink = was
+
+    def out(key: str, was_out: bool) -> bool:
+        return _above(dist[key], t.limit(key), was_out, t.release)
+
     # Drops that leaning back explains (the face got smaller) are not sinking.
-    sink = _above(d.head_sink_fw, s.sink_head_fw, was_sink, release) and _above(
-        d.shoulder_sink_fw, s.sink_shoulder_fw, was_sink, release
-    )
-    if sink:
-        return False, False, True
-    # Ears low: the ratio falls as the neck tips; hysteresis on its distance from 1.
-    ears_low = _above(1.0 - d.neck_ratio, 1.0 - s.min_neck_ratio, was_head, release)
-    head = (
-        _above(d.head_forward_deg, s.head_threshold_deg, was_head, release)
-        or ears_low
-        or _above(d.head_low_fw, s.sink_head_fw, was_head, release)
-        or _above(d.lean_in_deg, s.lean_in_deg, was_head, release)
-    )
-    shoulder = (
-        _above(d.shoulder_rounding_deg, s.front_shoulder_threshold_deg, was_shoulder, release)
-        and d.neck_ratio <= s.rounding_neck_ratio
-    )
-    return head, shoulder, False
+    if out("sink_head_fw", was_sink) and out("sink_shoulder_fw", was_sink):
+        return Judgement(False, False, True, readings, "sinking", explain("sinking", dist))
+    signal_out: dict[Signal, bool] = {
+        "head_forward": out("head_threshold_deg", was_head) or out("head_low_fw", was_head),
+        "neck": out("min_neck_ratio", was_head),
+        "lean_in": out("lean_in_deg", was_head),
+        # Rounding is mostly depth: only with the ears nearer the shoulder line too.
+        "shoulders_rounded": out("front_shoulder_threshold_deg", was_shoulder)
+        and d.neck_ratio <= settings.rounding_neck_ratio,
+    }
+    head = signal_out["head_forward"] or signal_out["neck"] or signal_out["lean_in"]
+    decided = deciding_signal(readings, signal_out)
+    why = explain(decided, dist, t) if decided else ""
+    return Judgement(head, signal_out["shoulders_rounded"], False, readings, decided, why)
+
+
+def side_judgement(
+    head_dev_deg: float,
+    shoulder_dev_deg: float,
+    thresholds: Thresholds,
+    was: tuple[bool, bool] = (False, False),
+) -> Judgement:
+    """Side view: the head-forward and trunk angles above their calibrated centres."""
+    t = thresholds
+    dist = side_distances(head_dev_deg, shoulder_dev_deg)
+    readings = t.readings(dist)
+    head = _above(head_dev_deg, t.head_threshold_deg, was[0], t.release)
+    shoulder = _above(shoulder_dev_deg, t.shoulder_threshold_deg, was[1], t.shoulder_release)
+    decided = deciding_signal(readings, {"head_forward": head, "shoulders_rounded": shoulder})
+    why = explain(decided, dist) if decided else ""
+    return Judgement(head, shoulder, False, readings, decided, why)
+
+
+def explain(signal: Signal, dist: dict[str, float], thresholds: Thresholds | None = None) -> str:
+    """A poor verdict in words, with the numbers that decided it (`dist`: the
+    deviations in every threshold's unit, core/thresholds.py)."""
+    if signal == "sinking":
+        return (
+            f"sinking: head {dist['sink_head_fw']:.2f} and shoulders "
+            f"{dist['sink_shoulder_fw']:.2f} face widths lower than calibrated"
+        )
+    if signal == "neck":
+        ratio = 1.0 - dist["min_neck_ratio"]
+        return f"head forward: ears at {ratio:.2f} of their calibrated height over the shoulders"
+    if signal == "lean_in":
+        return f"leaning in: {dist['lean_in_deg']:.0f} degrees toward the screen"
+    if signal == "shoulders_rounded":
+        deg = dist.get("front_shoulder_threshold_deg", dist.get("shoulder_threshold_deg", 0.0))
+        return f"rounded shoulders: {deg:.0f} degrees more than calibrated"
+    low = dist.get("head_low_fw")
+    if low is not None and thresholds is not None:
+        by_drop = low / thresholds.head_low_fw
+        if by_drop > dist["head_threshold_deg"] / thresholds.head_threshold_deg:
+            return f"head forward: head {low:.2f} face widths lower, shoulders in place"
+    return f"head forward: {dist['head_threshold_deg']:.0f} degrees more than calibrated"
 
 
 def is_nod(d: FrontDeviation, settings: DetectorSettings) -> bool:
@@ -270,7 +394,7 @@ def is_nod(d: FrontDeviation, settings: DetectorSettings) -> bool:
     return (
         d.pitch_deg >= settings.nod_deg
         and d.neck_ratio >= settings.nod_neck_ratio
-        and d.shoulder_drop_fw < settings.sink_shoulder_fw
+        and d.shoulder_drop_fw < settings.nod_shoulder_drop_fw
     )
 
 
@@ -402,29 +526,60 @@ def unjudgeable_reason(
 
 
 def frame_verdict(
-    metrics: PostureMetrics | None, baseline: Baseline, settings: DetectorSettings
+    metrics: PostureMetrics | None,
+    baseline: Baseline,
+    settings: DetectorSettings,
+    learned: Mapping[str, float] | None = None,
+    thresholds: Thresholds | None = None,
 ) -> FrameVerdict:
     """Good or poor from this frame alone, or unknown (with the reason) when it
-    cannot be judged."""
+    cannot be judged; against `thresholds` (default: those in force for the
+    settings, the baseline and the `learned` factors)."""
+    t = thresholds or thresholds_in_force(settings, baseline, learned)
     if metrics is None:
-        return FrameVerdict("unknown", None, None, "nobody in view")
+        return FrameVerdict("unknown", None, None, "nobody in view", thresholds=t)
     head, shoulder = deviations(metrics, baseline)
     reason = unjudgeable_reason(metrics, baseline, settings)
     front = front_deviation(metrics, baseline)
     sink_cm = front.sink_cm if front is not None else None
     if front is not None:
-        head_out, shoulder_out, sink_out = front_outs(front, settings)
+        j = front_judgement(front, settings, t)
     else:
-        head_out = head > settings.head_threshold_deg
-        shoulder_out = shoulder > settings.shoulder_threshold_deg
-        sink_out = False
-    if reason in HEAD_REASONS and shoulder_out:
-        return FrameVerdict("poor", head, shoulder, reason, "shoulder_rounding", sink_cm)
+        j = side_judgement(head, shoulder, t)
+    if reason in HEAD_REASONS and j.shoulder:
+        # The head cannot be read, the trunk can: hunched over a phone.
+        dist = front_distances(front) if front else side_distances(head, shoulder)
+        return FrameVerdict(
+            "poor",
+            head,
+            shoulder,
+            reason,
+            "shoulder_rounding",
+            sink_cm,
+            "shoulders_rounded",
+            explain("shoulders_rounded", dist),
+            j.readings,
+            front,
+            t,
+        )
     if reason:
-        return FrameVerdict("unknown", head, shoulder, reason, sink_cm=sink_cm)
-    dominant = dominant_of(head_out, shoulder_out, sink_out)
-    verdict: Verdict = "poor" if dominant else "good"
-    return FrameVerdict(verdict, head, shoulder, dominant=dominant, sink_cm=sink_cm)
+        return FrameVerdict(
+            "unknown", head, shoulder, reason, None, sink_cm, None, "", j.readings, front, t
+        )
+    dominant = dominant_of(j.head, j.shoulder, j.sink)
+    return FrameVerdict(
+        "poor" if dominant else "good",
+        head,
+        shoulder,
+        "",
+        dominant,
+        sink_cm,
+        j.decided_by,
+        j.why,
+        j.readings,
+        front,
+        t,
+    )
 
 
 def dominant_of(head_out: bool, shoulder_out: bool, sink_out: bool = False) -> Deviation | None:
@@ -467,13 +622,42 @@ class Detector:
     """Feed `update(time_s, metrics)` in time order; each call returns the judgement
     after that sample. `metrics=None` means nobody was found in the frame."""
 
-    def __init__(self, baseline: Baseline, settings: DetectorSettings | None = None) -> None:
+    def __init__(
+        self,
+        baseline: Baseline,
+        settings: DetectorSettings | None = None,
+        learned: Mapping[str, float] | None = None,
+    ) -> None:
         self.settings = settings or DetectorSettings()
+        self._learned: dict[str, float] = dict(learned or {})
         self.set_baseline(baseline)
+
+    @property
+    def thresholds(self) -> Thresholds:
+        """The thresholds in force (core/thresholds.py)."""
+        return self._thresholds
+
+    @property
+    def learned(self) -> dict[str, float]:
+        return dict(self._learned)
+
+    def set_settings(self, settings: DetectorSettings) -> None:
+        """New settings (the settings window's sensitivity): the thresholds follow at
+        once; the smoothing, the persistence and the state go on."""
+        self.settings = settings
+        self._thresholds = thresholds_in_force(settings, self.baseline, self._learned)
+
+    def set_learned(self, learned: Mapping[str, float]) -> None:
+        """New per-signal factors learned from answers; the judgement goes on."""
+        self._learned = dict(learned)
+        self._thresholds = thresholds_in_force(self.settings, self.baseline, self._learned)
 
     def set_baseline(self, baseline: Baseline) -> None:
         """Start afresh with a new calibration (after a setup change)."""
         self.baseline = baseline
+        self._thresholds = thresholds_in_force(self.settings, baseline, self._learned)
+        self._judgement: Judgement | None = None
+        """The last judged sample's readings, deciding signal and words."""
         self._last_time: float | None = None
         self._last: DetectorUpdate | None = None
         self._last_seen_s: float | None = None
@@ -651,6 +835,7 @@ class Detector:
         self._dominant = None
         self._judged_at = None
         self._unjudged_since = None
+        self._judgement = None
 
     # -- posture --
 
@@ -659,7 +844,7 @@ class Detector:
     ) -> DetectorUpdate | None:
         """Judge one frame. With head_known False (the head is turned or tipped) only
         rounded shoulders can be seen; if they are not, the frame says nothing (None)."""
-        s = self.settings
+        s, th = self.settings, self._thresholds
         front = front_deviation(metrics, self.baseline)
         head: float | None
         if front is not None:
@@ -669,18 +854,22 @@ class Detector:
         else:
             head_raw, shoulder_raw = deviations(metrics, self.baseline)
             shoulder = self._shoulder.update(t, shoulder_raw, s.smoothing_s)
-            self._shoulder_out = _out(
-                shoulder, self._shoulder_out, s.shoulder_threshold_deg, s.hysteresis_deg
+            head = self._head.update(t, head_raw, s.smoothing_s) if head_known else self._head.value
+            j = side_judgement(
+                head if head is not None else 0.0,
+                shoulder,
+                th,
+                (self._head_out, self._shoulder_out),
             )
+            self._shoulder_out = j.shoulder
             if head_known:
-                head = judged_head = self._head.update(t, head_raw, s.smoothing_s)
-                self._head_out = _out(
-                    judged_head, self._head_out, s.head_threshold_deg, s.hysteresis_deg
-                )
+                self._head_out = j.head
             elif self._shoulder_out:
-                head, self._head_out = self._head.value, False
+                self._head_out = False
+                j = side_judgement(-math.inf, shoulder, th, (False, True))
             else:
                 return None
+            self._judgement = j
         # A judged sample stands for the time since the previous judged one, unless
         # more than a blip (grace_s) lay unjudged between: a glance, a turn or an
         # absence is not poor time.
@@ -714,6 +903,11 @@ class Detector:
             head_dev_deg=head,
             shoulder_dev_deg=shoulder,
             poor_now=dominant_of(self._head_out, self._shoulder_out, self._sink_out),
+            readings={k: v for k, v in last.readings.items()}
+            if (last := self._judgement)
+            else None,
+            decided_by=last.decided_by if last and poor_now else None,
+            why=last.why if last and poor_now else "",
         )
 
     def _judge_front(
@@ -733,12 +927,25 @@ class Detector:
         )
         head, shoulder = smoothed.head_forward_deg, smoothed.shoulder_rounding_deg
         self._head.value, self._shoulder.value = head, shoulder
-        outs = front_outs(smoothed, s, (self._head_out, self._shoulder_out, self._sink_out))
+        j = front_judgement(
+            smoothed, s, self._thresholds, (self._head_out, self._shoulder_out, self._sink_out)
+        )
         if head_known:
-            self._head_out, self._shoulder_out, self._sink_out = outs
+            self._judgement = j
+            self._head_out, self._shoulder_out, self._sink_out = j.head, j.shoulder, j.sink
             return head, shoulder, True
-        self._shoulder_out = outs[1]
+        self._shoulder_out = j.shoulder
         self._head_out = self._sink_out = False
+        if self._shoulder_out:
+            dist = front_distances(smoothed)
+            self._judgement = Judgement(
+                False,
+                True,
+                False,
+                j.readings,
+                "shoulders_rounded",
+                explain("shoulders_rounded", dist),
+            )
         return head, shoulder, self._shoulder_out
 
     def _add_to_window(self, t: float, duration: float, poor: bool) -> None:
@@ -863,8 +1070,3 @@ class Detector:
             self._settled_since = t
         if t - self._settled_since >= self.settings.max_sample_gap_s:
             self._moved_since = self._moved_last = None
-
-
-def _out(value: float, was_out: bool, threshold: float, hysteresis: float) -> bool:
-    """Schmitt trigger: out above the threshold, back in only below threshold - hysteresis."""
-    return value > (threshold - hysteresis if was_out else threshold)

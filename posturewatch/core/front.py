@@ -35,6 +35,11 @@ EAR_TO_HIP_CM = 70.0
 HIP_TO_SHOULDER_CM = 50.0
 """Hip to shoulder line of an upright seated adult: the shoulders' radius in a recline."""
 
+TIPPED_READING_SHARE = 0.6
+"""The head-forward reading judged is the larger of the neck's reading with the face's
+own downward tip taken out and this share of the plain reading (see
+FrontDeviation.judged_head_forward_deg)."""
+
 FRONT_FIELDS = (
     "face_size",
     "nose_level_fw",
@@ -69,6 +74,19 @@ class FrontDeviation:
     """Head tipped down (+) against the calibrated pitch."""
     lean_in_deg: float
     """Trunk leaned toward the camera (face larger: nearer), degrees about the hip."""
+    untipped_head_forward_deg: float
+    """head_forward_deg read with the nose put back where an untipped face would
+    have it (0.79 F sin(pitch) higher for a head tipped down): the neck alone."""
+
+    @property
+    def judged_head_forward_deg(self) -> float:
+        """What the head-forward threshold judges. A face tipped down (eyes on a screen
+        below while leaning back, a glance) lowers the nose just as a forward neck
+        does, so the neck alone counts; but a forward head that tips the face with
+        it (the laptop slouch) must still count, so never less than
+        TIPPED_READING_SHARE of the plain reading: with a 6 degree threshold, the
+        plain reading is out at 10 degrees whatever the tip."""
+        return max(self.untipped_head_forward_deg, TIPPED_READING_SHARE * self.head_forward_deg)
 
     @property
     def recline_drop_fw(self) -> float:
@@ -140,6 +158,9 @@ def front_deviation(metrics: PostureMetrics, baseline: Baseline) -> FrontDeviati
     _, alpha = nose_geometry(ear0 / math.cos(neutral))
     radius = nose0 / math.cos(neutral + math.radians(alpha))
     head = neck_angle_from_nose(m.nose_height_fw, radius, alpha) - NEUTRAL_NECK_DEG
+    pitch = m.head_pitch_deg - c("head_pitch_deg")
+    tip_fw = NOSE_AHEAD_FW * math.sin(math.radians(max(0.0, min(90.0, pitch))))
+    untipped = neck_angle_from_nose(m.nose_height_fw + tip_fw, radius, alpha) - NEUTRAL_NECK_DEG
     head_drop = m.nose_level_fw - c("nose_level_fw")
     shoulder_drop = m.shoulder_level_fw - c("shoulder_level_fw")
     # Shoulders rising toward the ears count only beyond the head's own rise (sitting
@@ -160,8 +181,9 @@ def front_deviation(metrics: PostureMetrics, baseline: Baseline) -> FrontDeviati
         head_drop_fw=head_drop,
         ear_drop_fw=shoulder_drop - (m.ear_height_fw - ear0),
         shoulder_drop_fw=shoulder_drop,
-        pitch_deg=m.head_pitch_deg - c("head_pitch_deg"),
+        pitch_deg=pitch,
         lean_in_deg=lean_in,
+        untipped_head_forward_deg=untipped,
     )
 
 

@@ -30,6 +30,9 @@ from posturewatch.core.types import (
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 """Index = datetime.weekday()."""
 
+QUIET = "in a meeting"
+"""blocked_reason() while a quiet signal holds (a call, a presentation, do not disturb)."""
+
 BREAK_TARGET = "long_sitting"
 SNOOZE_SECONDS = {"snooze_15m": 15 * 60, "snooze_1h": 60 * 60}
 
@@ -300,6 +303,10 @@ class Scheduler:
         self._grace_until = -math.inf
         self._snooze_until = -math.inf
         self._paused_until = -math.inf
+        self._quiet: str | None = None
+        self._held_in_meeting = False
+        """Did a meeting hold the camera since the previous update (see
+        camera_held_in_meeting)?"""
         self._last_prompt_s: float | None = None
         self._day: date | None = None
         self._prompts_today = 0
@@ -351,6 +358,18 @@ class Scheduler:
                 self._reset_sitting(answer.time_s)
             elif kind == "posture":
                 self._poor_since = self._deviating_since = None
+        elif answer.answer == "not_slouching" and kind == "posture":
+            # A false alarm: this episode is over; a new one must build up afresh.
+            self._poor_since = self._deviating_since = None
+
+    def set_settings(self, settings: SchedulerSettings) -> None:
+        """New settings (the settings window) keep the day's state: sitting time,
+        prompts, cooldown, snooze, pause; a changed break interval moves the break
+        due by the difference."""
+        self._break_due_at_sitting_s += (
+            settings.break_after_min - self.settings.break_after_min
+        ) * 60
+        self.settings = settings
 
     def pause(self, until_s: float | None) -> None:
         """No prompts until `until_s` (None = until resume())."""
@@ -358,6 +377,18 @@ class Scheduler:
 
     def resume(self, now_s: float) -> None:
         self._paused_until = -math.inf
+
+    def set_quiet(self, why: str | None) -> None:
+        """Prompts wait while `why` (what a meeting signal saw) is set. Nothing is lost
+        and nothing piles up: the posture and sitting timers keep running, so when it
+        ends the one prompt still called for comes (break first), then the cooldown."""
+        self._quiet = why
+
+    def camera_held_in_meeting(self) -> None:
+        """The updates stopped because a meeting holds the camera: the person is at
+        the desk, so the gap until the next update counts as sitting (a break due
+        comes after the call), not as an absence or a sleep."""
+        self._held_in_meeting = True
 
     # -- outputs ---------------------------------------------------------------------
 
@@ -379,6 +410,8 @@ class Scheduler:
         local = local_datetime(now_s, self.tz)
         if now_s < self._paused_until:
             return "paused"
+        if self._quiet is not None:
+            return QUIET
         if not is_working_day(local.date(), s):
             return "not a working day"
         if is_quiet(local.time(), s):
@@ -396,7 +429,8 @@ class Scheduler:
     def next_possible_prompt(self, now_s: float) -> float | None:
         """Earliest time a prompt could appear if posture called for one (None = paused
         indefinitely). Walks past pause, snooze, cooldown, grace, cap, quiet hours and
-        days off."""
+        days off; a meeting's end cannot be foreseen, so it is not counted here (the
+        status's `quiet` says prompts wait for it)."""
         s = self.settings
         t = max(now_s, self._paused_until, self._snooze_until, self._grace_until)
         if self._last_prompt_s is not None:
@@ -428,6 +462,7 @@ class Scheduler:
             if now_s < self._paused_until and not math.isinf(self._paused_until)
             else None,
             "pending": [p.id for p in self.pending(now_s)],
+            "quiet": self._quiet,
             "blocked_by": self.blocked_reason(now_s),
             "next_possible_prompt_s": self.next_possible_prompt(now_s),
         }
@@ -455,7 +490,15 @@ class Scheduler:
         t = update.time_s
         present = update.state != "away"
         gap = 0.0 if self._last_t is None else max(0.0, t - self._last_t)
-        if self._last_t is not None and gap > s.resume_gap_s:
+        in_a_call = self._held_in_meeting and self._last_present
+        self._held_in_meeting = False
+        if self._last_t is not None and gap > s.resume_gap_s and in_a_call:
+            # No updates because a call held the camera: the person sat through it,
+            # so the break timer runs on (a break due comes after the call); the
+            # posture in between is unknown.
+            self._sitting_s += max(0.0, t - max(self._last_t, self._accounted_s))
+            self._poor_since = self._deviating_since = None
+        elif self._last_t is not None and gap > s.resume_gap_s:
             # The machine slept (or the monitor was stopped): nobody was watched, so
             # the gap is an absence (joined to any away spell before it), and the user
             # gets time to settle.
@@ -553,5 +596,6 @@ class Scheduler:
         for prompt in list(self._open.values()):
             if now_s >= prompt.time_s + expiry:
                 del self._open[prompt.id]
-                self._ignored_streak += 1
+                if self._quiet is None:  # unanswered in a meeting is not ignored
+                    self._ignored_streak += 1
                 self._expired.append(PromptAnswer(prompt.id, "ignored", prompt.time_s + expiry))

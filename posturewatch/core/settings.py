@@ -30,7 +30,14 @@ def _type_name(tp: Any) -> str:
     if origin is typing.Literal:
         return "one of " + ", ".join(repr(a) for a in get_args(tp))
     if origin in (tuple, list):
-        return f"a list of {_type_name(get_args(tp)[0])}"
+        item = get_args(tp)[0]
+        return (
+            "a list of tables"
+            if dataclasses.is_dataclass(item)
+            else f"a list of {_type_name(item)}"
+        )
+    if dataclasses.is_dataclass(tp):
+        return "a table"
     return {bool: "true or false", int: "a whole number", float: "a number", str: "a string"}.get(
         tp, getattr(tp, "__name__", str(tp))
     )

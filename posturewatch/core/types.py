@@ -7,6 +7,7 @@ same stages run on a camera, a video, a folder of images or a landmark recording
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Literal
@@ -179,14 +180,31 @@ class DetectorUpdate:
     reason: str = ""
     """Why uncertain or away, e.g. 'looking down', 'head turned', 'low quality',
     'nobody in view', 'setup changed'."""
+    readings: Mapping[str, float] | None = None
+    """Each signal's (core/thresholds.SIGNALS) smoothed deviation as a share of its
+    threshold in force (1.0 = at it), for the last judged sample; None before one."""
+    decided_by: str | None = None
+    """Which signal puts this sample out of range (with poor_now)."""
+    why: str = ""
+    """That in words, with the numbers: 'sinking: head 0.31 and shoulders 0.22 face
+    widths lower than calibrated'."""
 
 
 RoutineTarget = Literal["head_forward", "shoulder_rounding", "sinking", "long_sitting"]
 PromptKind = Literal["posture", "break"]
 AnswerKind = Literal[
-    "done", "snooze_15m", "snooze_1h", "snooze_day", "ignored", "dismissed", "skipped"
+    "done",
+    "snooze_15m",
+    "snooze_1h",
+    "snooze_day",
+    "ignored",
+    "dismissed",
+    "skipped",
+    "not_slouching",
 ]
-"""skipped: declined in the break window ("Skip"), unlike dismissed (a notification closed)."""
+"""skipped: declined in the break window ("Skip"), unlike dismissed (a notification closed).
+not_slouching: a posture prompt marked a false alarm; the thresholds learn from it
+(core/learning.py)."""
 
 
 @dataclass(frozen=True)

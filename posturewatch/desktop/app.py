@@ -33,16 +33,22 @@ from posturewatch.app import Application, RunOptions, profile_path
 from posturewatch.context import Context
 from posturewatch.core.types import Prompt, PromptAnswer
 from posturewatch.desktop import status as tray_status
+from posturewatch.desktop import style
 from posturewatch.desktop.drawing import app_icon
 from posturewatch.desktop.settings import (
+    SaveOutcome,
     SettingsForm,
     apply_form,
     camera_device,
     form_from_config,
+    needs_restart,
+    plain_refusal,
     save_config,
+    saved_message,
     with_camera,
 )
-from posturewatch.monitor import Answer
+from posturewatch.monitor import Answer, Reconfigure
+from posturewatch.notifiers import Notifier
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +58,12 @@ camera outage or a pause ending); each detector update also refreshes it."""
 STOP_GRACE_S = 8.0
 """After a stop request, quit even if the worker has not finished by then."""
 PAUSES = {"15m": 15 * 60.0, "1h": 60 * 60.0}
+LIVE_STEP_S = 1.0
+"""How often the monitor looks while the live view is open."""
+HELPER_JOIN_S = 3.0
+"""At exit, how long to wait for each helper thread still reading."""
+CAMERA_SCAN_MS = 10000
+"""Without a calibration and without a camera: how often the app looks for one."""
 
 
 class _Signals(QObject):
@@ -61,6 +73,9 @@ class _Signals(QObject):
     status = Signal(object)
     today = Signal(object)
     finished = Signal(int, str)
+    feedback = Signal(object)
+    observation = Signal(object)
+    report = Signal(str, object)
 
 
 class _HooksCatcher:
@@ -88,7 +103,9 @@ class DesktopApp:
     ) -> None:
         self.qt = qt
         self.ctx = ctx
-        self.options = options
+        # The app waits for a missing or busy camera (its tray says so) instead of
+        # ending; `posturewatch status` and `pause` keep answering meanwhile.
+        self.options = dataclasses.replace(options, wait_for_camera=True)
         self.self_command = list(self_command)
         self.open_window = open_window
         self.signals = _Signals()
@@ -98,14 +115,19 @@ class DesktopApp:
         self.signals.status.connect(self._on_status)
         self.signals.today.connect(self._on_today)
         self.signals.finished.connect(self._on_finished)
+        self.signals.feedback.connect(self._on_feedback)
+        self.signals.observation.connect(self._on_observation)
+        self.signals.report.connect(self._on_report)
         from posturewatch.desktop.tray_icon import Tray
 
         self.tray = Tray()
         self.tray.pause.connect(self.pause)
         self.tray.resume.connect(self.resume)
         self.tray.calibrate.connect(self.calibrate)
+        self.tray.slouching.connect(self.slouching_now)
         self.tray.report.connect(self.open_report)
         self.tray.settings.connect(self.open_settings)
+        self.tray.live_view.connect(self.open_live_view)
         self.tray.quit.connect(self.quit)
         self.tray.menu_opening.connect(self.refresh_today)
         self.notice = tray_status.NoticeOnce()
@@ -123,6 +145,13 @@ class DesktopApp:
         self._poll = QTimer()
         self._poll.setInterval(STATUS_EVERY_MS)
         self._poll.timeout.connect(self.poll_status)
+        self._camera_scan = QTimer()
+        self._camera_scan.setInterval(CAMERA_SCAN_MS)
+        self._camera_scan.timeout.connect(self._look_for_a_camera)
+        self._last_update: Any = None
+        self._helpers: list[threading.Thread] = []
+        self._live_open = False
+        """A live view is on screen (read by the monitor's thread: a plain bool)."""
 
     # ------------------------------------------------------------------ start-up
 
@@ -148,6 +177,7 @@ class DesktopApp:
             QTimer.singleShot(0, self.qt.quit)
             return
         self.tray.show()
+        self.tray.set_watching(False)
         if not self.profile().exists():
             # The first-run window explains it: no notification on top.
             self.set_tray("calibrate", "posturewatch: needs calibration", notify=False)
@@ -167,6 +197,10 @@ class DesktopApp:
             self.open_sample_break(name.partition(":")[2])
         elif name == "menu":
             self.tray.popup_menu()
+        elif name == "live":
+            self.open_live_view()
+        elif name == "report":
+            self.open_report()
 
     def start_monitor(self) -> None:
         from posturewatch.background.service import run_service
@@ -177,8 +211,6 @@ class DesktopApp:
         self.hooks = None
         config = self.config
         options = self.options
-        if config.notifications.prompt_style == "window":
-            options = dataclasses.replace(options, notifier="none")
         signals = self.signals
 
         def open_app() -> Application:
@@ -189,8 +221,7 @@ class DesktopApp:
                 on_update=signals.update.emit,
                 on_prompt=signals.prompt.emit,
             )
-            _offer_show_me(app, signals.show_me.emit)
-            self.app = app
+            self.wire(app)
             return app
 
         def set_hooks(hooks: Any) -> None:
@@ -220,6 +251,18 @@ class DesktopApp:
         self.worker = threading.Thread(target=work, name="posturewatch-monitor", daemon=True)
         self.worker.start()
         self._poll.start()
+        self._camera_scan.stop()
+        self.tray.set_watching(True)
+
+    def wire(self, app: Application) -> None:
+        """Hook an opened application to the windows: Show me, the prompt style, the
+        live view."""
+        _offer_show_me(app, self.signals.show_me.emit)
+        # The prompt style is read at each prompt, so a change in the settings needs
+        # no restart: "window" shows the break window instead of a notification.
+        app.monitor.notifier = _StyleGate(app.monitor.notifier, self._notifications_on)
+        app.monitor.on_observation = self._observed
+        self.app = app
 
     def stop_monitor(self) -> None:
         self.stop_event.set()
@@ -250,9 +293,24 @@ class DesktopApp:
             self._tell(*switched)
         missing = not self.profile().exists()
         state = tray_status.tray_state(status, profile_missing=missing)
-        self.set_tray(state, tray_status.tooltip(state, status, time.time()), notify=not missing)
+        now = time.time()
+        self.set_tray(state, tray_status.tooltip(state, status, now), notify=not missing)
+        self.tray.set_snooze(tray_status.snooze_line(status, now))
+        live = self.windows.get("live")
+        if live is not None:
+            from posturewatch.desktop.live_view import LiveViewWindow
+
+            assert isinstance(live, LiveViewWindow)
+            live.show_next(tray_status.next_step(status, now))
 
     def _on_update(self, update: Any) -> None:
+        self._last_update = update
+        live = self.windows.get("live")
+        if live is not None:
+            from posturewatch.desktop.live_view import LiveViewWindow
+
+            assert isinstance(live, LiveViewWindow)
+            live.show_update(update, tray_status.update_words(update))
         status = dict(self._last_status)
         status.update(
             state=update.state,
@@ -265,40 +323,64 @@ class DesktopApp:
             status["paused_until"] = None
         self._show_status(status)
 
+    def _helper(self, work: Callable[[], None], name: str) -> None:
+        """A short job off the GUI thread that reports back through a signal; kept,
+        so the app waits for it before its signals object goes (a signal emitted
+        into a deleted object crashes the process at exit)."""
+        self._helpers = [t for t in self._helpers if t.is_alive()]
+        thread = threading.Thread(target=work, name=name, daemon=True)
+        self._helpers.append(thread)
+        thread.start()
+
+    def close(self) -> None:
+        """After the Qt loop: timers off, the helpers waited for (briefly)."""
+        for timer in (self._poll, self._camera_scan):
+            timer.stop()
+        for thread in self._helpers:
+            thread.join(HELPER_JOIN_S)
+        if self.worker is not None:
+            self.worker.join(HELPER_JOIN_S)
+
     def poll_status(self) -> None:
         app = self.app
         if app is None:
             return
         signals = self.signals
-        threading.Thread(
-            target=lambda: signals.status.emit(app.status()),
-            name="posturewatch-status",
-            daemon=True,
-        ).start()
+        self._helper(lambda: signals.status.emit(app.status()), "posturewatch-status")
 
     def _on_status(self, status: dict[str, Any]) -> None:
         if self.app is not None:
             self._show_status(status)
 
     def refresh_today(self) -> None:
+        """Today's figures from the running monitor's store, or (no monitor: no
+        camera, no calibration yet) from the database read-only."""
         app = self.app
-        if app is None or app.store is None:
-            self.tray.set_today(None)
-            return
         signals = self.signals
+        database = self.ctx.paths.database
+        config = self.config
 
         def work() -> None:
             from posturewatch.background.handler import today_summary
+            from posturewatch.store.database import Store
 
             try:
-                store = app.store
-                assert store is not None
-                store.flush()
-                signals.today.emit(today_summary(store, app.clock.now()))
+                store = app.store if app is not None else None
+                if store is not None:
+                    store.flush()
+                    signals.today.emit(today_summary(store, app.clock.now()))  # type: ignore[union-attr]
+                elif database.exists():
+                    reader = Store(database, config.store, read_only=True)
+                    try:
+                        signals.today.emit(today_summary(reader, time.time()))
+                    finally:
+                        reader.close()
+                else:
+                    signals.today.emit(None)
             except Exception as exc:
                 log.info("today's figures: %s", exc)
 
-        threading.Thread(target=work, name="posturewatch-today", daemon=True).start()
+        self._helper(work, "posturewatch-today")
 
     def _on_today(self, today: dict[str, Any]) -> None:
         self.tray.set_today(today)
@@ -322,11 +404,88 @@ class DesktopApp:
             self.poll_status()
 
     def open_report(self) -> None:
-        subprocess.Popen(
-            [*self.self_command, "report", "--open"],
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        """The text report in a window at once, the full page a button away: always
+        something visible, also where no browser opens."""
+        from posturewatch.desktop.report_window import ReportWindow
+
+        self._keep("report", ReportWindow())
+        page = self.ctx.paths.reports_dir / f"posture-{time.strftime('%Y-%m-%d')}.html"
+        command = [*self.self_command, "report", "--html", str(page)]
+        signals = self.signals
+
+        def work() -> None:
+            try:
+                self.ctx.paths.ensure()
+                page.parent.mkdir(mode=0o700, exist_ok=True)
+                done = subprocess.run(
+                    command, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL
+                )
+                text = done.stdout if done.returncode == 0 else (done.stderr or done.stdout)
+                signals.report.emit(text, page if done.returncode == 0 else None)
+            except (OSError, subprocess.SubprocessError) as exc:
+                signals.report.emit(f"The report could not be made: {exc}", None)
+
+        self._helper(work, "posturewatch-report")
+
+    def _on_report(self, text: str, page: Path | None) -> None:
+        from posturewatch.desktop.report_window import ReportWindow
+
+        window = self.windows.get("report")
+        if isinstance(window, ReportWindow):
+            window.show_report(text, page)
+
+    # ------------------------------------------------------------------ live view
+
+    def _observed(self, obs: Any) -> None:
+        """The monitor's thread: hand a look at the landmarks to an open live view."""
+        if self._live_open:
+            self.signals.observation.emit(obs)
+
+    def _on_observation(self, obs: Any) -> None:
+        from posturewatch.desktop.live_view import LiveViewWindow
+
+        live = self.windows.get("live")
+        if isinstance(live, LiveViewWindow):
+            live.show_observation(obs)
+
+    def _notifications_on(self) -> bool:
+        return bool(self.config.notifications.prompt_style != "window")
+
+    def _live_closed(self) -> None:
+        self._live_open = False
+        self._live_pace(False)
+
+    def _live_pace(self, live: bool) -> None:
+        """While the live view is open the monitor looks every LIVE_STEP_S (steady
+        and away too), so the picture follows; closed, the configured pace again."""
+        app = self.app
+        if app is None:
+            return
+        config = self.config
+        sampling = config.sampling
+        if live:
+            sampling = dataclasses.replace(
+                sampling,
+                interval_s=min(sampling.interval_s, LIVE_STEP_S),
+                steady_interval_s=min(sampling.steady_interval_s, LIVE_STEP_S),
+                borderline_interval_s=min(sampling.borderline_interval_s, LIVE_STEP_S),
+                away_interval_s=min(sampling.away_interval_s, LIVE_STEP_S),
+            )
+        app.post(Reconfigure(config.detector, config.scheduler, sampling, config.metrics))
+
+    def open_live_view(self) -> None:
+        from posturewatch.desktop.live_view import LiveViewWindow
+
+        window = LiveViewWindow()
+        self._keep("live", window)
+        self._live_open = True
+        self._live_pace(True)
+        window.installEventFilter(_OnClose(window, self._live_closed, self.qt))
+        if self._last_update is not None:
+            window.show_update(self._last_update, tray_status.update_words(self._last_update))
+        window.show_next(tray_status.next_step(self._last_status, time.time()))
+        if self.app is None:
+            window.canvas.show_message("Not watching yet: calibrate first (tray menu)")
 
     def quit(self) -> None:
         """Stop the monitor (store flushed, camera let go), then leave the Qt loop."""
@@ -353,15 +512,22 @@ class DesktopApp:
         if self.quitting:
             self.qt.exit(self.exit_code)
             return
+        self.tray.set_watching(False)
         if error:
-            self.set_tray("camera" if "camera" in error.lower() else "uncertain", error)
-            self._tell("posturewatch stopped watching", error)
+            camera = "camera" in error.lower()
+            self.set_tray("camera" if camera else "uncertain", error, notify=False)
+            if not (camera and self.notice.told("camera")):
+                self._tell("posturewatch stopped watching", error)
             return
         # The recording ended, or `posturewatch stop` asked: the instance is done.
         self.quitting = True
         self.qt.exit(code)
 
     # ------------------------------------------------------------------ windows
+
+    def _showing(self, name: str) -> bool:
+        window = self.windows.get(name)
+        return window is not None and window.isVisible()
 
     def _keep(self, name: str, window: QWidget) -> QWidget:
         old = self.windows.pop(name, None)
@@ -373,19 +539,21 @@ class DesktopApp:
         window.activateWindow()
         return window
 
-    def _cameras(self) -> list[str]:
-        from posturewatch.desktop.first_run import list_cameras
+    def _cameras(self) -> list[tuple[str, str]]:
+        """(spec, label) of the cameras that exist, a --source recording first."""
+        from posturewatch.desktop.first_run import camera_choices
+        from posturewatch.inputs.sources import list_cameras
 
         extra = [self.options.source.spec] if self.options.source.spec else []
-        return list_cameras(self.config.camera.source_spec, extra)
+        return camera_choices(list_cameras(), extra)
 
     def _open_source(self, spec: str) -> Any:
         return dataclasses.replace(self.options.source, spec=spec).open(self.config)
 
     def _calibration_job(self, spec: str, profile: str | None = None) -> Any:
-        from posturewatch.core.baseline import calibrate_metrics, describe
+        from posturewatch.core.baseline import calibrate_metrics
         from posturewatch.core.metrics import compute_metrics
-        from posturewatch.desktop.first_run import CalibrationJob
+        from posturewatch.desktop.first_run import CalibrationJob, calibration_words
         from posturewatch.store.profiles import save_profile
 
         config = self.config
@@ -396,7 +564,7 @@ class DesktopApp:
         def compute(obs: Any) -> Any:
             return compute_metrics(obs, view, config.metrics)
 
-        def calibrate(samples: list[Any], description: str) -> str:
+        def calibrate(samples: list[Any], description: str) -> tuple[str, str]:
 
             baseline = calibrate_metrics(
                 samples,
@@ -409,7 +577,35 @@ class DesktopApp:
             self.ctx.paths.ensure()
             _set_aside_if_corrupt(path)
             save_profile(path, baseline)
-            return describe(baseline)
+            return calibration_words(baseline)
+
+        return CalibrationJob(
+            spec=spec, open_source=self._open_source, compute=compute, calibrate=calibrate
+        )
+
+    def _slouch_job(self, spec: str, profile: str | None = None) -> Any:
+        """The first run's optional second step: 17core's core.baseline.add_slouch
+        on the profile just saved (refused with the reason when no different from
+        sitting well, a glance, a turn or standing)."""
+        from posturewatch.core.baseline import add_slouch, describe_slouch
+        from posturewatch.core.metrics import compute_metrics
+        from posturewatch.desktop.first_run import CalibrationJob
+        from posturewatch.store.profiles import load_profile, save_profile
+
+        config = self.config
+        view = self.options.source.view
+        path = self.profile() if profile is None else self.ctx.paths.profile_file(profile)
+
+        def compute(obs: Any) -> Any:
+            return compute_metrics(obs, view, config.metrics)
+
+        def calibrate(samples: list[Any], description: str) -> tuple[str, str]:
+            baseline = add_slouch(load_profile(path), samples, config.detector, source=description)
+            save_profile(path, baseline)
+            return (
+                "Your slouch is noted: posturewatch now notices it from a smaller change.",
+                describe_slouch(baseline, config.detector),
+            )
 
         return CalibrationJob(
             spec=spec, open_source=self._open_source, compute=compute, calibrate=calibrate
@@ -418,10 +614,41 @@ class DesktopApp:
     def open_first_run(self, page: str = "welcome") -> None:
         from posturewatch.desktop.first_run import FirstRunWindow
 
-        window = FirstRunWindow(self._cameras(), self._calibration_job, self._open_source, page)
+        window = FirstRunWindow(
+            self._cameras(),
+            self._calibration_job,
+            self._open_source,
+            page,
+            find_cameras=self._cameras,
+            make_slouch_job=self._slouch_job,
+        )
         window.calibrated.connect(self._on_calibrated)
-        window.destroyed.connect(lambda *_: self.windows.pop("first-run", None))
+        window.without_camera.connect(self._wait_for_a_camera)
         self._keep("first-run", window)
+        window.installEventFilter(_OnClose(window, self._first_run_closed, self.qt))
+
+    def _first_run_closed(self) -> None:
+        """Closed before a calibration with no camera there: wait for one (Cancel
+        with a camera there is the person's choice: the tray's Calibrate is there)."""
+        if not self.profile().exists() and not self._cameras():
+            QTimer.singleShot(0, self._wait_for_a_camera)
+
+    def _wait_for_a_camera(self) -> None:
+        """Gone on without a camera: say so in the tray, look for one now and then,
+        and ask to calibrate when one appears."""
+        self.set_tray(
+            "camera", "posturewatch: no camera yet; calibrate once one is plugged in", notify=False
+        )
+        self._camera_scan.start()
+
+    def _look_for_a_camera(self) -> None:
+        if self.profile().exists() or self._showing("first-run"):
+            self._camera_scan.stop()
+            return
+        if self._cameras():
+            self._camera_scan.stop()
+            self._tell("A camera is connected", "Calibrate now to start watching your posture.")
+            self.open_first_run("camera")
 
     def calibrate(self, profile: str | None = None) -> None:
         """Pause the monitor (it lets the camera go), calibrate, resume: the running
@@ -432,13 +659,22 @@ class DesktopApp:
         if self.hooks is not None:
             self.hooks.pauses.pause(None)
         job = self._calibration_job
+        slouch_job = self._slouch_job
         if profile is not None:
             job = functools.partial(self._calibration_job, profile=profile)
-        window = FirstRunWindow(self._cameras(), job, self._open_source, "calibrate")
+            slouch_job = functools.partial(self._slouch_job, profile=profile)
+        window = FirstRunWindow(
+            self._cameras(),
+            job,
+            self._open_source,
+            "calibrate",
+            find_cameras=self._cameras,
+            make_slouch_job=slouch_job,
+        )
         window.calibrated.connect(self._on_calibrated)
         if profile is not None:
             window.calibrated.connect(lambda *_: self._use_profile(profile))
-        window.camera.setCurrentText(self.spec)
+        window.select_camera(self.spec)
         self._keep("calibrate", window)
         window.installEventFilter(_OnClose(window, self.resume, self.qt))
 
@@ -470,37 +706,101 @@ class DesktopApp:
             self.start_monitor()
         self._show_status({**self._last_status, "recalibrate": False})
 
-    def _save_config(self, config: Any) -> None:
-        save_config(self.ctx.paths.config_file, config)
+    def _save_config(self, config: Any) -> list[str]:
+        changed = save_config(self.ctx.paths.config_file, self.config, config)
         self.ctx._config = config
+        return changed
 
     def open_settings(self) -> None:
         from posturewatch.desktop.settings_window import SettingsWindow
 
         form = form_from_config(self.config, start_at_login=_autostart_enabled(self.ctx))
+        cameras = [
+            (camera_device(spec), label)
+            for spec, label in self._cameras()
+            if spec.startswith("camera:")
+        ]
         window = SettingsWindow(
-            form, self._cameras()[1:] or [], self.save_settings, add_setup=self.add_setup
+            form,
+            cameras,
+            self.save_settings,
+            add_setup=self.add_setup,
+            learned=self._learned_text(),
+            reset_learned=self.reset_learned,
         )
         self._keep("settings", window)
 
-    def save_settings(self, form: SettingsForm) -> str | None:
-        """Validate with the loader, write config.toml, set the login item; the
-        monitor restarts with the new settings. Returns the refusal, or None."""
+    # ------------------------------------------------------------------ learning
+
+    def slouching_now(self) -> None:
+        """The tray's "I'm slouching now": the running monitor learns from this
+        moment (in a thread: it may be inside a camera read); the answer is told."""
+        hooks = self.hooks
+        if hooks is None or hooks.feedback is None:
+            self._tell("posturewatch", "Not watching right now: nothing to learn from.")
+            return
+        signals = self.signals
+        threading.Thread(
+            target=lambda: signals.feedback.emit(hooks.feedback("slouching")),
+            name="posturewatch-feedback",
+            daemon=True,
+        ).start()
+
+    def _on_feedback(self, reply: dict[str, Any]) -> None:
+        self._tell("posturewatch", str(reply.get("message", "")))
+
+    def _learned_text(self) -> str:
+        from posturewatch.core.errors import UserError
+        from posturewatch.core.learning import describe
+        from posturewatch.store.profiles import load_learned
+
+        try:
+            return describe(load_learned(self.profile(), self.config.learning))
+        except UserError:
+            return "as calibrated"
+
+    def reset_learned(self) -> str:
+        """The settings' Reset: back to the calibrated thresholds, in the running
+        monitor when there is one, else in the profile."""
+        from posturewatch.core.errors import UserError
+        from posturewatch.core.learning import Learned
+        from posturewatch.store.profiles import save_learned
+
+        hooks = self.hooks
+        if hooks is not None and hooks.feedback is not None:
+            hooks.feedback(None)
+        else:
+            try:
+                save_learned(self.profile(), Learned())
+            except (UserError, OSError) as exc:
+                return f"not reset: {exc}"
+        return self._learned_text()
+
+    def save_settings(self, form: SettingsForm) -> SaveOutcome:
+        """Validate with the loader, write the changed keys to config.toml, set the
+        login item, and hand the running monitor the new settings (its day, pauses
+        and cooldown kept); only a new camera restarts it."""
         from posturewatch.core.errors import UserError
 
         where = str(self.ctx.paths.config_file)
         try:
             config = apply_form(self.config, form, where)
-            self._save_config(config)
+            changed = self._save_config(config)
             _set_autostart(self.ctx, form.start_at_login)
         except UserError as exc:
-            return str(exc)
+            return SaveOutcome(False, plain_refusal(str(exc), where))
         except OSError as exc:
-            return f"cannot write {where}: {exc}"
-        if self.worker is not None and self.worker.is_alive():
+            return SaveOutcome(False, f"cannot write {where}: {exc}")
+        restart = needs_restart(changed)
+        running = self.worker is not None and self.worker.is_alive()
+        if running and restart:
             self._restart_after_stop = True
             self.stop_monitor()
-        return None
+        elif self.app is not None and changed:
+            self._live_pace(self._live_open)  # the new settings, at the live view's pace
+        return SaveOutcome(
+            True, saved_message(changed, restart and running, time.strftime("%H:%M"))
+        )
 
     def open_sample_break(self, routine_id: str = "") -> None:
         """A break window for a routine without waiting for a prompt (--open break:ID)."""
@@ -543,6 +843,32 @@ class DesktopApp:
         if app is None or prompt.id.startswith("sample-"):
             return
         app.post(Answer(PromptAnswer(prompt.id, kind, app.clock.now())))  # type: ignore[arg-type]
+
+
+class _StyleGate(Notifier):
+    """The app's notifier, silent while the prompt style is "window" (the break
+    window shows the prompt then); answers and closing pass through."""
+
+    name = "desktop"
+
+    def __init__(self, inner: Notifier, enabled: Callable[[], bool]) -> None:
+        self.inner, self.enabled = inner, enabled
+
+    def show(self, prompt: Prompt) -> None:
+        if self.enabled():
+            self.inner.show(prompt)
+
+    def _show(self, prompt: Prompt) -> None:
+        self.inner.show(prompt)
+
+    def poll_answers(self) -> list[PromptAnswer]:
+        return self.inner.poll_answers()
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def available(self) -> tuple[bool, str]:
+        return self.inner.available()
 
 
 class _OnClose(QObject):
@@ -647,9 +973,11 @@ def run_gui(
     qt.setDesktopFileName("posturewatch")
     qt.setWindowIcon(app_icon())
     qt.setQuitOnLastWindowClosed(False)
+    style.apply(qt)
     desktop = DesktopApp(qt, ctx, options, self_command, open_window)
     with signals_into_qt(desktop.quit):
         QTimer.singleShot(0, desktop.start)
         code = qt.exec()
     desktop.tray.hide()
+    desktop.close()
     return int(code)

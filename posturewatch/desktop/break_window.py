@@ -1,5 +1,6 @@
 """The break window: a routine's steps with a figure, a timer for the holds, its
-safety notes, and Done / Snooze 15 min / 1 h / rest of the day / Skip."""
+safety notes, and Done / Snooze 15 min / 1 h / rest of the day / Skip, and on a
+posture prompt Not slouching (a false alarm the thresholds learn from)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ ANSWERS: tuple[tuple[str, str], ...] = (
     ("skipped", "Skip"),
 )
 """Answer kind (what the store records) and button label."""
+POSTURE_ANSWERS: tuple[tuple[str, str], ...] = (*ANSWERS, ("not_slouching", "Not slouching"))
 
 
 def timer_text(remaining_s: int) -> str:
@@ -96,7 +98,7 @@ class BreakWindow(AppWindow):
             layout.addWidget(safety)
         buttons = QHBoxLayout()
         self.buttons: dict[str, QPushButton] = {}
-        for kind, text in ANSWERS:
+        for kind, text in POSTURE_ANSWERS if prompt.kind == "posture" else ANSWERS:
             button = QPushButton(text)
             button.clicked.connect(lambda _=False, k=kind: self.answer(k))
             buttons.addWidget(button)

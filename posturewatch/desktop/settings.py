@@ -21,17 +21,17 @@ if TYPE_CHECKING:
 
 
 SENSITIVITY_STEPS: tuple[tuple[float, str], ...] = (
-    (0.6, "very relaxed"),
-    (0.8, "relaxed"),
+    (0.4, "very relaxed"),
+    (0.6, "relaxed"),
     (1.0, "standard"),
-    (1.25, "strict"),
-    (1.5, "very strict"),
+    (1.4, "strict"),
+    (2.0, "very strict"),
 )
-"""(factor, label): thresholds are the defaults divided by the factor, so a
-higher sensitivity notices a smaller deviation."""
-SCALED_KEYS = ("head_threshold_deg", "shoulder_threshold_deg", "hysteresis_deg")
-"""The detector settings one sensitivity control scales (hysteresis with them, so
-it stays below both thresholds)."""
+"""(factor, label): `[detector] sensitivity`, the one factor over every threshold of
+both views (core/thresholds.py): a higher sensitivity notices a smaller deviation.
+Very relaxed (thresholds 2.5 times the defaults) lets the licensed sittings' shallowest slouch
+pass, very strict calls their upright frames that drifted most poor
+(`python -m calibration.real_data`, the sensitivity sweep)."""
 
 
 @dataclass(frozen=True)
@@ -47,29 +47,9 @@ class SettingsForm:
     start_at_login: bool = False
 
 
-def _detector_defaults() -> dict[str, float]:
-    from posturewatch.core.detector import DetectorSettings
-
-    defaults = DetectorSettings()
-    return {key: float(getattr(defaults, key)) for key in SCALED_KEYS}
-
-
-def sensitivity_of(detector: Any) -> float:
-    """The sensitivity factor the configured head threshold corresponds to."""
-    head = float(detector.head_threshold_deg)
-    return _detector_defaults()["head_threshold_deg"] / head if head > 0 else 1.0
-
-
 def nearest_step(factor: float) -> int:
     """Index of the SENSITIVITY_STEPS entry closest to `factor`."""
     return min(range(len(SENSITIVITY_STEPS)), key=lambda i: abs(SENSITIVITY_STEPS[i][0] - factor))
-
-
-def scaled_thresholds(factor: float) -> dict[str, float]:
-    """The detector's threshold settings for sensitivity `factor` (defaults / factor)."""
-    if not factor > 0:
-        raise ValueError("sensitivity must be above 0")
-    return {key: round(value / factor, 2) for key, value in _detector_defaults().items()}
 
 
 def quiet_hours_text(ranges: tuple[str, ...]) -> str:
@@ -83,7 +63,7 @@ def parse_quiet_hours_text(text: str) -> list[str]:
 
 def form_from_config(config: Config, start_at_login: bool = False) -> SettingsForm:
     return SettingsForm(
-        sensitivity=sensitivity_of(config.detector),
+        sensitivity=float(config.detector.sensitivity),
         break_after_min=float(config.scheduler.break_after_min),
         prompt_style=config.notifications.prompt_style,
         quiet_hours=quiet_hours_text(config.scheduler.quiet_hours),
@@ -96,13 +76,10 @@ def apply_form(config: Config, form: SettingsForm, where: str) -> Config:
     """`config` with the form's values, validated by the config loader's own path
     (raises ConfigError naming `where` and the refused key)."""
     from posturewatch.config import Config as ConfigClass
-    from posturewatch.core.settings import ConfigError, from_table, to_table
+    from posturewatch.core.settings import from_table, to_table
 
     table = to_table(config)
-    try:
-        table["detector"].update(scaled_thresholds(form.sensitivity))
-    except ValueError as exc:
-        raise ConfigError(f"{where}: [detector] {exc}") from None
+    table["detector"]["sensitivity"] = form.sensitivity
     table["scheduler"]["break_after_min"] = form.break_after_min
     table["scheduler"]["quiet_hours"] = parse_quiet_hours_text(form.quiet_hours)
     table["notifications"]["prompt_style"] = form.prompt_style
@@ -114,14 +91,79 @@ def with_camera(config: Config, device: str) -> Config:
     return dataclasses.replace(config, camera=dataclasses.replace(config.camera, device=device))
 
 
-def save_config(path: Path, config: Config) -> None:
-    """Write `config` to `path` atomically; the text is checked by the loader first."""
-    from posturewatch.config import dump_config, parse_config
+def changed_keys(old: Config, new: Config) -> dict[str, dict[str, Any]]:
+    """{section: {key: new value}} for every setting that differs."""
+    from posturewatch.core.settings import to_table
 
-    text = dump_config(config)
+    before, after = to_table(old), to_table(new)
+    changed: dict[str, dict[str, Any]] = {}
+    for section, table in after.items():
+        if not isinstance(table, dict):
+            continue
+        for key, value in table.items():
+            if before.get(section, {}).get(key) != value:
+                changed.setdefault(section, {})[key] = value
+    return changed
+
+
+def save_config(path: Path, old: Config, new: Config) -> list[str]:
+    """Write to `path` only what differs between `old` and `new`, over what the file
+    already holds (the rest stays as the user wrote it, defaults stay out), user-only
+    (0600) and atomically; the text is checked by the loader first. Returns the
+    changed keys as `section.key`."""
+    import tomllib
+
+    from posturewatch.config import dump_table, parse_config
+    from posturewatch.core.settings import ConfigError
+
+    changed = changed_keys(old, new)
+    if not changed:
+        return []
+    table: dict[str, Any] = {}
+    if path.exists():
+        try:
+            table = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot be read to update it ({exc})") from None
+    for section, values in changed.items():
+        table.setdefault(section, {}).update(values)
+    text = dump_table(table)
     parse_config(text, str(path))  # what the loader would say of it, before writing
     private_dir(path.parent)
-    write_atomic(path, text)  # the one way: a fresh private temp file, never a planted one
+    write_atomic(path, text)
+    return [f"{section}.{key}" for section, values in changed.items() for key in values]
+
+
+RESTART_KEYS = frozenset({"camera.device", "camera.width", "camera.height"})
+"""Settings the running monitor cannot take over: a new camera restarts it (the
+day's figures are in the database; its cooldown starts afresh). The prompt style is
+read at each prompt."""
+
+
+def needs_restart(changed: list[str]) -> bool:
+    return any(key in RESTART_KEYS for key in changed)
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    """What the settings window says after Save: `ok` False keeps the window's
+    values for the user to fix; `message` is shown either way."""
+
+    ok: bool
+    message: str
+
+
+def saved_message(changed: list[str], restarted: bool, at: str) -> str:
+    if not changed:
+        return "Nothing changed."
+    if restarted:
+        return f"Saved at {at}. Watching again with the new camera."
+    return f"Saved at {at}, in effect now (today's figures, pauses and snoozes kept)."
+
+
+def plain_refusal(message: str, where: str) -> str:
+    """A ConfigError without the file path in front (the window is the context)."""
+    return message.removeprefix(where).lstrip(".: ") or message
 
 
 def camera_device(spec: str) -> str:

@@ -1,6 +1,7 @@
 """The settings window: what people change (sensitivity, break interval, prompt
 style, quiet hours, camera, start at login). Saving goes through a callback that
-validates with the config loader; a refused value is shown and nothing is saved."""
+validates with the config loader; a refused value is shown and nothing is saved;
+a save is confirmed in the window, which stays open until closed."""
 
 from __future__ import annotations
 
@@ -21,34 +22,58 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from posturewatch.desktop.settings import SENSITIVITY_STEPS, SettingsForm, nearest_step
+from posturewatch.desktop import style
+from posturewatch.desktop.settings import (
+    SENSITIVITY_STEPS,
+    SaveOutcome,
+    SettingsForm,
+    nearest_step,
+)
 from posturewatch.desktop.window import AppWindow
 
 STYLE_LABELS = (("notification", "a notification"), ("window", "the break window"))
+SENSITIVITY_WORDS = {
+    "very relaxed": "only large, lasting slouches count.",
+    "relaxed": "only clear slouches count.",
+    "standard": "the usual deviations from your calibrated posture count.",
+    "strict": "smaller deviations count too.",
+    "very strict": "even small deviations count.",
+}
+"""A sentence for each SENSITIVITY_STEPS label."""
 
 
 class SettingsWindow(AppWindow):
-    """`save(form)` returns None when saved, else the reason it was refused."""
+    """`save(form)` says whether it was saved and what to tell the user.
+    `cameras`: (device as [camera] device holds it, label to show)."""
 
     saved = Signal()
 
     def __init__(
         self,
         form: SettingsForm,
-        cameras: Sequence[str],
-        save: Callable[[SettingsForm], str | None],
+        cameras: Sequence[tuple[str, str]],
+        save: Callable[[SettingsForm], SaveOutcome],
         parent: QWidget | None = None,
         add_setup: Callable[[str], str | None] | None = None,
+        learned: str = "",
+        reset_learned: Callable[[], str] | None = None,
     ) -> None:
         super().__init__("posturewatch settings", parent)
         self._save = save
         self._add_setup = add_setup
+        self._reset_learned = reset_learned
 
         self.sensitivity = QSlider(Qt.Orientation.Horizontal)
         self.sensitivity.setRange(0, len(SENSITIVITY_STEPS) - 1)
         self.sensitivity.setPageStep(1)
         self.sensitivity.setTickPosition(QSlider.TickPosition.TicksBelow)
         self.sensitivity_label = QLabel()
+        self.sensitivity_label.setWordWrap(True)
+        self.sensitivity_label.setObjectName("hint")
+        # The longest of the texts sets the height once: the window never grows.
+        self.sensitivity_label.setMinimumHeight(
+            2 * self.sensitivity_label.fontMetrics().lineSpacing()
+        )
         self.sensitivity.valueChanged.connect(self._show_sensitivity)
         self.sensitivity.setValue(nearest_step(form.sensitivity))
         self._show_sensitivity(self.sensitivity.value())
@@ -78,10 +103,11 @@ class SettingsWindow(AppWindow):
         quiet_row.addWidget(self.quiet, 1)
 
         self.camera = QComboBox()
-        self.camera.setEditable(True)
-        for name in dict.fromkeys([form.camera, *cameras]):
-            self.camera.addItem(name)
-        self.camera.setCurrentText(form.camera)
+        for device, label in cameras:
+            self.camera.addItem(label, device)
+        if self.camera.findData(form.camera) < 0:
+            self.camera.addItem(f"camera {form.camera} (not found now)", form.camera)
+        self.camera.setCurrentIndex(self.camera.findData(form.camera))
 
         self.login = QCheckBox("start posturewatch when I log in")
         self.login.setChecked(form.start_at_login)
@@ -94,6 +120,18 @@ class SettingsWindow(AppWindow):
         grid.addRow("Quiet hours", quiet_row)
         grid.addRow("Camera", self.camera)
         grid.addRow("", self.login)
+        # What "Not slouching" and "I'm slouching now" taught (core/learning.py).
+        self.learned = QLabel(learned or "as calibrated")
+        self.learned.setObjectName("learned")
+        self.learned.setWordWrap(True)
+        self.reset_learned = QPushButton("Reset")
+        self.reset_learned.setToolTip("Forget what was learned: back to the calibrated thresholds")
+        self.reset_learned.setEnabled(reset_learned is not None and learned.startswith("adjusted"))
+        self.reset_learned.clicked.connect(self.on_reset_learned)
+        learned_row = QHBoxLayout()
+        learned_row.addWidget(self.learned, 1)
+        learned_row.addWidget(self.reset_learned)
+        grid.addRow("Learned from your answers", learned_row)
         if add_setup is not None:  # another desk, the laptop, a second monitor
             self.setup_name = QLineEdit()
             self.setup_name.setPlaceholderText("laptop, standing desk, monitor2")
@@ -108,33 +146,41 @@ class SettingsWindow(AppWindow):
             setup_row.addWidget(add)
             grid.addRow("Setups", setup_row)
 
+        grid.setHorizontalSpacing(style.SPACING * 2)
+        grid.setVerticalSpacing(style.SPACING)
+
         self.error = QLabel()
         self.error.setObjectName("error")
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #b42318;")
         self.error.hide()
-        save_button = QPushButton("Save")
-        save_button.setDefault(True)
-        save_button.clicked.connect(self.on_save)
-        cancel = QPushButton("Cancel")
-        cancel.clicked.connect(self.close)
+        self.confirmation = QLabel()
+        self.confirmation.setObjectName("confirmation")
+        self.confirmation.setWordWrap(True)
+        self.confirmation.hide()
+        self.save_button = QPushButton("&Save")
+        self.save_button.setDefault(True)
+        self.save_button.clicked.connect(self.on_save)
+        self.close_button = QPushButton("Cancel")
+        self.close_button.clicked.connect(self.close)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
-        buttons.addWidget(cancel)
-        buttons.addWidget(save_button)
+        buttons.addWidget(self.close_button)
+        buttons.addWidget(self.save_button)
 
         layout = QVBoxLayout(self)
+        style.page_margins(layout)
+        layout.addWidget(style.heading("Settings"))
         layout.addLayout(grid)
         layout.addWidget(self.error)
+        layout.addWidget(self.confirmation)
+        layout.addStretch(1)
         layout.addLayout(buttons)
-        self.resize(520, self.sizeHint().height())
+        self.resize(560, self.sizeHint().height())
 
     def _show_sensitivity(self, index: int) -> None:
         factor, label = SENSITIVITY_STEPS[index]
-        self.sensitivity_label.setText(
-            f"{label}: notices {'smaller' if factor > 1 else 'only larger' if factor < 1 else ''}"
-            f"{' ' if factor != 1 else 'the usual '}deviations from your calibrated posture"
-        )
+        words = SENSITIVITY_WORDS.get(label, f"thresholds divided by {factor:g}.")
+        self.sensitivity_label.setText(f"{label.capitalize()}: {words}")
 
     def form(self) -> SettingsForm:
         return SettingsForm(
@@ -142,9 +188,14 @@ class SettingsWindow(AppWindow):
             break_after_min=float(self.break_after.value()),
             prompt_style=str(self.prompt_style.currentData()),
             quiet_hours=self.quiet.text() if self.quiet_on.isChecked() else "",
-            camera=self.camera.currentText(),
+            camera=str(self.camera.currentData()),
             start_at_login=self.login.isChecked(),
         )
+
+    def on_reset_learned(self) -> None:
+        if self._reset_learned is not None:
+            self.learned.setText(self._reset_learned())
+        self.reset_learned.setEnabled(False)
 
     def on_add_setup(self) -> None:
         assert self._add_setup is not None
@@ -156,11 +207,14 @@ class SettingsWindow(AppWindow):
         self.error.hide()
 
     def on_save(self) -> None:
-        problem = self._save(self.form())
-        if problem:
-            self.error.setText(f"Not saved: {problem}")
+        outcome = self._save(self.form())
+        if not outcome.ok:
+            self.confirmation.hide()
+            self.error.setText(f"Not saved: {outcome.message}")
             self.error.show()
             return
         self.error.hide()
+        self.confirmation.setText(outcome.message)
+        self.confirmation.show()
+        self.close_button.setText("Close")
         self.saved.emit()
-        self.close()

@@ -17,8 +17,11 @@ class Tray(QObject):
     """'15m', '1h' or 'tomorrow'."""
     resume = Signal()
     calibrate = Signal()
+    slouching = Signal()
+    """"I'm slouching now": a slouch it missed, to learn from (core/learning.py)."""
     report = Signal()
     settings = Signal()
+    live_view = Signal()
     quit = Signal()
     menu_opening = Signal()
 
@@ -33,6 +36,8 @@ class Tray(QObject):
         self.today = [self._info(text) for text in today_lines(None)]
         self.today.append(self._info(""))
         self.today[-1].setVisible(False)
+        self.snooze = self._info("")
+        self.snooze.setVisible(False)
         self.menu.addSeparator()
         self.pause_actions = {
             "15m": self._item("Pause for 15 minutes", lambda: self.pause.emit("15m")),
@@ -40,9 +45,11 @@ class Tray(QObject):
             "tomorrow": self._item("Pause until tomorrow", lambda: self.pause.emit("tomorrow")),
         }
         self.resume_action = self._item("Resume", self.resume.emit)
+        self.slouching_action = self._item("I'm slouching now", self.slouching.emit)
         self.menu.addSeparator()
+        self.live_action = self._item("Live view…", self.live_view.emit)
         self.calibrate_action = self._item("Calibrate…", self.calibrate.emit)
-        self.report_action = self._item("Today's report", self.report.emit)
+        self.report_action = self._item("Today's report…", self.report.emit)
         self.settings_action = self._item("Settings…", self.settings.emit)
         self.menu.addSeparator()
         self.quit_action = self._item("Quit posturewatch", self.quit.emit)
@@ -96,8 +103,20 @@ class Tray(QObject):
         self.headline.setText(tip.removeprefix("posturewatch: ").capitalize())
         paused = state == "paused"
         self.resume_action.setVisible(paused)
+        self.slouching_action.setVisible(not paused)  # nothing is watched to learn from
         for action in self.pause_actions.values():
             action.setVisible(not paused)
+
+    def set_watching(self, watching: bool) -> None:
+        """Without a running monitor (no calibration yet) there is nothing to pause
+        or to see live: those entries are greyed out rather than doing nothing."""
+        for action in (*self.pause_actions.values(), self.live_action):
+            action.setEnabled(watching)
+
+    def set_snooze(self, text: str) -> None:
+        """'Prompts snoozed until 11:05' while a snooze runs; hidden otherwise."""
+        self.snooze.setText(text)
+        self.snooze.setVisible(bool(text))
 
     def set_today(self, today: dict[str, Any] | None) -> None:
         lines = today_lines(today)

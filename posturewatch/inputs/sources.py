@@ -223,7 +223,8 @@ def _imread(path: Path) -> npt.NDArray[np.uint8]:
     if size is not None and min(size) // 2 >= REDUCED_MIN_SIDE_PX:
         flag = cv2.IMREAD_REDUCED_COLOR_2
     try:
-        image = cv2.imread(str(path), flag)
+        with quiet_native_logs():  # libjpeg's own line for a truncated file
+            image = cv2.imread(str(path), flag)
     except Exception as exc:  # OpenCV raises on some malformed files
         raise UserError(f"cannot read image {path}: {exc}") from None
     if image is None:
@@ -469,3 +470,72 @@ def open_frame_source(
         raise UserError(
             f"cannot read {spec}: not an image, a video or a folder of images"
         ) from None
+
+
+@dataclass(frozen=True)
+class CameraInfo:
+    """A camera that exists on this machine, as the first-run and settings windows
+    offer it."""
+
+    spec: str
+    """What --source takes: camera:0."""
+    name: str = ""
+    """The platform's name for it (Linux: the driver's card name), or empty."""
+
+    @property
+    def device(self) -> str:
+        """What [camera] device holds: "0"."""
+        return self.spec.removeprefix("camera:")
+
+    @property
+    def label(self) -> str:
+        number = f"camera {self.device}"
+        return f"{self.name} ({number})" if self.name else number.capitalize()
+
+
+PROBE_INDICES = 4
+"""Where the platform lists no devices (macOS, Windows), indices 0..3 are tried."""
+
+
+def list_cameras(
+    sys_root: Path = Path("/sys/class/video4linux"),
+    dev: Path = Path("/dev"),
+    probe: Any = None,
+) -> list[CameraInfo]:
+    """The cameras that exist, with a name where the platform gives one. Linux: the
+    capture nodes of /sys/class/video4linux (a webcam's second node, for metadata,
+    is left out); elsewhere each of the first few indices OpenCV can open (`probe`,
+    index -> bool, replaces that in tests). Nothing is read from any camera."""
+    import sys
+
+    if probe is None and (sys.platform.startswith("linux") or sys_root.is_dir()):
+        found: list[CameraInfo] = []
+        nodes = sys_root.glob("video*") if sys_root.is_dir() else iter(())
+        for node in sorted(nodes, key=lambda p: int(p.name[5:]) if p.name[5:].isdigit() else 999):
+            number = node.name[5:]
+            if not number.isdigit() or not (dev / node.name).exists():
+                continue
+            if _read_small(node / "index") not in ("", "0"):
+                continue  # the same camera's metadata node
+            found.append(CameraInfo(f"camera:{number}", _read_small(node / "name")))
+        return found
+    opens = probe or _opens
+    return [CameraInfo(f"camera:{i}") for i in range(PROBE_INDICES) if opens(i)]
+
+
+def _read_small(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace").strip()[:80]
+    except OSError:
+        return ""
+
+
+def _opens(index: int) -> bool:
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
+    cv2 = _cv2()
+    with quiet_native_logs():
+        cap = cv2.VideoCapture(index)
+        try:
+            return bool(cap.isOpened())
+        finally:
+            cap.release()

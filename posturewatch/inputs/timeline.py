@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from posturewatch.core.errors import UserError
+from posturewatch.core.settings import ConfigError, check_between, from_table
 from posturewatch.core.types import Landmark, Observation, Pose
 from posturewatch.files import MAX_SMALL_FILE, read_text_limited, reason
 
@@ -59,6 +60,55 @@ class Timeline:
         return self.segments[-1].label
 
 
+MAX_FPS = 30.0
+MAX_SEGMENT_MINUTES = 24 * 60.0
+MAX_OBSERVATIONS = 1_000_000
+"""A timeline is a script of a few hours (the demo's is 90 minutes at 1 fps): a
+million observations bound what a hostile or mistyped file can make a run replay."""
+MAX_SWAY_PX = 50.0
+
+
+@dataclass(frozen=True)
+class SegmentEntry:
+    """One [[segment]] as written in the file."""
+
+    image: str
+    minutes: float
+    label: str | None = None
+
+    def __post_init__(self) -> None:
+        check_between("minutes", self.minutes, 0.01, MAX_SEGMENT_MINUTES, "minutes")
+
+
+@dataclass(frozen=True)
+class TimelineFile:
+    """A timeline file's keys, typed and range-checked by core.settings.from_table
+    (the same mechanism as config.toml), so every number is finite and in range
+    before a frame is made from it."""
+
+    segment: tuple[SegmentEntry, ...] = ()
+    fps: float = 1.0
+    sway_px: float = 2.0
+    start_at: str = "09:00"
+    calibrate_seconds: float = 20.0
+
+    def __post_init__(self) -> None:
+        check_between("fps", self.fps, 0.01, MAX_FPS, "frames a second")
+        check_between("sway_px", self.sway_px, 0.0, MAX_SWAY_PX, "pixels")
+        check_between("calibrate_seconds", self.calibrate_seconds, 1.0, 3600.0, "s")
+        hh, _, mm = self.start_at.partition(":")
+        if not (hh.isdigit() and mm.isdigit() and int(hh) < 24 and int(mm) < 60 and len(mm) == 2):
+            raise ValueError(f"start_at: expected HH:MM, got {self.start_at!r}")
+        if not self.segment:
+            raise ValueError("no [[segment]] entries")
+        observations = sum(s.minutes for s in self.segment) * 60.0 * self.fps
+        if observations > MAX_OBSERVATIONS:
+            raise ValueError(
+                f"{observations:.3g} observations (minutes x 60 x fps); "
+                f"at most {MAX_OBSERVATIONS:,} are replayed"
+            )
+
+
 def load_timeline(path: Path) -> Timeline:
     """Read a timeline TOML; images are relative to the file."""
     try:
@@ -67,27 +117,23 @@ def load_timeline(path: Path) -> Timeline:
         raise UserError(f"cannot read timeline {path}: {reason(exc)}") from None
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise UserError(f"cannot read timeline {path}: {exc}") from None
+    try:
+        entries = from_table(TimelineFile, data, "timeline")
+    except ConfigError as exc:
+        raise UserError(f"{path}: {exc}") from None
     segments = []
-    for i, raw in enumerate(data.get("segment", [])):
-        try:
-            image = str(raw["image"])
-            minutes = float(raw["minutes"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise UserError(f"{path}: segment {i + 1}: missing or bad {exc}") from None
-        if minutes <= 0:
-            raise UserError(f"{path}: segment {i + 1}: minutes must be positive")
-        img = (path.parent / image) if image else None
+    for i, entry in enumerate(entries.segment):
+        img = (path.parent / entry.image) if entry.image else None
         if img is not None and not img.is_file():
             raise UserError(f"{path}: segment {i + 1}: image not found: {img}")
-        segments.append(Segment(img, minutes * 60.0, str(raw.get("label", image or "away"))))
-    if not segments:
-        raise UserError(f"{path}: no [[segment]] entries")
+        label = entry.label if entry.label is not None else (entry.image or "away")
+        segments.append(Segment(img, entry.minutes * 60.0, label))
     return Timeline(
         segments=tuple(segments),
-        fps=float(data.get("fps", 1.0)),
-        sway_px=float(data.get("sway_px", 2.0)),
-        start_at=str(data.get("start_at", "09:00")),
-        calibrate_seconds=float(data.get("calibrate_seconds", 20.0)),
+        fps=entries.fps,
+        sway_px=entries.sway_px,
+        start_at=entries.start_at,
+        calibrate_seconds=entries.calibrate_seconds,
     )
 
 
@@ -95,6 +141,8 @@ def estimate_photos(
     paths: set[Path], settings: PoseSettings | None = None
 ) -> dict[Path, Observation]:
     """Run the real pose model once per distinct photo."""
+    if not paths:
+        return {}  # a timeline of nobody in view needs no model
     from posturewatch.inputs.pose import make_estimator
     from posturewatch.inputs.sources import ImageFolderSource
 
@@ -168,8 +216,9 @@ class TimelineSource:
         self._index += 1
         seg = self._segment_at(t)
         if seg.image is None:
-            any_photo = next(iter(self.photos.values()))
-            return Observation(index, t, any_photo.width, any_photo.height, None, None)
+            any_photo = next(iter(self.photos.values()), None)
+            width, height = (any_photo.width, any_photo.height) if any_photo else (640, 480)
+            return Observation(index, t, width, height, None, None)
         photo = self.photos[seg.image]
         assert photo.pose is not None
         pose = _sway(photo.pose, photo.width, photo.height, self.rng, self.timeline.sway_px)

@@ -36,6 +36,10 @@ ACTION_DONE = "done"
 ACTION_SNOOZE = "snooze_15m"
 ACTIONS: tuple[tuple[str, str], ...] = ((ACTION_DONE, "Done"), (ACTION_SNOOZE, "Snooze 15 min"))
 """Action key (what the answer records) and the label the user sees."""
+ACTION_NOT_SLOUCHING = "not_slouching"
+NOT_SLOUCHING: tuple[str, str] = (ACTION_NOT_SLOUCHING, "Not slouching")
+"""Offered on posture prompts: a false alarm, which the thresholds learn from
+(core/learning.py)."""
 
 
 PromptStyle = Literal["notification", "window"]

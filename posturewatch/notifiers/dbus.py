@@ -21,6 +21,7 @@ from posturewatch.core.types import AnswerKind, Prompt, PromptAnswer
 from posturewatch.notifiers import (
     ACTIONS,
     APP_NAME,
+    NOT_SLOUCHING,
     Clock,
     Notifier,
     NotifierError,
@@ -37,7 +38,11 @@ CLOSED_BY_USER = 2
 """NotificationClosed reasons: 1 expired, 2 dismissed by the user, 3 closed by us, 4 other."""
 CALL_TIMEOUT_S = 5.0
 REMEMBERED_IDS = 32
-ACTION_ANSWERS: dict[str, AnswerKind] = {"done": "done", "snooze_15m": "snooze_15m"}
+ACTION_ANSWERS: dict[str, AnswerKind] = {
+    "done": "done",
+    "snooze_15m": "snooze_15m",
+    "not_slouching": "not_slouching",
+}
 NO_SESSION_BUS = "no D-Bus session bus: run inside a desktop session"
 ACTION_SHOW_ME = "show_me"
 SHOW_ME: tuple[str, str] = (ACTION_SHOW_ME, "Show me")
@@ -68,13 +73,14 @@ def answer_for_signal(member: str, body: tuple[Any, ...]) -> AnswerKind | None:
 
 
 def notify_actions(
-    capabilities: frozenset[str], with_actions: bool, show_me: bool = False
+    capabilities: frozenset[str], with_actions: bool, show_me: bool = False, posture: bool = False
 ) -> list[str]:
     """The Notify `actions` argument: key, label, key, label... when the daemon has
-    buttons; with `show_me`, a Show me button too."""
+    buttons; a posture prompt also gets Not slouching, and with `show_me` a Show me
+    button comes last."""
     if not with_actions or "actions" not in capabilities:
         return []
-    pairs = (*ACTIONS, SHOW_ME) if show_me else ACTIONS
+    pairs = (*ACTIONS, *((NOT_SLOUCHING,) if posture else ()), *((SHOW_ME,) if show_me else ()))
     return [item for pair in pairs for item in pair]
 
 
@@ -179,7 +185,10 @@ class DbusNotifier(Notifier):
                 prompt.title,
                 body,
                 notify_actions(
-                    self._capabilities, self.settings.with_actions, self.on_show_me is not None
+                    self._capabilities,
+                    self.settings.with_actions,
+                    self.on_show_me is not None,
+                    posture=prompt.kind == "posture",
                 ),
                 {"urgency": ("y", urgency)},
                 expire_timeout_ms(self.settings.timeout_s),

@@ -40,6 +40,7 @@ ANSWERS: dict[str, tuple[str, str, str]] = {
     "ignored": ("ignored", "#d95f02", "M-3,-3 L3,3 M3,-3 L-3,3"),
     "dismissed": ("closed", "#a6761d", "M-3,-3 L3,3 M3,-3 L-3,3"),
     "skipped": ("skipped", "#59636e", "M-3.6,0 H3.6"),
+    "not_slouching": ("not slouching", "#1f78b4", "M-3.6,-1 A3.6,3.6 0 0 0 3.6,-1"),
     "open": ("no answer", "#ffffff", ""),
 }
 """What became of a prompt: (label, fill of its mark, white glyph drawn on it)."""
@@ -892,7 +893,8 @@ def _day_page(r: DailyReport, thresholds: Thresholds | None) -> str:
                 "Prompts",
                 page.num(p + "shown"),
                 f"done {page.num(p + 'done')}, snoozed {page.num(p + 'snoozed')}, "
-                f"ignored {page.num(p + 'ignored')}, skipped {page.num(p + 'skipped')}",
+                f"ignored {page.num(p + 'ignored')}, skipped {page.num(p + 'skipped')}, "
+                f"not slouching {page.num(p + 'not_slouching')}",
             ),
         ]
         out.append("</section>")

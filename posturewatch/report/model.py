@@ -156,6 +156,8 @@ class PromptCounts(_Tally):
     dismissed: int = 0
     skipped: int = 0
     """Declined with Skip in the break window."""
+    not_slouching: int = 0
+    """Posture prompts marked "Not slouching": false alarms the thresholds learned from."""
     unanswered: int = 0
     posture: int = 0
     """Shown for poor posture ..."""

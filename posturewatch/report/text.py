@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+from posturewatch.core.errors import one_line
 from posturewatch.report.model import DailyReport, HourBar, WeekReport
 
 
@@ -48,6 +49,14 @@ def _bar(h: HourBar, width_per_hour: int = 30) -> str:
     return ("=" * good + "#" * poor + "?" * unc)[:width_per_hour]
 
 
+def _terminal_text(lines: list[str]) -> str:
+    """The report's lines for a terminal: text that came from the database (an event's
+    kind, a time zone's name) may hold anything, so control characters are escaped
+    here, on output, and never reach the terminal raw (no escape sequences, no extra
+    lines)."""
+    return "".join(one_line(line, limit=None) + "\n" for line in lines)
+
+
 def render_text(report: DailyReport | WeekReport) -> str:
     if isinstance(report, WeekReport):
         return _render_week_text(report)
@@ -58,7 +67,7 @@ def render_text(report: DailyReport | WeekReport) -> str:
         lines.append("No posture data for this day: posturewatch was not running.")
         if r.comparison is None and not any(t.minutes.seated for t in r.trend):
             lines.append("Start it with `posturewatch run` (or `posturewatch start`).")
-        return "\n".join(lines) + "\n"
+        return _terminal_text(lines)
     m = r.minutes
     lines += [
         "Time at the desk",
@@ -99,7 +108,8 @@ def render_text(report: DailyReport | WeekReport) -> str:
             "Prompts shown",
             str(p.shown),
             f"done {p.done}, snoozed {p.snoozed}, ignored {p.ignored}, "
-            f"dismissed {p.dismissed}, skipped {p.skipped}, open {p.unanswered}",
+            f"dismissed {p.dismissed}, skipped {p.skipped}, "
+            f"marked not slouching {p.not_slouching}, open {p.unanswered}",
         ),
     ]
     if r.events:
@@ -121,7 +131,7 @@ def render_text(report: DailyReport | WeekReport) -> str:
     for h in r.hours:
         if h.good + h.poor + h.uncertain + h.away > 0:
             lines.append(f"  {h.hour:02d}  {_bar(h):<30}  {hm(h.good + h.poor + h.uncertain)}")
-    return "\n".join(lines) + "\n"
+    return _terminal_text(lines)
 
 
 def _render_week_text(w: WeekReport) -> str:
@@ -129,7 +139,7 @@ def _render_week_text(w: WeekReport) -> str:
     lines = [title, "=" * len(title), ""]
     if not w.has_data:
         lines.append("No posture data in these seven days: posturewatch was not running.")
-        return "\n".join(lines) + "\n"
+        return _terminal_text(lines)
     header = f"  {'day':<12}{'seated':>12}{'good':>12}{'poor':>12}{'share':>8}{'sitting':>12}"
     lines += [header, "  " + "-" * (len(header) - 2)]
     for d in w.days:
@@ -159,4 +169,4 @@ def _render_week_text(w: WeekReport) -> str:
         "",
         "(sitting = longest unbroken sitting of the day)",
     ]
-    return "\n".join(lines) + "\n"
+    return _terminal_text(lines)

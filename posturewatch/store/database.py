@@ -25,6 +25,7 @@ anything, and leaves every file as it was.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -41,7 +42,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta, tzinfo
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from posturewatch.closing import Closing
 from posturewatch.core.detector import DetectorSettings
@@ -411,7 +412,7 @@ class _Batch:
         )
 
     def apply(self, conn: sqlite3.Connection) -> None:
-        conn.executemany(_UPSERT_BUCKET, self.buckets)
+        _add_buckets(conn, self.buckets)
         conn.executemany(
             "INSERT OR IGNORE INTO prompts (id, time_s, kind, routine_id, title, level) "
             "VALUES (?, ?, ?, ?, ?, ?)",
@@ -425,6 +426,101 @@ class _Batch:
     @property
     def minutes(self) -> int:
         return len(self.buckets)
+
+
+_OVERLAP_TOLERANCE_S = 0.5
+"""Rounding between flushes of one run never comes near this; a second run over the
+same minutes does."""
+_overlap_told: set[int] = set()
+"""Connections (one per open store, so one per run; by id, as they take no weak
+reference) that have said so already."""
+
+
+def _add_buckets(conn: sqlite3.Connection, rows: Rows) -> None:
+    """Add bucket rows without ever putting more time into a bucket than it spans.
+
+    Buckets are additive, so a second replay or timeline over hours already stored (a
+    recording run twice, two recordings of the same morning, a clock set back between
+    runs) would count the same minutes twice. The time already stored is kept: an
+    incoming row is scaled down to the room left in its bucket (nothing when it is
+    full), and the run says so once."""
+    if not rows:
+        return
+    width = _stored_bucket_width(conn)
+    stored = _stored_seconds(conn, [row[0] for row in rows])
+    first = _BUCKET_COLUMNS.index(SECOND_COLUMNS[0])
+    kept: Rows = []
+    overlap_from: float | None = None
+    for row in rows:
+        try:
+            seconds = sum(float(cast(float, v)) for v in row[first : first + len(SECOND_COLUMNS)])
+            room = max(0.0, width - stored.get(int(cast(int, row[0])), 0.0))
+        except (TypeError, ValueError):  # not numbers: SQLite's affinity decides, as before
+            kept.append(row)
+            continue
+        if seconds <= room + _OVERLAP_TOLERANCE_S:
+            kept.append(row)
+            continue
+        if overlap_from is None:
+            overlap_from = float(cast(float, row[0]))
+        if room > _OVERLAP_TOLERANCE_S:
+            with contextlib.suppress(TypeError, ValueError):  # a row no store wrote: refused
+                kept.append(_scaled_row(row, room / seconds, first))
+    conn.executemany(_UPSERT_BUCKET, kept)
+    if overlap_from is not None and id(conn) not in _overlap_told:
+        _overlap_told.add(id(conn))
+        try:
+            since = time.strftime("%Y-%m-%d %H:%M", time.localtime(overlap_from))
+        except (OverflowError, OSError, ValueError):
+            since = f"{overlap_from:.0f}"
+        log.warning(
+            "the time from %s on is already in the database (another run or recording of "
+            "the same hours): the stored time is kept, and this run's time there is not "
+            "counted again",
+            since,
+        )
+
+
+def _stored_bucket_width(conn: sqlite3.Connection) -> float:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'bucket_s'").fetchone()
+    try:
+        width = float(row[0]) if row else 60.0
+    except (TypeError, ValueError):
+        width = 60.0
+    return width if math.isfinite(width) and width > 0 else 60.0
+
+
+def _stored_seconds(conn: sqlite3.Connection, keys: list[object]) -> dict[int, float]:
+    """The time each of `keys`' buckets holds already."""
+    total = " + ".join(SECOND_COLUMNS)
+    out: dict[int, float] = {}
+    for i in range(0, len(keys), 500):
+        chunk = keys[i : i + 500]
+        marks = ", ".join("?" for _ in chunk)
+        for key, seconds in conn.execute(
+            f"SELECT start_s, {total} FROM buckets WHERE start_s IN ({marks})", chunk
+        ):
+            with contextlib.suppress(TypeError, ValueError):
+                out[int(key)] = float(seconds)
+    return out
+
+
+def _scaled_row(row: tuple[object, ...], share: float, first: int) -> tuple[object, ...]:
+    """`row` with its seconds, samples and angle counts and sums scaled by `share`
+    (the angle means and maxima stay what they were)."""
+    out = list(row)
+    for i in range(first, first + len(SECOND_COLUMNS)):
+        out[i] = float(cast(float, row[i])) * share
+    samples = first + len(SECOND_COLUMNS)
+    out[samples] = round(int(cast(int, row[samples])) * share)
+    for m in range(len(METRIC_NAMES)):
+        n_i = samples + 1 + 3 * m
+        n = round(int(cast(int, row[n_i])) * share)
+        out[n_i] = n
+        out[n_i + 1] = float(cast(float, row[n_i + 1])) * share
+        if n == 0:
+            out[n_i + 2] = None
+    return tuple(out)
 
 
 def _refuse_emptied(path: Path) -> None:

@@ -20,6 +20,12 @@ from posturewatch.core.baseline import (
     baseline_from_json,
 )
 from posturewatch.core.errors import UserError
+from posturewatch.core.learning import (
+    Learned,
+    LearningSettings,
+    learned_from_json,
+    learned_to_json,
+)
 from posturewatch.files import RefusedFile, private_dir, read_limited, write_atomic
 
 
@@ -77,6 +83,40 @@ def load_profile(path: Path) -> Baseline:
         ) from None
 
 
+LEARNED_KEY = "learned"
+"""What answers taught (core/learning.py), beside the calibration in the same file,
+so a recalibration (a new file) starts it afresh."""
+
+
+def load_learned(path: Path, settings: LearningSettings | None = None) -> Learned:
+    """What was learned from answers for the profile at `path` (nothing when the
+    profile has no such key); the profile's own errors as load_profile gives them."""
+    load_profile(path)
+    data = json.loads(Path(path).read_bytes().decode("utf-8"))
+    try:
+        return learned_from_json(data.get(LEARNED_KEY), settings)
+    except ValueError as exc:
+        raise ProfileCorrupt(
+            f"calibration profile {path}: {exc}; reset what was learned with "
+            "`posturewatch feedback reset`"
+        ) from None
+
+
+def save_learned(path: Path, learned: Learned) -> None:
+    """Put `learned` into the profile at `path`, keeping everything else of it
+    (atomically, the previous file kept as `.bak` like save_profile)."""
+    path = Path(path)
+    load_profile(path)
+    raw = path.read_bytes()
+    data = json.loads(raw.decode("utf-8"))
+    if learned.empty:
+        data.pop(LEARNED_KEY, None)
+    else:
+        data[LEARNED_KEY] = learned_to_json(learned)
+    write_atomic(path.with_name(path.name + ".bak"), raw)
+    write_atomic(path, json.dumps(data, indent=2, sort_keys=False) + "\n")
+
+
 MAX_PROFILE_BYTES = 1 << 20
 """A profile is a few hundred bytes."""
 MAX_PROFILE_DEPTH = 8
@@ -92,7 +132,8 @@ def _check_values(value: object, key: str, depth: int) -> None:
         raise ValueError(f"{key or 'the file'} is nested too deeply")
     if isinstance(value, dict):
         for k, v in value.items():
-            _check_values(v, f"{key}.{k}" if key else str(k), depth + 1)
+            name = json.dumps(str(k))[1:-1]  # a key with a line break still makes one line
+            _check_values(v, f"{key}.{name}" if key else name, depth + 1)
     elif isinstance(value, list):
         for i, v in enumerate(value):
             _check_values(v, f"{key}[{i}]", depth + 1)
