@@ -506,19 +506,20 @@ def test_the_journal_merges_every_whole_batch_exactly_once(ops: list[tuple[str, 
         lines: list[bytes] = []
         expected = 0
         for i, (op, n) in enumerate(ops):
-            row = [1_790_000_040.0 + 60 * i, n] + [0] * (len(_BUCKET_COLUMNS) - 2)
+            seconds = 1 + n % 60  # a bucket never holds more than the minute it spans
+            row = [1_790_000_040.0 + 60 * i, seconds] + [0] * (len(_BUCKET_COLUMNS) - 2)
             batch = _Batch(f"b{i}", [tuple(row)], [], [], [])
             if op == "batch":
                 assert store._append_journal(batch)
                 lines.append(batch.to_line())
-                expected += n
+                expected += seconds
             elif op == "torn":
                 whole = batch.to_line()
                 cut = min(n, len(whole) - 2)
                 with open(journal_path(db), "ab") as f:
                     f.write(whole[:cut])
                 if cut == len(whole) - len(b" 0123abcd\n"):
-                    expected += n  # torn just before its checksum: whole JSON, kept
+                    expected += seconds  # torn just before its checksum: whole JSON, kept
             elif lines:
                 with open(journal_path(db), "ab") as f:
                     f.write(b"\n" + lines[n % len(lines)])
