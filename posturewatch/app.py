@@ -34,6 +34,7 @@ from posturewatch.notifiers import Notifier, check_backend_name, make_notifier
 from posturewatch.notifiers.show_me import ShowMe, offer_show_me
 from posturewatch.paths import Paths
 from posturewatch.store.database import Store
+from posturewatch.store.owned import refuse_owned
 
 log = logging.getLogger(__name__)
 
@@ -186,9 +187,7 @@ class Application(Closing):
         from posturewatch.inputs.routines_file import load_routines
         from posturewatch.store.profiles import load_learned
 
-        routines = load_routines(
-            Path(config.routines_file).expanduser() if config.routines_file else None
-        )
+        routines = load_routines(config.routines_file or None)
         spec = options.source.spec_or_camera(config)
         # What the user typed is checked before the calibration is looked for, so a
         # typo is named as such rather than hidden behind "no calibration".
@@ -208,6 +207,8 @@ class Application(Closing):
             undo.callback(source.close)
             if options.record is not None:
                 from posturewatch.inputs.recording import RecordingTee, RecordingWriter
+
+                refuse_owned(paths, options.record, "--record")
 
                 source = RecordingTee(source, RecordingWriter(options.record, source.description))
                 undo.callback(source.close)

@@ -23,6 +23,7 @@ from posturewatch.core.scheduler import SchedulerSettings
 from posturewatch.core.settings import ConfigError, from_table, to_table
 from posturewatch.core.setups import SetupSettings
 from posturewatch.core.thresholds import migrate_detector_table
+from posturewatch.files import MAX_SMALL_FILE, read_text_limited, reason
 from posturewatch.inputs.pose import PoseSettings
 from posturewatch.inputs.power import PowerSettings
 from posturewatch.inputs.sources import CameraSettings
@@ -76,8 +77,10 @@ def load_config(path: Path) -> Config:
     if not path.exists():
         return Config()
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_text_limited(path, MAX_SMALL_FILE)
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {path}: {reason(exc)}") from None
+    except UnicodeDecodeError as exc:
         raise ConfigError(f"cannot read config {path}: {exc}") from None
     return parse_config(text, str(path))
 

@@ -7,8 +7,10 @@ tests and the demo keep away from the user's real data.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,6 +100,38 @@ def resolve_paths(data_dir: str | Path | None = None) -> Paths:
     """--data-dir wins, then $POSTUREWATCH_DATA_DIR, then the platform defaults."""
     chosen = data_dir or os.environ.get(ENV_DATA_DIR)
     if chosen:
-        root = Path(chosen).expanduser().resolve()
+        what = "--data-dir" if data_dir else ENV_DATA_DIR
+        root = check_data_dir(expand_user(chosen, what), what)
         return Paths(config_dir=root, data_dir=root)
     return Paths(config_dir=default_config_dir(), data_dir=default_data_dir())
+
+
+def expand_user(text: str | os.PathLike[str], what: str) -> Path:
+    """`text` with `~` or `~user` expanded; a user who does not exist (or no home
+    to expand `~` to) is a UserError naming `what`, never pathlib's RuntimeError.
+    The one place a path the user typed is expanded."""
+    path = Path(text)
+    try:
+        return path.expanduser()
+    except RuntimeError:
+        first = path.parts[0] if path.parts else str(text)
+        raise UserError(
+            f"{what}: cannot expand {first[:80]!r}: no such user or home folder"
+        ) from None
+
+
+def check_data_dir(root: Path, what: str) -> Path:
+    """The data folder made absolute; UserError when it is a symbolic-link loop or
+    something other than a folder (`--data-dir /dev/null`: one line, not 'no data yet')."""
+    try:
+        resolved = root.resolve()
+        st = os.stat(resolved)
+    except FileNotFoundError:
+        return resolved  # made when first needed
+    except (OSError, RuntimeError) as exc:
+        looped = isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP
+        why = "a symbolic-link loop" if looped else getattr(exc, "strerror", None) or str(exc)
+        raise UserError(f"{what} {str(root)[:200]} cannot be used: {why}") from None
+    if not stat.S_ISDIR(st.st_mode):
+        raise UserError(f"{what} {str(root)[:200]} is not a folder")
+    return resolved

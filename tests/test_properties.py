@@ -9,6 +9,7 @@ import io
 import json
 import math
 import sqlite3
+import tempfile
 from contextlib import redirect_stderr, redirect_stdout
 from datetime import date
 from pathlib import Path
@@ -477,3 +478,56 @@ def test_runs_over_the_same_hours_never_count_a_minute_twice(
         conn.close()
     assert fullest <= 60 + 0.5 * len(runs)
     assert total <= len(covered) + 2 * 60 * len(runs)
+
+
+# --- issue 18: the journal's framing ------------------------------------------------------
+
+journal_ops = st.lists(
+    st.one_of(
+        st.tuples(st.just("batch"), st.integers(1, 60)),  # a batch of that many seconds
+        st.tuples(st.just("torn"), st.integers(1, 200)),  # a crash mid-append: a prefix
+        st.tuples(st.just("again"), st.integers(0, 20)),  # a line written twice
+    ),
+    max_size=12,
+)
+
+
+@FAST
+@given(ops=journal_ops)
+def test_the_journal_merges_every_whole_batch_exactly_once(ops: list[tuple[str, int]]) -> None:
+    """Whatever torn lines and repeated lines the journal holds, each batch appended
+    whole is merged once, and a torn line never takes the batch after it along."""
+    from posturewatch.store.database import _BUCKET_COLUMNS, _Batch, journal_path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "log.sqlite3"
+        Store(db).close()
+        store = Store(db)
+        lines: list[bytes] = []
+        expected = 0
+        for i, (op, n) in enumerate(ops):
+            seconds = 1 + n % 60  # a bucket never holds more than the minute it spans
+            row = [1_790_000_040.0 + 60 * i, seconds] + [0] * (len(_BUCKET_COLUMNS) - 2)
+            batch = _Batch(f"b{i}", [tuple(row)], [], [], [])
+            if op == "batch":
+                assert store._append_journal(batch)
+                lines.append(batch.to_line())
+                expected += seconds
+            elif op == "torn":
+                whole = batch.to_line()
+                cut = min(n, len(whole) - 2)
+                with open(journal_path(db), "ab") as f:
+                    f.write(whole[:cut])
+                if cut == len(whole) - len(b" 0123abcd\n"):
+                    expected += seconds  # torn just before its checksum: whole JSON, kept
+            elif lines:
+                with open(journal_path(db), "ab") as f:
+                    f.write(b"\n" + lines[n % len(lines)])
+        store._conn.close()  # dies without merging
+        Store(db).close()
+        check = sqlite3.connect(db)
+        try:
+            got = check.execute("SELECT COALESCE(SUM(good_s), 0) FROM buckets").fetchone()[0]
+        finally:
+            check.close()
+        assert got == expected

@@ -9,9 +9,11 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import shutil
 import socket
 import sqlite3
 import stat
+import subprocess
 import threading
 import time
 from datetime import date
@@ -28,11 +30,15 @@ from posturewatch.core.types import DetectorUpdate
 from posturewatch.paths import Paths
 from posturewatch.store.database import (
     Store,
+    StoreError,
     StoreSettings,
     backup_path,
     journal_path,
 )
+from tests.paths import REPO
 from tests.reliability import (
+    COMMAND,
+    IS_ROOT,
     MONDAY_9AM,
     calibrated,
     fill,
@@ -631,6 +637,410 @@ def test_status_thread_safety_of_the_store_journal(tmp_path: Path) -> None:
     holder.close()
     store.close()
     assert good_seconds(db) == 299
+
+
+# --- issue 18, files and store: nothing lost, nothing hangs ------------------------------
+
+
+def journalled(db: Path, start: float, seconds: int) -> None:
+    """`seconds` of sitting that the database, locked by another program, did not
+    take: left in the journal by a writer that then died."""
+    store = Store(db, StoreSettings(lock_timeout_s=0.05))
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    feed(store, start, seconds)
+    assert store.flush() is False
+    holder.execute("COMMIT")
+    holder.close()
+    store._conn.close()  # dies without close()
+
+
+def test_a_torn_journal_line_never_swallows_the_next_batch(tmp_path: Path) -> None:
+    db = tmp_path / "log.sqlite3"
+    Store(db).close()
+    with open(journal_path(db), "ab") as torn:
+        torn.write(b'{"id":"x","buck')  # a crash mid-append, no newline
+    journalled(db, T0, 120)
+    assert b"\n" in journal_path(db).read_bytes()[:40]  # the batch began on its own line
+    Store(db).close()
+    assert good_seconds(db) == 120
+
+
+def test_a_journal_line_present_twice_is_merged_once(tmp_path: Path) -> None:
+    db = tmp_path / "log.sqlite3"
+    Store(db).close()
+    journalled(db, T0, 297)
+    line = journal_path(db).read_bytes()
+    journal_path(db).write_bytes(line + line)  # a copy tool, a restore from a sync client
+    Store(db).close()
+    assert good_seconds(db) == 297
+
+
+def test_a_damaged_journal_line_is_skipped_by_its_checksum(tmp_path: Path) -> None:
+    db = tmp_path / "log.sqlite3"
+    Store(db).close()
+    journalled(db, T0, 60)
+    line = journal_path(db).read_bytes()
+    # Its id changed by a bad disk or a careless edit: still valid JSON, but not what
+    # was written, so it must not count the minute a second time.
+    damaged = line.replace(b'"id":"', b'"id":"f00d', 1)
+    assert damaged != line
+    journal_path(db).write_bytes(damaged + line)
+    Store(db).close()
+    assert good_seconds(db) == 60
+
+
+def test_the_database_removed_under_the_writer_is_recreated(tmp_path: Path) -> None:
+    db = tmp_path / "log.sqlite3"
+    store = Store(db, StoreSettings(flush_interval_s=5.0))
+    t = feed(store, T0, 300)
+    assert store.flush()
+    for f in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        f.unlink(missing_ok=True)  # a cleanup tool
+    feed(store, t + 1, 300)
+    store.close()
+    assert store.unwritten() is None
+    assert good_seconds(db) == 601  # the 300 s before the removal were not lost
+
+
+def test_the_database_replaced_under_the_writer_keeps_the_data(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = tmp_path / "log.sqlite3"
+    other = tmp_path / "copy.sqlite3"
+    Store(other).close()
+    store = Store(db)
+    t = feed(store, T0, 120)
+    assert store.flush()
+    os.replace(other, db)  # a sync client puts its own copy in place
+    with caplog.at_level("WARNING"):
+        feed(store, t + 1, 300)
+        store.close()
+    said = [r for r in caplog.records if "replaced" in r.getMessage()]
+    assert len(said) == 1, said  # said once, not at every flush
+    assert "journal" in (store.unwritten() or "")
+    Store(db).close()  # the next start merges the journal into the file now there
+    assert good_seconds(db) == 301  # what came after; never the old file's pages
+    (kept,) = tmp_path.glob("log.sqlite3.replaced-*")
+    assert good_seconds(kept) == 120  # and what came before, kept beside
+
+
+def test_a_journal_or_log_link_planted_in_a_shared_folder_is_never_written_through(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "log.sqlite3"
+    Store(db).close()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("theirs\n")
+    journal_path(db).symlink_to(victim)
+    store = Store(db, StoreSettings(lock_timeout_s=0.05))
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    feed(store, T0, 60)
+    assert store.flush() is False
+    holder.execute("COMMIT")
+    holder.close()
+    store.close()
+    assert victim.read_text() == "theirs\n"
+    assert good_seconds(db) == 60  # written at close, once the lock was gone
+
+    from posturewatch.background.instance import log_file
+    from posturewatch.background.process import spawn_detached
+    from posturewatch.core.errors import UserError
+
+    paths = Paths(config_dir=tmp_path, data_dir=tmp_path)
+    log_file(paths).symlink_to(victim)
+    with pytest.raises(UserError, match="symbolic link"):
+        spawn_detached(["true"], paths)
+    assert victim.read_text() == "theirs\n"
+
+
+def no_hang_one_line(done: subprocess.CompletedProcess[str], *needles: str) -> str:
+    """Ended (pw's timeout bounds it), with one line, exit 2, no traceback."""
+    return one_line(done, 2, *needles)
+
+
+@pytest.mark.parametrize("place", ["database", "config", "profile", "recording", "source"])
+def test_a_fifo_in_place_of_a_file_is_one_line_never_a_hang(
+    data: Path, tmp_path: Path, recording: Path, place: str
+) -> None:
+    source = str(recording)
+    target = {
+        "database": data / "posturewatch.sqlite3",
+        "config": data / "config.toml",
+        "profile": data / "profiles" / "default.json",
+        "recording": tmp_path / "planted.jsonl",
+        "source": tmp_path / "planted.mp4",
+    }[place]
+    target.unlink(missing_ok=True)
+    os.mkfifo(target)
+    if place in ("recording", "source"):
+        source = str(target)
+    line = no_hang_one_line(
+        pw(data, "run", "--source", source, "--start-at", MONDAY_9AM, timeout=60), "FIFO"
+    )
+    assert str(target.name) in line
+    if place == "database":
+        no_hang_one_line(pw(data, "report", timeout=60), "FIFO")
+
+
+def test_a_fifo_in_place_of_the_journal_neither_hangs_nor_loses_the_run(
+    data: Path, recording: Path
+) -> None:
+    db = data / "posturewatch.sqlite3"
+    Store(db).close()
+    os.mkfifo(journal_path(db))
+    done = pw(data, "run", "--source", str(recording), "--start-at", MONDAY_9AM, timeout=60)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert good_seconds(db) > 0
+    assert stat.S_ISFIFO(os.lstat(journal_path(db)).st_mode)  # left as it is, never read
+
+
+@pytest.mark.parametrize("place", ["config", "profile", "routines", "recording"])
+def test_a_link_to_dev_zero_is_refused_not_read_whole(
+    data: Path, tmp_path: Path, recording: Path, place: str
+) -> None:
+    source = str(recording)
+    link = {
+        "config": data / "config.toml",
+        "profile": data / "profiles" / "default.json",
+        "routines": tmp_path / "routines.toml",
+        "recording": tmp_path / "zero.jsonl",
+    }[place]
+    link.unlink(missing_ok=True)
+    link.symlink_to("/dev/zero")
+    if place == "routines":
+        (data / "config.toml").write_text(f'routines_file = "{link}"\n')
+    if place == "recording":
+        source = str(link)
+    done = pw(data, "run", "--source", source, "--start-at", MONDAY_9AM, timeout=60)
+    no_hang_one_line(done, "device")
+
+
+def test_a_journal_that_is_dev_zero_is_skipped_and_the_run_kept(
+    data: Path, recording: Path
+) -> None:
+    db = data / "posturewatch.sqlite3"
+    Store(db).close()
+    journal_path(db).symlink_to("/dev/zero")
+    done = pw(data, "run", "--source", str(recording), "--start-at", MONDAY_9AM, timeout=60)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert good_seconds(db) > 0
+
+
+def test_a_gzip_bomb_recording_is_one_line(data: Path, tmp_path: Path) -> None:
+    import gzip
+
+    bomb = tmp_path / "bomb.jsonl.gz"
+    with gzip.open(bomb, "wb", compresslevel=9) as f:
+        chunk = b"x" * (1 << 20)
+        for _ in range(64):  # 64 MiB of one line, a few hundred KB on disk
+            f.write(chunk)
+    assert bomb.stat().st_size < 1 << 20
+    done = pw(data, "run", "--source", str(bomb), "--start-at", MONDAY_9AM, timeout=60)
+    no_hang_one_line(done, "line 1 is longer than 1 MiB")
+
+
+@pytest.mark.parametrize("flag", ["--html", "--csv"])
+@pytest.mark.parametrize(
+    "owned", ["posturewatch.sqlite3", "posturewatch.sqlite3.bak", "config.toml"]
+)
+def test_report_never_writes_over_a_file_the_store_owns(
+    data: Path, recording: Path, flag: str, owned: str
+) -> None:
+    assert pw(data, "run", "--source", str(recording), "--start-at", MONDAY_9AM).returncode == 0
+    db = data / "posturewatch.sqlite3"
+    with Store(db) as store:
+        store.backup()
+    (data / "config.toml").write_text("# mine\n")
+    before = {p: p.read_bytes() for p in data.rglob("*") if p.is_file()}
+    one_line(pw(data, "report", flag, str(data / owned)), 2, owned)
+    assert {p: p.read_bytes() for p in data.rglob("*") if p.is_file()} == before
+    # Through a link or another name of the same folder too.
+    alias = data.parent / "alias"
+    alias.symlink_to(data)
+    one_line(pw(data, "report", flag, str(alias / owned)), 2)
+    assert db.read_bytes() == before[db]
+
+
+def test_calibrate_and_record_refuse_the_database_as_output(data: Path, recording: Path) -> None:
+    db = data / "posturewatch.sqlite3"
+    Store(db).close()
+    kept = db.read_bytes()
+    one_line(pw(data, "calibrate", "--source", str(recording), "--output", str(db)), 2, "database")
+    wal_named = data / "posturewatch.sqlite3.journal"
+    one_line(pw(data, "record", "--source", str(recording), "--out", str(wal_named)), 2)
+    assert db.read_bytes() == kept
+
+
+def test_demo_never_empties_its_old_folder_once_it_holds_real_data(tmp_path: Path) -> None:
+    from posturewatch.commands.demo import DEMO_MARKER, claim_demo_folder
+
+    out = tmp_path / "demo"
+    claim_demo_folder(out)  # an earlier demo made it ...
+    assert (out / DEMO_MARKER).is_file()
+    db = out / "posturewatch.sqlite3"
+    with Store(db) as store:  # ... and then someone used it as their data folder
+        feed(store, T0, 600)
+        store.backup()
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    one_line(pw(None, "demo", "--out", str(out)), 2, "did not write")
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    # Nor is the data folder itself (or its profiles folder, even empty) a demo's.
+    fresh = tmp_path / "fresh"
+    (fresh / "profiles").mkdir(parents=True)
+    one_line(pw(fresh, "demo", "--out", str(fresh / "profiles")), 2, "profiles folder")
+    assert not any((fresh / "profiles").iterdir())
+
+
+@pytest.mark.parametrize("where", ["--data-dir", "env", "--source", "routines_file"])
+def test_an_unknown_user_in_a_path_is_one_line(data: Path, where: str) -> None:
+    stranger = "~nosuchuser-posturewatch/x"
+    if where == "--data-dir":
+        done = pw(None, "--data-dir", stranger, "report")
+    elif where == "env":
+        env = dict(os.environ, PYTHONPATH=str(REPO), POSTUREWATCH_DATA_DIR=stranger)
+        done = subprocess.run(
+            [*COMMAND, "report"], capture_output=True, text=True, timeout=60, env=env, cwd=REPO
+        )
+    elif where == "--source":
+        done = pw(data, "run", "--source", stranger + ".jsonl")
+    else:
+        (data / "config.toml").write_text(f'routines_file = "{stranger}.toml"\n')
+        done = pw(data, "run", "--source", "whatever.jsonl")
+    one_line(done, 2, "nosuchuser")
+
+
+@pytest.mark.parametrize("kind", ["loop", "devnull"])
+def test_a_data_dir_that_is_a_link_loop_or_not_a_folder_is_one_line(
+    tmp_path: Path, kind: str
+) -> None:
+    if kind == "loop":
+        (tmp_path / "a").symlink_to(tmp_path / "b")
+        (tmp_path / "b").symlink_to(tmp_path / "a")
+        data = tmp_path / "a"
+    else:
+        data = Path("/dev/null")
+    for args in (["report"], ["run", "--source", "x.jsonl"], ["config", "--init"]):
+        one_line(pw(data, *args, timeout=60), 2)
+
+
+def test_the_report_names_the_backup_when_the_database_is_missing(
+    data: Path, recording: Path
+) -> None:
+    assert pw(data, "run", "--source", str(recording), "--start-at", MONDAY_9AM).returncode == 0
+    db = data / "posturewatch.sqlite3"
+    with Store(db) as store:
+        store.backup()
+    db.unlink()
+    one_line(
+        pw(data, "report", "--date", "2026-11-23"),
+        2,
+        "posturewatch.sqlite3.bak",
+        "--restore-backup",
+    )
+
+
+def test_record_force_never_writes_through_a_link_and_makes_the_file_private(
+    data: Path, recording: Path, tmp_path: Path
+) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("theirs\n")
+    out = tmp_path / "planted.jsonl"
+    out.symlink_to(victim)
+    one_line(pw(data, "record", "--source", str(recording), "--out", str(out), "--force"), 2)
+    assert victim.read_text() == "theirs\n" and out.is_symlink()
+    loose = tmp_path / "loose.jsonl"
+    loose.write_text("old\n")
+    loose.chmod(0o644)
+    done = pw(data, "record", "--source", str(recording), "--out", str(loose), "--force")
+    assert done.returncode == 0, done.stderr
+    assert stat.S_IMODE(loose.stat().st_mode) == 0o600
+
+
+def test_a_link_planted_at_the_database_or_run_folder_is_refused(
+    data: Path, recording: Path, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (data / "posturewatch.sqlite3").symlink_to(elsewhere / "posturewatch.sqlite3")
+    run = ("run", "--source", str(recording), "--start-at", MONDAY_9AM)
+    one_line(pw(data, *run), 2, "symbolic link")
+    assert not (elsewhere / "posturewatch.sqlite3").exists()
+    (data / "posturewatch.sqlite3").unlink()
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    shared.chmod(0o755)
+    shutil.rmtree(data / "run", ignore_errors=True)
+    (data / "run").symlink_to(shared)
+    one_line(pw(data, *run), 2, "symbolic link")
+    one_line(pw(data, "start", "--source", str(recording), "--foreground"), 2, "symbolic link")
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o755  # not re-moded
+    assert not any(shared.iterdir())  # no lock, no socket left in the other folder
+
+
+def test_the_two_doors_refuse_links_fifos_devices_and_strangers_files(tmp_path: Path) -> None:
+    from posturewatch.files import RefusedFile, open_private, read_limited
+
+    victim = tmp_path / "victim"
+    victim.write_text("theirs\n")
+    link = tmp_path / "link"
+    link.symlink_to(victim)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for path in (link, fifo, Path("/dev/null")):
+        with pytest.raises(RefusedFile):
+            os.close(open_private(path, append=True, readable=True))
+        with pytest.raises(RefusedFile):
+            os.close(open_private(path, truncate=True))
+    assert victim.read_text() == "theirs\n"
+    for path in (fifo, Path("/dev/zero"), tmp_path / "zero-link"):
+        if path.name == "zero-link":
+            path.symlink_to("/dev/zero")
+        with pytest.raises(RefusedFile, match=r"FIFO|device"):
+            read_limited(path, 1024)
+    with pytest.raises(RefusedFile, match="larger"):
+        read_limited(victim, 4)
+    loose = tmp_path / "loose"
+    loose.write_text("mine\n")
+    loose.chmod(0o644)
+    os.close(open_private(loose, append=True))
+    assert stat.S_IMODE(loose.stat().st_mode) == 0o600 and loose.read_text() == "mine\n"
+    if IS_ROOT:  # a file of another user, planted where ours belongs
+        os.chown(victim, 65534, 65534)
+        with pytest.raises(RefusedFile, match="another user"):
+            os.close(open_private(victim, truncate=True))
+        assert victim.read_text() == "theirs\n"
+        db = tmp_path / "theirs.sqlite3"
+        Store(db).close()
+        os.chown(db, 65534, 65534)
+        with pytest.raises(StoreError, match="another user"):
+            Store(db)
+
+
+def test_a_run_whose_database_is_removed_midway_keeps_everything_and_says_so(
+    tmp_path: Path, data: Path, recording: Path
+) -> None:
+    expected = undisturbed_totals(tmp_path, recording)
+    db = data / "posturewatch.sqlite3"
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    env.pop("POSTUREWATCH_DATA_DIR", None)
+    argv = [*COMMAND, "--data-dir", str(data), "run", "--source", str(recording)]
+    argv += ["--start-at", MONDAY_9AM, "--speed", "30", "--notifier", "none"]
+    proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (db.exists() and good_seconds(db) > 0):
+            time.sleep(0.2)
+        assert good_seconds(db) > 0, "nothing flushed yet"
+        for f in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+            f.unlink(missing_ok=True)  # a cleanup tool, mid-run
+        _, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0 and "Traceback" not in err, err
+    assert sum("removed" in line for line in err.splitlines()) == 1, err  # said once
+    assert all_totals(db) == expected  # nothing lost, nothing counted twice
 
 
 # --- numbers in range, one short line, a channel that serves everyone (issue 18) ----------

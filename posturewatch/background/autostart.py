@@ -26,8 +26,8 @@ from typing import Literal
 
 from posturewatch.background.instance import log_file
 from posturewatch.core.errors import UserError
-from posturewatch.files import private_dir, write_atomic
-from posturewatch.paths import ENV_DATA_DIR, Paths, default_data_dir
+from posturewatch.files import MAX_SMALL_FILE, private_dir, read_limited, write_atomic
+from posturewatch.paths import ENV_DATA_DIR, Paths, default_data_dir, expand_user
 
 log = logging.getLogger(__name__)
 
@@ -226,9 +226,9 @@ def autostart_file(
 def is_ours(platform: Platform, path: Path) -> bool:
     try:
         if platform == "darwin":
-            with path.open("rb") as f:
-                return bool(plistlib.load(f).get("Label") == LAUNCH_AGENT_LABEL)
-        text = path.read_text(encoding="utf-8", errors="replace")
+            data = plistlib.loads(read_limited(path, MAX_SMALL_FILE))
+            return bool(data.get("Label") == LAUNCH_AGENT_LABEL)
+        text = read_limited(path, MAX_SMALL_FILE).decode("utf-8", errors="replace")
         return MARKER in text or APP_MARKER in text
     except (OSError, ValueError, plistlib.InvalidFileException):
         return False
@@ -292,7 +292,7 @@ def state(wanted: AutostartFile, platform: Platform) -> AutostartState:
     if not is_ours(platform, path):
         return "foreign"
     try:
-        current = path.read_bytes().decode("utf-8")
+        current = read_limited(path, MAX_SMALL_FILE).decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return "outdated"
     return "enabled" if current == wanted.content else "outdated"
@@ -307,7 +307,7 @@ def login_item(
     chosen = os.environ.get(ENV_DATA_DIR) or paths.data_dir != default_data_dir()
     extra: list[str] = []
     if source:
-        path = Path(source).expanduser()
+        path = expand_user(source, "--source")
         extra += ["--source", str(path.resolve()) if path.exists() else source]
     if notifier:
         extra += ["--notifier", notifier]

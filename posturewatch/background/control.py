@@ -29,7 +29,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from posturewatch.core.errors import UserError
-from posturewatch.files import PRIVATE_DIR_MODE, private_dir, write_atomic
+from posturewatch.files import (
+    PRIVATE_DIR_MODE,
+    SMALL_STATE_BYTES,
+    private_dir,
+    read_limited,
+    write_atomic,
+)
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +149,10 @@ def _private_dir(directory: Path) -> None:
     private_dir(directory)
     if sys.platform == "win32":
         return
-    info = directory.stat()
+    info = directory.lstat()
+    if stat.S_ISLNK(info.st_mode):
+        # Possibly planted in a shared --data-dir: its target is not ours to re-mode.
+        raise UserError(f"{directory} is a symbolic link; refusing to use it for the socket")
     if info.st_uid != os.getuid():
         raise UserError(
             f"{directory} belongs to another user (uid {info.st_uid}); refusing to use it"
@@ -386,7 +395,7 @@ def send_request(
     else:
         info_file = runtime_dir / TCP_INFO_NAME
         try:
-            info = json.loads(info_file.read_text(encoding="utf-8"))
+            info = json.loads(read_limited(info_file, SMALL_STATE_BYTES))
             port, token = int(info["port"]), str(info["token"])
         except FileNotFoundError:
             raise NotRunning() from None

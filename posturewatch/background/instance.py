@@ -17,7 +17,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from posturewatch.core.errors import UserError
-from posturewatch.files import private_dir, write_atomic
+from posturewatch.files import (
+    SMALL_STATE_BYTES,
+    open_private,
+    private_dir,
+    read_limited,
+    write_atomic,
+)
 from posturewatch.paths import Paths
 
 log = logging.getLogger(__name__)
@@ -44,11 +50,17 @@ class InstanceLock:
         if self._fd is not None:
             return True
         private_dir(self.path.parent)
-        # Not inherited by children (os.open's default), so a helper process the
-        # service starts cannot keep "the instance" alive after it exits. Never
-        # through a symlink: the lock file is ours alone.
+        if self.path.parent.is_symlink():
+            # Planted in a shared --data-dir: the lock (and socket) belong in a folder
+            # of ours, not wherever the link points.
+            raise UserError(
+                f"{self.path.parent} is a symbolic link; refusing to keep the instance lock there"
+            )
+        # Not inherited by children (the guarded open's O_CLOEXEC), so a helper process
+        # the service starts cannot keep "the instance" alive after it exits. Never
+        # through a symlink, never a FIFO or another user's file: the lock is ours alone.
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            fd = open_private(self.path, readable=True)
         except OSError as exc:
             raise UserError(
                 f"cannot use the instance lock {self.path}: {exc.strerror or exc}"
@@ -134,7 +146,7 @@ def read_instance_info(runtime_dir: Path) -> InstanceInfo | None:
     """The running instance's description, or None if missing or unreadable (it is
     only a description: the lock decides whether an instance runs)."""
     try:
-        raw = json.loads((runtime_dir / INSTANCE_NAME).read_text(encoding="utf-8"))
+        raw = json.loads(read_limited(runtime_dir / INSTANCE_NAME, SMALL_STATE_BYTES))
         return InstanceInfo(
             pid=int(raw["pid"]),
             since_s=float(raw["since_s"]),

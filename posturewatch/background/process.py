@@ -25,11 +25,14 @@ from posturewatch.background.instance import (
 )
 from posturewatch.background.service import ServiceSettings
 from posturewatch.core.errors import UserError
+from posturewatch.files import RefusedFile, open_private, open_regular
 from posturewatch.paths import Paths
 
 log = logging.getLogger(__name__)
 
 LOG_ROTATE_BYTES = 1_000_000
+LOG_TAIL_BYTES = 64 * 1024
+"""The last line of the log is looked for in its tail only."""
 
 
 def _rotate_log(path: Path) -> None:
@@ -56,7 +59,12 @@ def spawn_detached(argv: Sequence[str], paths: Paths) -> subprocess.Popen[bytes]
         )
     else:
         kwargs["start_new_session"] = True
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        fd = open_private(path, append=True)
+    except RefusedFile as exc:
+        raise UserError(f"cannot use the service log {exc}") from None
+    except OSError as exc:
+        raise UserError(f"cannot open the service log {path}: {exc.strerror or exc}") from None
     try:
         return subprocess.Popen(
             list(argv), stdin=subprocess.DEVNULL, stdout=fd, stderr=fd, close_fds=True, **kwargs
@@ -67,9 +75,13 @@ def spawn_detached(argv: Sequence[str], paths: Paths) -> subprocess.Popen[bytes]
 
 def _last_log_line(path: Path) -> str:
     try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        fd = open_regular(path)
     except OSError:
         return ""
+    with os.fdopen(fd, "rb") as f:
+        size = os.fstat(fd).st_size
+        f.seek(max(0, size - LOG_TAIL_BYTES))
+        lines = f.read(LOG_TAIL_BYTES).decode("utf-8", errors="replace").splitlines()
     for line in reversed(lines):
         if line.strip():
             return line.strip()

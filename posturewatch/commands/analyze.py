@@ -30,6 +30,7 @@ from posturewatch.core.errors import UserError, one_line
 from posturewatch.core.types import Observation, PostureMetrics, View
 from posturewatch.inputs.pacing import Pacer
 from posturewatch.inputs.sources import IMAGE_SUFFIXES, parse_camera
+from posturewatch.paths import expand_user
 
 if TYPE_CHECKING:
     from posturewatch.context import Context
@@ -107,7 +108,7 @@ def is_image_spec(spec: str) -> bool:
     """A folder, a glob or an image file: sources whose --fps sets the time stamps."""
     if any(ch in spec for ch in "*?["):
         return True
-    path = Path(spec).expanduser()
+    path = expand_user(spec, "--source")
     return path.is_dir() or path.suffix.lower() in IMAGE_SUFFIXES
 
 

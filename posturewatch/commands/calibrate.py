@@ -40,6 +40,7 @@ from posturewatch.core.baseline import (
 from posturewatch.core.errors import UserError
 from posturewatch.core.types import Observation, PostureMetrics
 from posturewatch.inputs.pacing import capture
+from posturewatch.store.owned import refuse_owned
 from posturewatch.store.profiles import check_existing, save_profile
 
 if TYPE_CHECKING:
@@ -124,6 +125,8 @@ def register(sub: Subparsers) -> None:
 def handle(args: argparse.Namespace, ctx: Context) -> int:
     profile = args.profile or ctx.config.profile
     path: Path = args.output or ctx.paths.profile_file(profile)
+    if args.output is not None:
+        refuse_owned(ctx.paths, path, "--output", profiles=False)
     corrupt = check_existing(path, force=args.force)
 
     if args.slouch_source is not None and not args.slouch_source.strip():

@@ -32,6 +32,7 @@ from posturewatch.core.errors import UserError
 from posturewatch.inputs.native_logs import quiet_native_logs
 from posturewatch.inputs.pose import PoseSettings
 from posturewatch.inputs.sources import CAMERA_FIX
+from posturewatch.paths import expand_user
 
 if TYPE_CHECKING:
     from posturewatch.context import Context
@@ -153,7 +154,7 @@ def is_replayed_as_landmarks(spec: str) -> bool:
     """A landmark recording or a timeline: `run` replays these without frames."""
     from posturewatch.inputs.sources import is_landmark_recording
 
-    path = Path(spec).expanduser()
+    path = expand_user(spec, "--source")
     return is_landmark_recording(path) or (path.suffix.lower() == ".toml" and path.is_file())
 
 

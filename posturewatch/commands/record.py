@@ -11,7 +11,6 @@ import argparse
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from posturewatch.commands.options import (
@@ -25,6 +24,8 @@ from posturewatch.inputs.observations import ObservationSource, open_observation
 from posturewatch.inputs.pacing import Pacer
 from posturewatch.inputs.recording import RecordingWriter
 from posturewatch.inputs.sources import parse_camera
+from posturewatch.paths import expand_user
+from posturewatch.store.owned import refuse_owned
 
 if TYPE_CHECKING:
     from posturewatch.context import Context
@@ -67,10 +68,11 @@ def record(
 
 def run_record(args: argparse.Namespace, ctx: Context) -> int:
     spec = args.source or ctx.config.camera.source_spec
-    out = Path(args.out).expanduser()
-    source_path = Path(spec).expanduser()
+    out = expand_user(args.out, "--out")
+    source_path = expand_user(spec, "--source")
     if source_path.exists() and out.exists() and source_path.resolve() == out.resolve():
         raise UserError(f"--out {args.out} is the source itself; choose another file")
+    refuse_owned(ctx.paths, out, "--out")
     if out.exists() and not args.force:
         raise UserError(f"{out} already exists; choose another name or pass --force to replace it")
     # The output file is created first, so a bad --out fails before the model loads.

@@ -37,7 +37,8 @@ from posturewatch.report.model import (
     build_week,
 )
 from posturewatch.report.text import render_text
-from posturewatch.store.database import Store, restore_backup
+from posturewatch.store.database import RESTORE_HINT, Store, backup_path, restore_backup
+from posturewatch.store.owned import refuse_owned
 
 
 def register(sub: Subparsers) -> None:
@@ -144,8 +145,13 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
 
 def write_report(paths: Paths, config: Config, request: ReportRequest) -> int:
     """Build the report from the store (opened read-only) and write what is asked."""
-    for target in (request.html, Path(request.csv) if request.csv not in (None, "-") else None):
+    targets = (
+        ("--html", request.html),
+        ("--csv", Path(request.csv) if request.csv not in (None, "-") else None),
+    )
+    for flag, target in targets:
         if target is not None:
+            refuse_owned(paths, target, flag)
             _check_folder(target)
     database = paths.database
     day = request.day
@@ -155,6 +161,12 @@ def write_report(paths: Paths, config: Config, request: ReportRequest) -> int:
     if database.exists():
         store = Store(database, config.store, read_only=True)
         source = store
+    elif backup_path(database).exists():
+        # The history is in the backup: "no data yet" would hide it.
+        raise UserError(
+            f"the database is missing but its backup {backup_path(database)} holds the "
+            f"history: {RESTORE_HINT}"
+        )
     else:
         if request.json or request.csv == "-":  # the text report says it itself, once
             print(

@@ -13,7 +13,6 @@ import logging
 import sys
 import time
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from posturewatch.background import control
@@ -34,6 +33,7 @@ from posturewatch.core.scheduler import next_break_text
 from posturewatch.inputs.power import power_text
 from posturewatch.inputs.sources import check_source_spec
 from posturewatch.notifiers import check_backend_name
+from posturewatch.paths import expand_user
 
 PAUSE_FROM_TRAY_S = 30 * 60.0
 
@@ -117,7 +117,7 @@ def _self_command(args: argparse.Namespace) -> list[str]:
     """How to invoke this same program, with the global options that matter."""
     argv = [sys.executable, "-m", "posturewatch"]
     if getattr(args, "data_dir", None):
-        argv += ["--data-dir", str(Path(args.data_dir).expanduser().resolve())]
+        argv += ["--data-dir", str(expand_user(args.data_dir, "--data-dir").resolve())]
     if getattr(args, "verbose", False):
         argv.append("--verbose")
     return argv
@@ -128,7 +128,7 @@ def background_argv(args: argparse.Namespace) -> list[str]:
     Paths are made absolute, so the child does not depend on this shell's folder."""
     argv = [*_self_command(args), "start", "--foreground"]
     if args.source:
-        source = Path(args.source).expanduser()
+        source = expand_user(args.source, "--source")
         argv += ["--source", str(source.resolve()) if source.exists() else args.source]
     for flag, value in (
         ("--fps", args.fps),
@@ -141,7 +141,7 @@ def background_argv(args: argparse.Namespace) -> list[str]:
             argv += [flag, str(value)]
     for flag, path in (("--model", args.model), ("--calibration", args.calibration)):
         if path is not None:
-            argv += [flag, str(Path(path).expanduser().resolve())]
+            argv += [flag, str(expand_user(path, flag).resolve())]
     return argv
 
 

@@ -808,9 +808,7 @@ class DesktopApp:
         from posturewatch.inputs.routines_file import load_routines
 
         config = self.config
-        routines = load_routines(
-            Path(config.routines_file).expanduser() if config.routines_file else None
-        )
+        routines = load_routines(config.routines_file or None)
         routine = next((r for r in routines if r.id == routine_id), routines[0])
         from posturewatch.core.scheduler import example_prompt
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from posturewatch.files import private_dir, write_atomic
+
 if TYPE_CHECKING:
     from posturewatch.config import Config
 
@@ -113,7 +115,6 @@ def save_config(path: Path, old: Config, new: Config) -> list[str]:
 
     from posturewatch.config import dump_table, parse_config
     from posturewatch.core.settings import ConfigError
-    from posturewatch.files import private_dir, write_atomic
 
     changed = changed_keys(old, new)
     if not changed:

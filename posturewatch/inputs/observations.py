@@ -20,6 +20,7 @@ from posturewatch.inputs.sources import (
     open_frame_source,
 )
 from posturewatch.inputs.still import StillFrames
+from posturewatch.paths import expand_user
 
 if TYPE_CHECKING:
     from posturewatch.inputs.pose import PoseEstimator
@@ -112,7 +113,7 @@ def open_observations(
 ) -> ObservationSource:
     """A landmark recording is replayed as stored, a timeline (.toml) replays its
     photos' landmarks; anything else goes through the model."""
-    path = Path(spec).expanduser()
+    path = expand_user(spec, "--source")
     if is_landmark_recording(path):
         from posturewatch.inputs.recording import MAX_LANDMARK_VALUE, RecordingReader
 

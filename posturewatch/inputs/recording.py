@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import io
 import json
 import logging
 import math
+import os
 import zlib
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -27,7 +29,7 @@ from typing import IO, TYPE_CHECKING, Any, cast
 from posturewatch.closing import Closing
 from posturewatch.core.errors import UserError
 from posturewatch.core.types import N_LANDMARKS, Landmark, Observation, Pose
-from posturewatch.files import create_private
+from posturewatch.files import LimitedLines, RefusedFile, open_private, open_regular
 
 if TYPE_CHECKING:
     from posturewatch.inputs.observations import ObservationSource
@@ -100,19 +102,37 @@ def _is_gzip_name(path: Path) -> bool:
 
 
 def _open_for_writing(path: Path, overwrite: bool) -> IO[str]:
-    # Born readable by the user alone (it is their body, frame by frame), then opened
-    # by name: gzip would not close a file object handed to it.
-    create_private(path, exclusive=not overwrite)
+    """Born readable by the user alone (it is their body, frame by frame), through
+    the one guarded open: never through a link planted at `path`, never into a FIFO,
+    device or another user's file; an existing file is emptied only after those
+    checks (and made 0600)."""
+    fd = open_private(path, exclusive=not overwrite, truncate=overwrite)
+    raw = os.fdopen(fd, "wb")
     if _is_gzip_name(path):
-        return cast(IO[str], gzip.open(path, "wt", compresslevel=6, encoding="utf-8"))
-    return open(path, "w", encoding="utf-8")
+        packed = gzip.GzipFile(filename=path.name, mode="wb", compresslevel=6, fileobj=raw)
+        packed.myfileobj = raw  # type: ignore[assignment]  # closed with it (gzip keeps a handed-in file open)
+        return io.TextIOWrapper(packed, encoding="utf-8")
+    return io.TextIOWrapper(raw, encoding="utf-8")
 
 
-def _open_for_reading(path: Path) -> IO[bytes]:
-    """Bytes, decoded line by line, so a decoding error names its own line."""
+MAX_LINE_BYTES = 1 << 20
+"""A frame line is a few KB (33 landmarks twice); a longer one is not a recording."""
+MAX_INFLATED_BYTES = 16 << 30
+"""A recording is read as a stream; this caps what a gzip bomb can make it inflate
+(a day at 30 frames a second is about 8 GB)."""
+
+
+def _open_for_reading(path: Path) -> LimitedLines:
+    """Bytes, decoded line by line, so a decoding error names its own line; a
+    regular file only (a FIFO or /dev/zero is refused, never waited on or read),
+    each line and the whole inflated stream capped."""
+    raw = os.fdopen(open_regular(path), "rb")
+    stream: IO[bytes] = raw
     if _is_gzip_name(path):
-        return cast(IO[bytes], gzip.open(path, "rb"))
-    return open(path, "rb")
+        packed = gzip.GzipFile(fileobj=raw, mode="rb")
+        packed.myfileobj = raw  # type: ignore[assignment]  # closed with it
+        stream = cast(IO[bytes], packed)
+    return LimitedLines(stream, path, MAX_LINE_BYTES, MAX_INFLATED_BYTES)
 
 
 # ---------------------------------------------------------------------------- writing
@@ -340,7 +360,7 @@ class RecordingReader(Closing):
         self._last_time_line = 0
         self._done = False
         try:
-            self._file: IO[bytes] | None = _open_for_reading(self.path)
+            self._file: LimitedLines | None = _open_for_reading(self.path)
         except FileNotFoundError:
             raise RecordingError(f"recording not found: {self.path}") from None
         except IsADirectoryError:
@@ -378,6 +398,8 @@ class RecordingReader(Closing):
                     self._lineno,
                 )
                 return None
+            except RefusedFile as exc:
+                raise RecordingError(str(exc)) from None
             except (OSError, zlib.error) as exc:
                 self._lineno += 1
                 raise self._error(f"cannot read ({exc})") from None

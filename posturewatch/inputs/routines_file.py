@@ -11,6 +11,8 @@ from pathlib import Path
 from posturewatch.core.errors import UserError
 from posturewatch.core.routines import parse_routines
 from posturewatch.core.types import Routine
+from posturewatch.files import MAX_SMALL_FILE, read_text_limited, reason
+from posturewatch.paths import expand_user
 
 PACKAGED_NAME = "routines.toml"
 
@@ -24,7 +26,9 @@ def load_routines(path: str | Path | None = None) -> list[Routine]:
     else:
         name = str(path)
         try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+            text = read_text_limited(expand_user(path, "routines_file"), MAX_SMALL_FILE)
+        except OSError as exc:
+            raise UserError(f"cannot read routines file {name}: {reason(exc)}") from None
+        except UnicodeDecodeError as exc:
             raise UserError(f"cannot read routines file {name}: {exc}") from None
     return parse_routines(text, name)

@@ -24,7 +24,9 @@ from typing import TYPE_CHECKING, Any, cast
 from posturewatch.closing import Closing
 from posturewatch.core.errors import UserError
 from posturewatch.core.types import Frame
+from posturewatch.files import not_regular
 from posturewatch.inputs.native_logs import quiet_native_logs
+from posturewatch.paths import expand_user
 
 log = logging.getLogger(__name__)
 
@@ -459,7 +461,7 @@ def open_frame_source(
     camera = parse_camera(spec)
     if camera is not None:
         return CameraSource(camera, camera_width, camera_height)
-    path = Path(spec).expanduser()
+    path = expand_user(spec, "--source")
     if any(ch in spec for ch in "*?["):
         matches = sorted(Path(p) for p in glob.glob(os.path.expanduser(spec)))
         images = [p for p in matches if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()]
@@ -468,6 +470,11 @@ def open_frame_source(
         return ImageFolderSource(images, fps or 1.0, spec, skip_unreadable=True)
     if not path.exists():
         raise UserError(f"source not found: {spec}")
+    kind = not_regular(path)
+    if kind is not None and kind != "a folder":
+        # Refused before OpenCV opens it: a FIFO would block it for good, a device
+        # (/dev/zero) would be read without end.
+        raise UserError(f"cannot read {spec}: it is {kind}, not an image, a video or a folder")
     if path.is_dir():
         images = sorted(
             p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES

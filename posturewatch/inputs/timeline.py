@@ -19,6 +19,7 @@ import numpy as np
 from posturewatch.core.errors import UserError
 from posturewatch.core.settings import ConfigError, check_between, from_table
 from posturewatch.core.types import Landmark, Observation, Pose
+from posturewatch.files import MAX_SMALL_FILE, read_text_limited, reason
 
 if TYPE_CHECKING:
     from posturewatch.inputs.pose import PoseSettings
@@ -111,8 +112,10 @@ class TimelineFile:
 def load_timeline(path: Path) -> Timeline:
     """Read a timeline TOML; images are relative to the file."""
     try:
-        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        data: dict[str, Any] = tomllib.loads(read_text_limited(path, MAX_SMALL_FILE))
+    except OSError as exc:
+        raise UserError(f"cannot read timeline {path}: {reason(exc)}") from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise UserError(f"cannot read timeline {path}: {exc}") from None
     try:
         entries = from_table(TimelineFile, data, "timeline")

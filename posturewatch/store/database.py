@@ -36,6 +36,7 @@ import sqlite3
 import sys
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -49,7 +50,7 @@ from posturewatch.core.errors import UserError
 from posturewatch.core.local_time import local_day_bounds, local_days_bounds
 from posturewatch.core.settings import check_between
 from posturewatch.core.types import DetectorUpdate, PostureMetrics, Prompt, PromptAnswer
-from posturewatch.files import private_dir
+from posturewatch.files import RefusedFile, not_regular, open_private, open_regular, private_dir
 
 log = logging.getLogger(__name__)
 
@@ -312,8 +313,21 @@ def _is_busy(exc: sqlite3.Error) -> bool:
 def _create_private_file(path: Path) -> None:
     """Create an empty file only the user can read (SQLite gives its -wal and -shm
     files the same mode)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    os.close(fd)
+    os.close(open_private(path, exclusive=True))
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file at `path`, None when there is none."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _side_files(path: Path) -> tuple[Path, Path]:
+    """SQLite's -wal and -shm beside the database."""
+    return path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
 
 
 def backup_path(path: Path) -> Path:
@@ -329,6 +343,10 @@ def reserve_path(path: Path) -> Path:
     """Room kept on the disk for the journal: freed when the disk is full at the end."""
     return path.with_name(path.name + ".reserve")
 
+
+MAX_JOURNAL_LINE = 64 << 20
+"""A batch is a few KB (a day kept in memory by a failing disk, a few hundred KB);
+a longer line is not one of ours and is skipped, never read whole."""
 
 RESERVE_BYTES = 256 * 1024
 """Enough for the journal of a day's buckets that a full disk kept out of the database."""
@@ -358,11 +376,24 @@ class _Batch:
             "answers": self.answers,
             "events": self.events,
         }
-        return json.dumps(data, separators=(",", ":"), allow_nan=False).encode() + b"\n"
+        body = json.dumps(data, separators=(",", ":"), allow_nan=False).encode()
+        return body + b" %08x\n" % zlib.crc32(body)
 
     @classmethod
     def from_line(cls, line: bytes) -> _Batch:
-        """ValueError for anything but a batch this module wrote."""
+        """ValueError for anything but a batch this module wrote: each line ends in
+        the CRC-32 of its JSON, so a torn or damaged line is told from a whole one
+        (a line without one is from an older posturewatch, and read as JSON)."""
+        line = line.strip()
+        body, _, crc = line.rpartition(b" ")
+        if body and len(crc) == 8 and not line.endswith(b"}"):
+            try:
+                expected = int(crc, 16)
+            except ValueError:
+                raise ValueError("not a batch") from None
+            if zlib.crc32(body) != expected:
+                raise ValueError("checksum mismatch (a torn or damaged line)")
+            line = body
         data = json.loads(line)
         if not isinstance(data, dict) or not isinstance(data.get("id"), str):
             raise ValueError("not a batch")
@@ -590,7 +621,9 @@ class Store(Closing):
         self._retry_at = 0.0
         self._last_error: str | None = None
         self._closed = False
+        self._replaced_said = False
         self._conn = self._open_read_only() if read_only else self._open()
+        self._identity = None if read_only else _identity(self.path)
         try:
             self.bucket_s = self._bucket_width()
             if not read_only:
@@ -611,7 +644,21 @@ class Store(Closing):
         path = self.path
         try:
             private_dir(path.parent)
-            if not path.exists() and not path.is_symlink():
+            if path.is_symlink():
+                # Planted in a shared folder, it would send the posture log elsewhere.
+                raise StoreError(
+                    f"the database {path} is a symbolic link; refusing to write through it "
+                    "(move the real file there)"
+                )
+            kind = not_regular(path)
+            if kind is not None:
+                raise StoreError(f"the database {path} is {kind}, not a file")
+            for side in _side_files(path):
+                if side.is_symlink() or not_regular(side) is not None:
+                    raise StoreError(
+                        f"{side} is not a regular file; refusing to open the database beside it"
+                    )
+            if not path.exists():
                 if backup_path(path).exists():
                     # Starting afresh would let the next daily backup replace the good one.
                     raise StoreError(
@@ -623,6 +670,10 @@ class Store(Closing):
                 if not path.is_file():
                     raise StoreError(f"the database {path} is not a file")
                 _refuse_emptied(path)
+                if hasattr(os, "geteuid") and path.stat().st_uid != os.geteuid():
+                    raise StoreError(
+                        f"the database {path} belongs to another user; refusing to write to it"
+                    )
                 if sys.platform != "win32" and path.stat().st_mode & 0o077:
                     try:
                         os.chmod(path, 0o600)
@@ -655,6 +706,9 @@ class Store(Closing):
 
     def _open_read_only(self) -> sqlite3.Connection:
         path = self.path
+        kind = not_regular(path)
+        if kind is not None:
+            raise StoreError(f"the database {path} is {kind}, not a file")
         try:
             _refuse_emptied(path)
         except OSError as exc:
@@ -936,20 +990,31 @@ class Store(Closing):
     def _read_journal(self) -> list[_Batch]:
         """The journal's batches; a torn last line (a crash mid-append) or a line this
         module did not write is skipped with a warning."""
+        path = journal_path(self.path)
         try:
-            raw = journal_path(self.path).read_bytes()
+            fd = open_regular(path, follow=False)
         except FileNotFoundError:
             return []
+        except OSError as exc:
+            # A FIFO or device planted there: never waited on nor read; nothing of ours.
+            log.warning("%s", exc if isinstance(exc, RefusedFile) else f"{path}: {exc}")
+            return []
         batches = []
-        for n, line in enumerate(raw.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                batches.append(_Batch.from_line(line))
-            except (ValueError, RecursionError) as exc:
-                log.warning(
-                    "%s line %d is unreadable (%s); skipped", journal_path(self.path), n, exc
-                )
+        with os.fdopen(fd, "rb") as f:
+            n = 0
+            while line := f.readline(MAX_JOURNAL_LINE + 1):
+                n += 1
+                if len(line) > MAX_JOURNAL_LINE:
+                    log.warning("%s line %d is too long; skipped", path, n)
+                    while line and not line.endswith(b"\n"):
+                        line = f.readline(MAX_JOURNAL_LINE)
+                    continue
+                if not line.strip():
+                    continue
+                try:
+                    batches.append(_Batch.from_line(line))
+                except (ValueError, RecursionError) as exc:
+                    log.warning("%s line %d is unreadable (%s); skipped", path, n, exc)
         return batches
 
     def _append_journal(self, batch: _Batch) -> bool:
@@ -957,8 +1022,14 @@ class Store(Closing):
         path = journal_path(self.path)
         line = batch.to_line()
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            fd = open_private(path, append=True, readable=True)
             try:
+                # A torn last line (a crash mid-append) ends here, on its own line,
+                # instead of swallowing this batch.
+                if os.lseek(fd, 0, os.SEEK_END) and (
+                    os.lseek(fd, -1, os.SEEK_END) >= 0 and os.read(fd, 1) != b"\n"
+                ):
+                    line = b"\n" + line
                 view = memoryview(line)
                 while view:
                     view = view[os.write(fd, view) :]
@@ -967,14 +1038,109 @@ class Store(Closing):
                 os.close(fd)
         except OSError as exc:
             # A partial line is skipped as torn on reading; the batch stays in memory.
-            self._last_error = exc.strerror or str(exc)
+            self._last_error = (
+                str(exc) if isinstance(exc, RefusedFile) else exc.strerror or str(exc)
+            )
             return False
+        return True
+
+    def _same_file(self) -> bool:
+        """Is the file at self.path still the one the connection writes? A sync
+        client, a cleanup tool or the user may remove or replace it under a running
+        writer, which would then write into a file nobody can see. Removed: it is
+        recreated from the open connection (everything it held, nothing lost).
+        Replaced: the new file is not ours to write blind; batches go to the journal
+        and into that file at the next start. Said once, in a warning."""
+        if self._identity is None or _identity(self.path) == self._identity:
+            return True
+        if _identity(self.path) is None and self._recreate():
+            log.warning(
+                "the database %s was removed while posturewatch was writing to it; it was "
+                "recreated with everything this run had written (nothing lost)",
+                self.path,
+            )
+            return True
+        self._last_error = "the database file was removed or replaced while running"
+        if not self._replaced_said:
+            self._replaced_said = True
+            kept = self._keep_replaced()
+            log.warning(
+                "the database %s was removed or replaced while posturewatch was writing to "
+                "it; %snew data is kept in %s and goes into the file there at the next start",
+                self.path,
+                f"what this run had written is kept in {kept}; " if kept else "",
+                journal_path(self.path),
+            )
+        return False
+
+    def _keep_replaced(self) -> Path | None:
+        """The replaced file's content, copied beside as `<db>.replaced-<time>`, and its
+        write-ahead log folded in and removed, so the next opener of the new file never
+        replays pages of the old one (SQLite leaves the -wal of a replaced file)."""
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(self._clock()))
+        target = self.path.with_name(f"{self.path.name}.replaced-{stamp}")
+        kept: Path | None = target
+        try:
+            _create_private_file(target)
+            dst = sqlite3.connect(str(target))
+            try:
+                self._conn.backup(dst)
+            finally:
+                dst.close()
+        except (OSError, sqlite3.Error) as exc:
+            log.warning("could not keep a copy of the replaced database: %s", exc)
+            kept = None
+        try:
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._conn.execute("PRAGMA journal_mode=DELETE")
+        except sqlite3.Error:
+            pass
+        return kept
+
+    def _recreate(self) -> bool:
+        """Copy the open connection's database (SQLite's online backup) to a new file
+        at self.path, never over one that appeared meanwhile, and switch to it."""
+        path = self.path
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.recreate")
+        try:
+            private_dir(path.parent)
+            _create_private_file(tmp)
+            try:
+                dst = sqlite3.connect(str(tmp))
+                try:
+                    self._conn.backup(dst)
+                finally:
+                    dst.close()
+                os.link(tmp, path)  # fails if something took the name meanwhile
+            finally:
+                tmp.unlink(missing_ok=True)
+        except (OSError, sqlite3.Error) as exc:
+            log.warning("could not recreate the database %s: %s", path, exc)
+            return False
+        try:
+            new = self._connect(str(path))
+        except StoreError as exc:
+            log.warning("%s", exc)
+            return False
+        old, self._conn = self._conn, new
+        old.close()  # checkpoints into the removed file; its -wal and -shm go with it
+        try:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+        except sqlite3.Error:
+            pass
+        self._identity = _identity(path)
         return True
 
     def _write(self, timeout_s: float, *, retry: bool = False) -> bool:
         if not self.pending:
             return True
         batch = self._take_batch()
+        if not self._same_file():
+            if batch is not None and self._append_journal(batch):
+                self._clear_memory()
+                self._journaled += 1
+            return False
         if self._write_failing and not retry and time.monotonic() < self._retry_at:
             # Backing off from a failing database: straight to the journal, no lock wait.
             if batch is not None and self._append_journal(batch):
@@ -994,6 +1160,7 @@ class Store(Closing):
                     }
                     for old in journal:
                         if old.id not in done:
+                            done.add(old.id)
                             old.apply(conn)
                             conn.execute(
                                 "INSERT OR IGNORE INTO meta (key, value) VALUES (?, '1')",
@@ -1117,6 +1284,11 @@ class Store(Closing):
 
     def _backup_due(self) -> bool:
         bak = backup_path(self.path)
+        kind = not_regular(bak) or ("a symbolic link" if bak.is_symlink() else None)
+        if kind is not None:
+            # Never waited on (a FIFO) nor written through (a planted link).
+            log.warning("%s is %s, not a backup; no backup was taken", bak, kind)
+            return False
         if not bak.exists():
             # A brand-new, empty database needs no backup (and must not replace an old one).
             return self._conn.execute("SELECT 1 FROM buckets LIMIT 1").fetchone() is not None

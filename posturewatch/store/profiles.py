@@ -26,7 +26,7 @@ from posturewatch.core.learning import (
     learned_from_json,
     learned_to_json,
 )
-from posturewatch.files import private_dir, write_atomic
+from posturewatch.files import RefusedFile, private_dir, read_limited, write_atomic
 
 
 def save_profile(path: Path, baseline: Baseline) -> None:
@@ -36,7 +36,12 @@ def save_profile(path: Path, baseline: Baseline) -> None:
     private_dir(path.parent)
     text = json.dumps(baseline.to_json(), indent=2, sort_keys=False) + "\n"
     if path.exists():
-        write_atomic(path.with_name(path.name + ".bak"), path.read_bytes())
+        try:
+            previous = read_limited(path, MAX_PROFILE_BYTES)
+        except OSError:
+            previous = None  # not a profile we could keep (a FIFO, a huge file): replaced
+        if previous is not None:
+            write_atomic(path.with_name(path.name + ".bak"), previous)
     write_atomic(path, text)
 
 
@@ -45,18 +50,18 @@ def load_profile(path: Path) -> Baseline:
     the file and the problem."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        raw = read_limited(path, MAX_PROFILE_BYTES)
     except FileNotFoundError:
         raise ProfileMissing(
             f"no calibration profile at {path}; run `posturewatch calibrate` first"
         ) from None
+    except RefusedFile as exc:
+        raise ProfileCorrupt(
+            f"calibration profile {path} {exc.problem}; "
+            "recalibrate with `posturewatch calibrate --force`"
+        ) from None
     except OSError as exc:
         raise UserError(f"cannot read calibration profile {path}: {exc.strerror or exc}") from None
-    if len(raw) > MAX_PROFILE_BYTES:
-        raise ProfileCorrupt(
-            f"calibration profile {path} is {len(raw)} bytes, far too large for a profile; "
-            "recalibrate with `posturewatch calibrate --force`"
-        )
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
