@@ -58,7 +58,7 @@ if TYPE_CHECKING:
     from posturewatch.core.detector import Detector, DetectorSettings
     from posturewatch.core.scheduler import Scheduler, SchedulerSettings
     from posturewatch.inputs.observations import ObservationSource
-    from posturewatch.meeting.signals import MeetingDetector
+    from posturewatch.meeting.signals import MeetingDetector, MeetingSettings
     from posturewatch.notifiers import Notifier
     from posturewatch.store.database import Store
 
@@ -109,6 +109,8 @@ class Reconfigure:
     scheduler: SchedulerSettings
     sampling: SamplingSettings
     metrics: MetricsSettings | None = None
+    meeting: MeetingSettings | None = None
+    """New [meeting] settings: the signals are made afresh; None keeps them."""
 
 
 @dataclass
@@ -320,6 +322,8 @@ class Monitor:
             self.settings = message.sampling
             if message.metrics is not None:
                 self.metrics_settings = message.metrics
+            if message.meeting is not None:
+                self._set_meeting(message.meeting)
             self._event("settings", "")
         elif isinstance(message, UseProfile):
             self._use_saved_profile(message.name)
@@ -758,6 +762,18 @@ class Monitor:
             return f" (for this run only: the profile could not be written: {exc})"
         self._profile_mtime = _mtime(self.profile_path)
         return ""
+
+    def _set_meeting(self, settings: MeetingSettings) -> None:
+        """New meeting settings: the signals are made afresh and polled at the next
+        frame; with none left, a quiet spell in progress ends now."""
+        from posturewatch.meeting.signals import make_meeting_detector
+
+        self.meeting = make_meeting_detector(settings)
+        if self.meeting is None and self._quiet is not None:
+            log.warning("meeting mode off: prompts may come again")
+            self._event("quiet_end", "")
+            self._quiet = None
+            self.scheduler.set_quiet(None)
 
     def _check_meeting(self, now_s: float) -> None:
         """Poll the meeting signals (they rate-limit themselves) and tell the

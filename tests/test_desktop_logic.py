@@ -200,3 +200,30 @@ def test_autostart_starts_the_gui_and_installs_menu_entry_and_icon(tmp_path: Pat
     assert autostart.disable("linux", wanted.path)
     assert app_entry.exists() and icon.exists()  # still in the menu, no longer at login
     autostart.enable("linux", wanted)  # ours: replaced without complaint
+
+
+def test_meeting_mode_and_the_break_heads_up_save_only_their_keys(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("[meeting]\nfullscreen = false\n\n[store]\nretention_days = 30\n")
+    old = load_config(path)
+    form = ds.form_from_config(old)
+    assert form.break_heads_up and form.meeting
+    assert form.meeting_signals == {"camera", "microphone", "do_not_disturb"}
+    new = ds.apply_form(
+        old,
+        dataclasses.replace(
+            form, break_heads_up=False, meeting_signals=form.meeting_signals - {"microphone"}
+        ),
+        str(path),
+    )
+    assert ds.save_config(path, old, new) == ["scheduler.break_heads_up", "meeting.microphone"]
+    loaded = load_config(path)
+    assert not loaded.scheduler.break_heads_up
+    assert not loaded.meeting.microphone and not loaded.meeting.fullscreen
+    assert loaded.meeting.camera and loaded.meeting.enabled and loaded.store.retention_days == 30
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    back = ds.form_from_config(loaded)
+    assert back.meeting_signals == {"camera", "do_not_disturb"} and not back.break_heads_up
+    off = ds.apply_form(loaded, dataclasses.replace(back, meeting=False), str(path))
+    assert ds.save_config(path, loaded, off) == ["meeting.enabled"]
+    assert not load_config(path).meeting.enabled

@@ -78,6 +78,43 @@ def test_break_window_not_slouching_on_posture_prompts_only(qtbot) -> None:  # t
     assert "not_slouching" not in walk.buttons
 
 
+def test_settings_window_round_trips_meeting_mode_and_the_heads_up(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from posturewatch.config import load_config
+    from posturewatch.desktop import settings as ds
+
+    path = tmp_path / "config.toml"
+    path.write_text("[meeting]\nenabled = false\nmicrophone = false\n")
+    config = load_config(path)
+    written: list[list[str]] = []
+
+    def save(form: SettingsForm) -> SaveOutcome:
+        written.append(ds.save_config(path, config, ds.apply_form(config, form, str(path))))
+        return SaveOutcome(True, "Saved.")
+
+    form = ds.form_from_config(config)
+    window = SettingsWindow(form, [("0", "Camera 0")], save)
+    qtbot.addWidget(window)
+    window.show()
+    assert window.form() == form  # what the file holds, shown and given back unchanged
+    assert not window.meeting.isChecked() and window.heads_up.isChecked()
+    assert not window.meeting_signals["microphone"].isChecked()
+    assert window.meeting_signals["camera"].isChecked()
+    assert not any(box.isEnabled() for box in window.meeting_signals.values())
+    window.on_save()
+    assert written == [[]]
+    qtbot.mouseClick(window.meeting, Qt.MouseButton.LeftButton)
+    assert all(box.isEnabled() for box in window.meeting_signals.values())
+    qtbot.mouseClick(window.meeting_signals["fullscreen"], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.heads_up, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(window.saved):
+        window.on_save()
+    assert written[-1] == ["scheduler.break_heads_up", "meeting.enabled", "meeting.fullscreen"]
+    loaded = load_config(path)
+    assert loaded.meeting.enabled and not loaded.meeting.fullscreen
+    assert not loaded.meeting.microphone and not loaded.scheduler.break_heads_up
+    assert window.confirmation.text() == "Saved."
+
+
 def test_settings_window_shows_what_was_learned_with_a_reset(qtbot) -> None:  # type: ignore[no-untyped-def]
     resets: list[bool] = []
 

@@ -680,3 +680,67 @@ def test_the_monitor_counts_a_call_that_holds_the_camera_as_sitting(tmp_path: Pa
     assert [(p.kind, hhmm_s(p.time_s)[:5]) for p in prompts] == [("break", "09:55")]
     # Without meeting mode the same 45 minutes are an absence: sitting starts over.
     assert sit_through_a_call(tmp_path / "alone", meeting=False) == []
+
+
+class _NoFrames:
+    """A camera that is never read: the test drives the meeting checks itself."""
+
+    description = "none"
+    live = False
+
+    def read(self, not_before_s: float | None = None) -> None:
+        return None
+
+    def release(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def test_new_meeting_settings_from_the_settings_window_apply_to_the_running_monitor(
+    tmp_path: Path,
+) -> None:
+    """The settings window's Save posts a Reconfigure with the [meeting] settings:
+    turned off, a quiet spell ends at once; turned on again with only the camera
+    signal, that one signal is read at the next look, without a restart."""
+    from posturewatch.clock import MediaClock
+    from posturewatch.core.baseline import Baseline
+    from posturewatch.core.detector import Detector, DetectorSettings
+    from posturewatch.core.sampling import SamplingSettings
+    from posturewatch.monitor import Monitor, Reconfigure
+    from posturewatch.notifiers import NotifierSettings, make_notifier
+
+    proc = fake_proc(tmp_path / "proc", {4242: ("zoom", ["/dev/video0"])})
+    start = at(WED, "09:00")
+    scheduler = Scheduler(POSTURE_ONLY, ROUTINES, tz=SETTINGS_TZ)
+    monitor = Monitor(
+        source=_NoFrames(),  # type: ignore[arg-type]
+        clock=MediaClock(start),
+        detector=Detector(Baseline("front", {}, 0, start)),
+        scheduler=scheduler,
+        notifier=make_notifier("none", NotifierSettings(), start),
+        store=None,
+        settings=SamplingSettings(),
+        meeting=MeetingDetector([linux.ProcCameraSignal(proc, own_pid=1)], min_wall_s=0.0),
+    )
+
+    def reconfigure(meeting: MeetingSettings) -> None:
+        monitor.post(
+            Reconfigure(DetectorSettings(), POSTURE_ONLY, SamplingSettings(), meeting=meeting)
+        )
+        monitor.status()  # not running: the message is applied here
+
+    monitor._check_meeting(start)
+    assert "zoom" in str(monitor.status()["quiet"])
+    reconfigure(MeetingSettings(enabled=False, proc_root=str(proc)))
+    assert monitor.meeting is None and monitor.status()["quiet"] is None
+    monitor._check_meeting(start + 30)
+    assert monitor.status()["quiet"] is None
+    only_camera = MeetingSettings(
+        proc_root=str(proc), microphone=False, fullscreen=False, do_not_disturb=False
+    )
+    reconfigure(only_camera)
+    assert monitor.meeting is not None and len(monitor.meeting.signals) == 1
+    monitor._check_meeting(start + 60)
+    assert "zoom" in str(monitor.status()["quiet"])

@@ -456,9 +456,10 @@ class DesktopApp:
         self._live_open = False
         self._live_pace(False)
 
-    def _live_pace(self, live: bool) -> None:
+    def _live_pace(self, live: bool, meeting: bool = False) -> None:
         """While the live view is open the monitor looks every LIVE_STEP_S (steady
-        and away too), so the picture follows; closed, the configured pace again."""
+        and away too), so the picture follows; closed, the configured pace again.
+        `meeting`: the [meeting] settings changed, so its signals are made afresh."""
         app = self.app
         if app is None:
             return
@@ -472,7 +473,15 @@ class DesktopApp:
                 borderline_interval_s=min(sampling.borderline_interval_s, LIVE_STEP_S),
                 away_interval_s=min(sampling.away_interval_s, LIVE_STEP_S),
             )
-        app.post(Reconfigure(config.detector, config.scheduler, sampling, config.metrics))
+        app.post(
+            Reconfigure(
+                config.detector,
+                config.scheduler,
+                sampling,
+                config.metrics,
+                config.meeting if meeting else None,
+            )
+        )
 
     def open_live_view(self) -> None:
         from posturewatch.desktop.live_view import LiveViewWindow
@@ -798,7 +807,8 @@ class DesktopApp:
             self._restart_after_stop = True
             self.stop_monitor()
         elif self.app is not None and changed:
-            self._live_pace(self._live_open)  # the new settings, at the live view's pace
+            # The new settings, at the live view's pace.
+            self._live_pace(self._live_open, any(k.startswith("meeting.") for k in changed))
         return SaveOutcome(
             True, saved_message(changed, restart and running, time.strftime("%H:%M"))
         )

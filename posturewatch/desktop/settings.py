@@ -45,6 +45,23 @@ class SettingsForm:
     """Comma-separated HH:MM-HH:MM ranges; empty: no quiet hours."""
     camera: str = "0"
     start_at_login: bool = False
+    break_heads_up: bool = True
+    """`[scheduler] break_heads_up`: a word a minute before a scheduled break."""
+    meeting: bool = True
+    """`[meeting] enabled`: prompts wait while an enabled signal says so."""
+    meeting_signals: frozenset[str] = frozenset(
+        ("camera", "microphone", "fullscreen", "do_not_disturb")
+    )
+    """The `[meeting]` signal keys that are on (MEETING_SIGNALS)."""
+
+
+MEETING_SIGNALS: tuple[tuple[str, str], ...] = (
+    ("camera", "another app is using the camera"),
+    ("microphone", "another app is recording from the microphone"),
+    ("fullscreen", "a full-screen window or presentation is in front"),
+    ("do_not_disturb", "the desktop's do-not-disturb is on"),
+)
+"""([meeting] key, what it means in plain words) for each quiet signal."""
 
 
 def nearest_step(factor: float) -> int:
@@ -69,6 +86,11 @@ def form_from_config(config: Config, start_at_login: bool = False) -> SettingsFo
         quiet_hours=quiet_hours_text(config.scheduler.quiet_hours),
         camera=config.camera.device,
         start_at_login=start_at_login,
+        break_heads_up=config.scheduler.break_heads_up,
+        meeting=config.meeting.enabled,
+        meeting_signals=frozenset(
+            key for key, _ in MEETING_SIGNALS if getattr(config.meeting, key)
+        ),
     )
 
 
@@ -84,6 +106,10 @@ def apply_form(config: Config, form: SettingsForm, where: str) -> Config:
     table["scheduler"]["quiet_hours"] = parse_quiet_hours_text(form.quiet_hours)
     table["notifications"]["prompt_style"] = form.prompt_style
     table["camera"]["device"] = form.camera.strip()
+    table["scheduler"]["break_heads_up"] = form.break_heads_up
+    table["meeting"]["enabled"] = form.meeting
+    for key, _ in MEETING_SIGNALS:
+        table["meeting"][key] = key in form.meeting_signals
     return from_table(ConfigClass, table, where)
 
 

@@ -1,5 +1,5 @@
 """The settings window: what people change (sensitivity, break interval, prompt
-style, quiet hours, camera, start at login). Saving goes through a callback that
+style, quiet hours, meeting mode, camera, start at login). Saving goes through a callback that
 validates with the config loader; a refused value is shown and nothing is saved;
 a save is confirmed in the window, which stays open until closed."""
 
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from posturewatch.desktop import style
 from posturewatch.desktop.settings import (
+    MEETING_SIGNALS,
     SENSITIVITY_STEPS,
     SaveOutcome,
     SettingsForm,
@@ -87,6 +88,28 @@ class SettingsWindow(AppWindow):
         self.break_after.setSuffix(" min")
         self.break_after.setValue(round(form.break_after_min))
 
+        self.heads_up = QCheckBox("tell me a minute before a break")
+        self.heads_up.setChecked(form.break_heads_up)
+
+        # Meeting mode: the whole, then each signal (meeting/signals.py), which
+        # counts only while the whole is on.
+        self.meeting = QCheckBox("hold prompts while I seem to be in a meeting")
+        self.meeting.setChecked(form.meeting)
+        self.meeting_signals: dict[str, QCheckBox] = {}
+        meeting_box = QVBoxLayout()
+        meeting_box.setSpacing(style.SPACING // 2)
+        meeting_box.addWidget(self.meeting)
+        for key, words in MEETING_SIGNALS:
+            box = QCheckBox(words)
+            box.setChecked(key in form.meeting_signals)
+            box.setEnabled(form.meeting)
+            self.meeting.toggled.connect(box.setEnabled)
+            self.meeting_signals[key] = box
+            row = QHBoxLayout()
+            row.addSpacing(style.SPACING * 2)
+            row.addWidget(box, 1)
+            meeting_box.addLayout(row)
+
         self.prompt_style = QComboBox()
         for key, label in STYLE_LABELS:
             self.prompt_style.addItem(label, key)
@@ -116,8 +139,10 @@ class SettingsWindow(AppWindow):
         grid.addRow("Sensitivity", sens_row)
         grid.addRow("", self.sensitivity_label)
         grid.addRow("Suggest a break after sitting", self.break_after)
+        grid.addRow("", self.heads_up)
         grid.addRow("Show prompts as", self.prompt_style)
         grid.addRow("Quiet hours", quiet_row)
+        grid.addRow("Quiet in meetings", meeting_box)
         grid.addRow("Camera", self.camera)
         grid.addRow("", self.login)
         # What "Not slouching" and "I'm slouching now" taught (core/learning.py).
@@ -190,6 +215,11 @@ class SettingsWindow(AppWindow):
             quiet_hours=self.quiet.text() if self.quiet_on.isChecked() else "",
             camera=str(self.camera.currentData()),
             start_at_login=self.login.isChecked(),
+            break_heads_up=self.heads_up.isChecked(),
+            meeting=self.meeting.isChecked(),
+            meeting_signals=frozenset(
+                key for key, box in self.meeting_signals.items() if box.isChecked()
+            ),
         )
 
     def on_reset_learned(self) -> None:
