@@ -187,12 +187,12 @@ DUMMY = Prompt("x", 0.0, "posture", ROUTINES[0], "", "", 0)
 def test_meeting_settings_load_and_name_a_bad_key() -> None:
     settings = from_table(MeetingSettings, {"camera": False, "poll_s": 10}, "meeting")
     assert settings.camera is False and settings.poll_s == 10.0
-    with pytest.raises(ConfigError, match=r"meeting\.microphone"):
-        from_table(MeetingSettings, {"microphone": "no"}, "meeting")
+    with pytest.raises(ConfigError, match=r"config\.toml: \[meeting\] microphone"):
+        from_table(MeetingSettings, {"microphone": "no"}, "config.toml", "meeting")
     with pytest.raises(ConfigError, match="poll_s"):
         from_table(MeetingSettings, {"poll_s": 0.1}, "meeting")
-    with pytest.raises(ConfigError, match="unknown key 'zoom'"):
-        from_table(MeetingSettings, {"zoom": True}, "meeting")
+    with pytest.raises(ConfigError, match=r"\[meeting\] zoom: unknown key"):
+        from_table(MeetingSettings, {"zoom": True}, "config.toml", "meeting")
 
 
 def test_a_setting_turns_each_signal_off_on_every_platform() -> None:
@@ -563,7 +563,7 @@ def test_a_call_that_holds_the_camera_counts_as_sitting_and_the_break_comes_afte
     scheduler.set_quiet(None)
     prompts = run_day(scheduler, [("10:40", "good", None)], [], end="11:00")
     assert summary(prompts) == [("10:40:00", "break", "W", 0)]
-    assert prompts[0].title == "Seated for 70 minutes: time to stand up"
+    assert prompts[0].title == "Seated for 70 minutes: time for a break"
     # The same gap without a call is a sleep or an absence: the sitting timer restarts.
     other = Scheduler(SETTINGS, ROUTINES, tz=SETTINGS_TZ)
     run_day(other, [("09:30", "good", None)], [], end="10:00")
