@@ -399,6 +399,9 @@ def test_tray_menu_follows_the_state(qtbot) -> None:  # type: ignore[no-untyped-
     assert tray.headline.text() == "Paused until 11:00"
     tray.set_state("good", "posturewatch: posture good")
     assert not tray.resume_action.isVisible()
+    # The tooltip's lines side by side in the menu, the setup's name as written.
+    tray.set_state("good", "posturewatch: posture good\nsetup: Laptop")
+    assert tray.headline.text() == "Posture good · setup: Laptop"
     tray.set_today({"seated_min": 30, "good_share": 0.5, "poor_min": 3, "prompts": 1})
     assert tray.today[0].text() == "Today: seated 30 min, 50 % upright"
     assert tray.today[1].text() == "Poor posture 3 min, 1 prompt, 0 followed"

@@ -102,7 +102,9 @@ class Tray(QObject):
             self.state = state
             self.icon.setIcon(state_icon(state))
         self.icon.setToolTip(tip)
-        self.headline.setText(tip.removeprefix("posturewatch: ").capitalize())
+        # One menu line: the tooltip's lines side by side, names kept as written.
+        line = " · ".join(tip.removeprefix("posturewatch: ").splitlines())
+        self.headline.setText(line[:1].upper() + line[1:])
         paused = state == "paused"
         self.resume_action.setVisible(paused)
         self.slouching_action.setVisible(not paused)  # nothing is watched to learn from
