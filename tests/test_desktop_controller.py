@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 from pathlib import Path
 
 import pytest
-import tomllib
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 pytest.importorskip("PySide6")
@@ -32,6 +32,11 @@ from posturewatch.inputs.recording import read_recording
 from posturewatch.paths import Paths
 from posturewatch.store.profiles import save_profile
 from tests.desktop import FRONT_SESSION, long_recording
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 
 def test_saving_settings_keeps_the_pause_the_cooldown_and_the_day(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -10,6 +10,7 @@ with the loader's own message naming the key, and nothing is written.
 from __future__ import annotations
 
 import dataclasses
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -137,7 +138,10 @@ def save_config(path: Path, old: Config, new: Config) -> list[str]:
     already holds (the rest stays as the user wrote it, defaults stay out), user-only
     (0600) and atomically; the text is checked by the loader first. Returns the
     changed keys as `section.key`."""
-    import tomllib
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
 
     from posturewatch.config import dump_table, parse_config
     from posturewatch.core.settings import ConfigError
