@@ -618,6 +618,20 @@ class _Smoothed:
         self.value = self.at = None
 
 
+_CARRIED_ACROSS_SETUPS = (
+    "_window",
+    "_poor_time",
+    "_in_poor",
+    "_back_since",
+    "_dominant",
+    "_last_time",
+    "_last",
+    "_last_seen_s",
+)
+"""What a switch to another saved setup keeps (Detector.switch_baseline): how long
+posture has been poor, and when the user was last seen."""
+
+
 class Detector:
     """Feed `update(time_s, metrics)` in time order; each call returns the judgement
     after that sample. `metrics=None` means nobody was found in the frame."""
@@ -703,27 +717,10 @@ class Detector:
         laptop): its place, smoothing and setup-change evidence start afresh, but how
         long posture has been poor carries over, so a slouch that goes on while the
         head turns to the other screen still counts."""
-        kept = (
-            self._window,
-            self._poor_time,
-            self._in_poor,
-            self._back_since,
-            self._dominant,
-            self._last_time,
-            self._last,
-            self._last_seen_s,
-        )
+        kept = {name: getattr(self, name) for name in _CARRIED_ACROSS_SETUPS}
         self.set_baseline(baseline)
-        (
-            self._window,
-            self._poor_time,
-            self._in_poor,
-            self._back_since,
-            self._dominant,
-            self._last_time,
-            self._last,
-            self._last_seen_s,
-        ) = kept
+        for name, value in kept.items():
+            setattr(self, name, value)
 
     @property
     def setup_changed(self) -> bool:
