@@ -439,7 +439,7 @@ def check_source_spec(spec: str) -> None:
     anything else (a missing calibration) is complained about."""
     if parse_camera(spec) is not None or any(ch in spec for ch in "*?["):
         return
-    if not Path(spec).expanduser().exists():
+    if not expand_user(spec, "--source").exists():
         raise UserError(f"source not found: {spec}")
 
 
