@@ -183,6 +183,15 @@ def posturewatch(data_dir: Path, *argv: str) -> list[str]:
     return [sys.executable, "-m", "posturewatch", "--data-dir", str(data_dir), *argv]
 
 
+def calibrate(data: Path, source: list[str], env: dict[str, str]) -> None:
+    """`posturewatch calibrate` into `data` from `source`; the bench stops if it fails."""
+    done = subprocess.run(
+        posturewatch(data, "calibrate", *source), env=env, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"bench: calibration failed: {done.stderr.strip()}")
+
+
 def machine() -> str:
     return describe()
 
@@ -220,14 +229,7 @@ def measure(name: str, args: argparse.Namespace, env: dict[str, str]) -> tuple[f
         if args.profile:
             profile(data, calib, session, env)
         length_s = sum(s for _, s in segments)
-        done = subprocess.run(
-            posturewatch(data, "calibrate", *calib),
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-        if done.returncode != 0:
-            raise SystemExit(f"bench: calibration failed: {done.stderr.strip()}")
+        calibrate(data, calib, env)
         command = posturewatch(
             data, "run", *session, "--realtime", "--notifier", "none", "--summary"
         )
@@ -286,14 +288,7 @@ def profile(data: Path, calib: list[str], session: list[str], env: dict[str, str
     from posturewatch.inputs import pose, sources, still
 
     run_dir = data.parent / "profile-data"
-    done = subprocess.run(
-        posturewatch(run_dir, "calibrate", *calib),
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"bench: calibration failed: {done.stderr.strip()}")
+    calibrate(run_dir, calib, env)
     spent: dict[str, float] = {}
 
     def timed(owner: Any, name: str, stage: str) -> None:
